@@ -1,0 +1,186 @@
+"""The shared vocabulary: what a source fetched, what it says, and what changed.
+
+Everything here is plain, immutable data. Sources produce `Observation`s from a
+`Document`; the diff turns two sets of observations into `Change`s. Values are
+normalised where they are parsed, so that comparing two observations only ever
+compares meaning (see DESIGN.md §4).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Mapping
+from decimal import Decimal
+from enum import StrEnum
+from typing import Final
+
+
+class Status(StrEnum):
+    ACTIVE = "active"
+    PREVIEW = "preview"
+    LEGACY = "legacy"
+    DEPRECATED = "deprecated"
+    RETIRED = "retired"
+
+
+class ChangeKind(StrEnum):
+    LISTED = "listed"
+    DELISTED = "delisted"
+    STATUS = "status"
+    SHUTDOWN_DATE = "shutdown_date"
+    ANNOUNCED_DATE = "announced_date"
+    REPLACEMENT = "replacement"
+    PRICE = "price"
+    AVAILABILITY = "availability"
+    ALIASES = "aliases"
+    DEADLINE = "deadline"
+    DISAGREEMENT = "disagreement"
+    SOURCE_HEALTH = "source_health"
+
+
+class Severity(StrEnum):
+    INFO = "info"
+    WARNING = "warning"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK: Final = {Severity.INFO: 0, Severity.WARNING: 1, Severity.CRITICAL: 2}
+
+
+class PriceUnit(StrEnum):
+    PER_1M_TOKENS = "per_1m_tokens"
+    PER_SECOND = "per_second"
+    PER_IMAGE = "per_image"
+    PER_REQUEST = "per_request"
+
+
+# The source says explicitly that there is no replacement (OpenAI's `---`).
+# `None` means the source does not say; a non-empty tuple names the ids.
+NO_REPLACEMENT: Final[tuple[str, ...]] = ()
+
+
+class ParseError(Exception):
+    """A fetched document could not be turned into observations; the message says why."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True, order=True)
+class PriceKey:
+    """What a price is for: the component billed, its unit, the tier and the variant."""
+
+    component: str  # input, output, cached_input, cache_write, image, video, request, ...
+    unit: PriceUnit = PriceUnit.PER_1M_TOKENS
+    tier: str = "standard"  # standard, batch, flex, priority
+    variant: str = ""  # resolution, context band, ...
+
+    def __str__(self) -> str:
+        parts = [self.component, self.unit.value, self.tier]
+        if self.variant:
+            parts.append(self.variant)
+        return "/".join(parts)
+
+    @classmethod
+    def parse(cls, text: str) -> PriceKey:
+        parts = text.split("/", 3)
+        if len(parts) < 3:
+            raise ValueError(f"not a price key: {text!r}")
+        variant = parts[3] if len(parts) == 4 else ""
+        return cls(parts[0], PriceUnit(parts[1]), parts[2], variant)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Document:
+    """One fetched (or archived) body, with what we know of how it was fetched."""
+
+    source: str
+    url: str
+    body: bytes
+    fetched_at: dt.datetime  # UTC, timezone-aware
+    content_type: str = ""
+    http_status: int = 200
+    etag: str | None = None
+    last_modified: str | None = None
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Observation:
+    """One source's statement about one row (usually one model) at one time.
+
+    Fields listed in `COMPARED_FIELDS` are what the diff compares; the others
+    (`url`, `section`, `is_model`) describe the row and travel with it.
+    """
+
+    key: str  # identity of the row within its source
+    provider: str  # who makes/serves the model, canonical ("openai")
+    model: str  # the id, canonical where identity resolution knows it
+    source_id: str | None = None  # the id as this source spells it, when it differs
+    aliases: tuple[str, ...] = ()  # sorted, ids the source says point to this row
+    status: Status | None = None
+    announced_on: dt.date | None = None
+    shutdown_on: dt.date | None = None
+    # A qualifier when the source is vague: "earliest" ("at earliest 2024-06-13"),
+    # "month" ("June 2026"), "earliest-month" ("Earliest June 2026").
+    shutdown_qualifier: str | None = None
+    replacement: tuple[str, ...] | None = None  # None: not stated; NO_REPLACEMENT: none
+    prices: Mapping[PriceKey, Decimal] = dataclasses.field(default_factory=dict)
+    availability: str | None = None
+    is_model: bool = True  # False for rows such as "Videos API" or "/v1/edits"
+    section: str | None = None  # human heading the row sits under
+    url: str | None = None  # where a human can see this row
+
+    def __post_init__(self) -> None:
+        if list(self.aliases) != sorted(set(self.aliases)):
+            object.__setattr__(self, "aliases", tuple(sorted(set(self.aliases))))
+
+
+COMPARED_FIELDS: Final = (
+    "status",
+    "announced_on",
+    "shutdown_on",
+    "shutdown_qualifier",
+    "replacement",
+    "prices",
+    "availability",
+    "aliases",
+)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Change:
+    """One detected change of one field of one row (or of a source's health)."""
+
+    source: str
+    key: str
+    provider: str | None
+    model: str | None
+    kind: ChangeKind
+    field: str | None
+    old: str | None
+    new: str | None
+    severity: Severity = Severity.INFO
+    note: str | None = None  # e.g. "ratio 3.4x", "suspect: single aggregator"
+
+
+def format_replacement(value: tuple[str, ...] | None) -> str | None:
+    """Text form of a replacement, as stored and shown: `---` means explicitly none."""
+    if value is None:
+        return None
+    if value == NO_REPLACEMENT:
+        return "---"
+    return ", ".join(value)
+
+
+def parse_replacement(text: str | None) -> tuple[str, ...] | None:
+    if text is None:
+        return None
+    if text == "---":
+        return NO_REPLACEMENT
+    return tuple(part.strip() for part in text.split(", "))
