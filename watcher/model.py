@@ -122,6 +122,10 @@ class Observation:
     provider: str  # who makes/serves the model, canonical ("openai")
     model: str  # the id, canonical where identity resolution knows it
     source_id: str | None = None  # the id as this source spells it, when it differs
+    # Who serves it when not the maker's own API ("azure", "bedrock", "openrouter"
+    # for a gateway's own listing of a pass-through): disagreement checks compare
+    # the provider's dates only with rows where this is None.
+    distribution: str | None = None
     aliases: tuple[str, ...] = ()  # sorted, ids the source says point to this row
     status: Status | None = None
     announced_on: dt.date | None = None
