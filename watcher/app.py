@@ -1,0 +1,121 @@
+"""The application: settings + database + sources, and the operations on them.
+
+Commands and the daemon both go through here, so `watcher poll` and a
+scheduled poll are the same code path.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from sources.base import Source
+from sources.registry import UnknownSourceError, configure
+from watcher.config import Settings, SourceSettings
+from watcher.fetch import Fetcher, Validators
+from watcher.model import Document, Observation
+from watcher.pipeline import CommitHook, Poller, PollResult
+from watcher.severity import SeverityPolicy
+from watcher.store import polls
+from watcher.store.engine import database_url, make_engine, read_session
+from watcher.store.migrate import ensure_schema
+
+log = logging.getLogger(__name__)
+
+
+class UsageError(ValueError):
+    """Something the operator asked for that cannot be done; the message says why."""
+
+
+@dataclasses.dataclass
+class App:
+    settings: Settings
+    db_url: str
+    hooks: tuple[CommitHook, ...] = ()
+
+    @classmethod
+    def create(cls, settings: Settings, db: str | None = None) -> App:
+        return cls(settings=settings, db_url=database_url(db, settings.storage_url))
+
+    @functools.cached_property
+    def engine(self) -> Engine:
+        engine = make_engine(self.db_url)
+        ensure_schema(engine)
+        return engine
+
+    @functools.cached_property
+    def poller(self) -> Poller:
+        policy = SeverityPolicy(watchlist=self.settings.watchlist, rules=self.settings.alerts.severity_rules)
+        return Poller(engine=self.engine, policy=policy, hooks=self.hooks)
+
+    # --- sources -----------------------------------------------------------------------
+
+    def source_settings(self, name: str) -> SourceSettings:
+        try:
+            return self.settings.sources[name]
+        except KeyError:
+            known = ", ".join(sorted(self.settings.sources))
+            raise UsageError(f"unknown source {name!r} (configured: {known})") from None
+
+    def source(self, name: str) -> Source:
+        settings = self.source_settings(name)
+        try:
+            return configure(name, settings.options)
+        except UnknownSourceError as exc:
+            raise UsageError(f"unknown source {exc}") from None
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+
+    def enabled_sources(self, names: Sequence[str] = ()) -> list[str]:
+        if names:
+            for name in names:
+                self.source_settings(name)
+            return list(names)
+        return [name for name, s in self.settings.sources.items() if s.enabled]
+
+    # --- operations --------------------------------------------------------------------
+
+    async def poll(self, name: str, fetcher: Fetcher, *, trigger: str = "poll") -> PollResult:
+        source = self.source(name)
+        settings = self.source_settings(name)
+        with read_session(self.engine) as session:
+            last = polls.last_run(session, name, successful=True)
+        validators = Validators(last.url, last.etag, last.last_modified) if last and last.url else None
+        result = await fetcher.fetch(name, source.urls, validators)
+        now = dt.datetime.now(dt.UTC)
+        if result.not_modified:
+            return self.poller.record_not_modified(source, settings, url=result.url, at=now, trigger=trigger)
+        if result.document is None:
+            return self.poller.record_failure(source, settings, error=result.error or "fetch failed",
+                                              url=result.url, http_status=result.http_status, at=now,
+                                              trigger=trigger)
+        return self.poller.record_document(source, settings, result.document, trigger=trigger)
+
+    def ingest(self, name: str, path: Path, observed_at: dt.datetime) -> PollResult:
+        source = self.source(name)
+        doc = read_capture(name, path, observed_at)
+        return self.poller.record_document(source, self.source_settings(name), doc, trigger="ingest",
+                                           check_order=True)
+
+    def check(self, name: str, doc: Document) -> list[Observation]:
+        return self.source(name).parse(doc)
+
+
+def read_capture(source: str, path: Path, observed_at: dt.datetime) -> Document:
+    try:
+        body = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
+    return Document(source=source, url=path.resolve().as_uri(), body=body, fetched_at=observed_at,
+                    content_type=_guess_type(path))
+
+
+def _guess_type(path: Path) -> str:
+    return {".md": "text/markdown", ".json": "application/json", ".html": "text/html",
+            ".htm": "text/html"}.get(path.suffix.lower(), "")

@@ -1,0 +1,328 @@
+"""The `watcher` command line. Thin: parse arguments, call one operation, render.
+
+Heavy modules (SQLAlchemy, httpx, parsers) are imported inside the commands
+that need them, so that `watcher --help` and quick queries start fast.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+import logging
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
+
+import typer
+
+from watcher.output import Format, default_format, render
+
+if TYPE_CHECKING:
+    from watcher.app import App
+    from watcher.config import Settings
+
+app = typer.Typer(
+    help="Model Lifecycle Watcher: watches where AI models are announced, priced and sold, "
+    "and says when something that matters changes.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+db_app = typer.Typer(help="Database schema and maintenance.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+FormatOption = Annotated[
+    Optional[Format],
+    typer.Option("--format", "-f", help="Output format (default: table on a terminal, json otherwise)."),
+]
+
+
+@dataclasses.dataclass
+class Context:
+    config_path: Path | None
+    db: str | None
+    verbose: bool
+    _settings: Settings | None = None
+    _app: App | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            from watcher.config import load
+
+            self._settings = load(self.config_path)
+        return self._settings
+
+    @property
+    def app(self) -> App:
+        if self._app is None:
+            from watcher.app import App
+
+            self._app = App.create(self.settings, self.db)
+        return self._app
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="config.toml to read (default: ./config.toml if present).", envvar="WATCHER_CONFIG")] = None,
+    db: Annotated[Optional[str], typer.Option("--db", help="Database URL or SQLite path; overrides WATCHER_DB and [storage] url.", show_envvar=False)] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress to stderr.")] = False,
+) -> None:
+    from watcher.logs import setup_logging
+
+    setup_logging(logging.DEBUG if verbose else logging.WARNING)
+    ctx.obj = Context(config_path=config, db=db, verbose=verbose)
+
+
+def _ctx(ctx: typer.Context) -> Context:
+    obj = ctx.find_root().obj
+    assert isinstance(obj, Context)
+    return obj
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    typer.echo(f"watcher: {message}", err=True)
+    raise typer.Exit(code)
+
+
+# --- polling --------------------------------------------------------------------------
+
+
+@app.command()
+def poll(
+    ctx: typer.Context,
+    sources: Annotated[Optional[list[str]], typer.Argument(help="Sources to poll (default: every enabled source).")] = None,
+    fmt: FormatOption = None,
+) -> None:
+    """Poll sources once now, record what they say, and print the changes found."""
+    c = _ctx(ctx)
+    names = c.app.enabled_sources(sources or [])
+    results = asyncio.run(_poll_all(c, names))
+    failed = False
+    rows: list[dict[str, Any]] = []
+    from watcher.store.queries import change_dict
+
+    for result in results:
+        line = f"{result.source}: {result.outcome}"
+        if result.rows is not None:
+            line += f", {result.rows} rows"
+        line += f", {len(result.changes)} changes"
+        if result.error:
+            line += f" ({result.error})"
+            failed = failed or result.outcome in ("failed", "refused")
+        typer.echo(line, err=True)
+        rows.extend(change_dict(change) for change in result.changes)
+    render(rows, fmt or default_format(), columns=CHANGE_COLUMNS, title="changes")
+    if failed:
+        raise typer.Exit(1)
+
+
+async def _poll_all(c: Context, names: list[str]) -> list[Any]:
+    from watcher.fetch import Fetcher
+
+    async with Fetcher(c.settings.fetch) as fetcher:
+        return [await c.app.poll(name, fetcher) for name in names]
+
+
+@app.command()
+def check(
+    ctx: typer.Context,
+    source: Annotated[str, typer.Argument(help="Source name, e.g. openai-deprecations.")],
+    file: Annotated[Optional[Path], typer.Option("--file", help="Parse this file instead of fetching.")] = None,
+    fmt: FormatOption = None,
+) -> None:
+    """Fetch (or read --file) and parse only: print the observations, store nothing."""
+    from watcher.app import read_capture
+
+    c = _ctx(ctx)
+    if file is not None:
+        doc = read_capture(source, file, dt.datetime.now(dt.UTC))
+    else:
+        doc = asyncio.run(_fetch_only(c, source))
+    observations = c.app.check(source, doc)
+    typer.echo(f"{source}: {len(observations)} rows from {doc.url}", err=True)
+    from watcher.present import observation_dict
+
+    render((observation_dict(o) for o in observations), fmt or default_format(),
+           columns=("key", "model", "aliases", "status", "shutdown_on", "replacement", "prices", "availability"),
+           title=source)
+
+
+async def _fetch_only(c: Context, name: str) -> Any:
+    from watcher.fetch import Fetcher
+
+    source = c.app.source(name)
+    async with Fetcher(c.settings.fetch) as fetcher:
+        result = await fetcher.fetch(name, source.urls)
+    if result.document is None:
+        fail(f"{name}: fetch failed: {result.error}")
+    return result.document
+
+
+@app.command()
+def ingest(
+    ctx: typer.Context,
+    source: Annotated[str, typer.Argument(help="Source name the capture belongs to.")],
+    file: Annotated[Path, typer.Argument(help="An archived capture of the source's page or catalog.")],
+    observed_at: Annotated[str, typer.Option("--observed-at", help="When the capture was taken (ISO 8601, UTC unless it says otherwise).")],
+    fmt: FormatOption = None,
+) -> None:
+    """Record an archived capture as if fetched at --observed-at (backfill). Never sends alerts."""
+    from watcher.durations import parse_time
+    from watcher.store.queries import change_dict
+
+    c = _ctx(ctx)
+    when = _time(observed_at, parse_time)
+    result = c.app.ingest(source, file, when)
+    typer.echo(f"{source}: {result.outcome}, {result.rows} rows, {len(result.changes)} changes"
+               + (f" ({result.error})" if result.error else ""), err=True)
+    render((change_dict(ch) for ch in result.changes), fmt or default_format(), columns=CHANGE_COLUMNS,
+           title="changes")
+    if result.outcome == "refused":
+        raise typer.Exit(1)
+
+
+# --- queries --------------------------------------------------------------------------
+
+CHANGE_COLUMNS = ("detected_at", "source", "model", "kind", "field", "old", "new", "severity", "note")
+
+
+@app.command()
+def changes(
+    ctx: typer.Context,
+    since: Annotated[Optional[str], typer.Option(help="Only changes detected since (ISO time, or 7d for 7 days ago).")] = None,
+    until: Annotated[Optional[str], typer.Option(help="Only changes detected before this time.")] = None,
+    source: Annotated[Optional[list[str]], typer.Option("--source", "-s", help="Only these sources (repeatable).")] = None,
+    provider: Annotated[Optional[list[str]], typer.Option(help="Only these providers (repeatable).")] = None,
+    model: Annotated[Optional[str], typer.Option("--model", "-m", help="Model id or glob, e.g. 'sora-2*'.")] = None,
+    kind: Annotated[Optional[list[str]], typer.Option("--kind", "-k", help="Only these kinds: listed, delisted, status, shutdown_date, price, … (repeatable).")] = None,
+    severity: Annotated[Optional[list[str]], typer.Option(help="Only these severities: info, warning, critical (repeatable).")] = None,
+    limit: Annotated[Optional[int], typer.Option(help="At most this many rows.")] = None,
+    fmt: FormatOption = None,
+) -> None:
+    """List detected changes, oldest first."""
+    from watcher.durations import parse_time
+    from watcher.store.engine import read_session
+    from watcher.store.queries import ChangeFilter
+    from watcher.store.queries import changes as query_changes
+
+    _check_choices("--kind", kind, _KINDS)
+    _check_choices("--severity", severity, ("info", "warning", "critical"))
+    flt = ChangeFilter(
+        since=_time(since, parse_time) if since else None,
+        until=_time(until, parse_time) if until else None,
+        sources=source or (), providers=provider or (), model=model,
+        kinds=kind or (), severities=severity or (), limit=limit,
+    )
+    c = _ctx(ctx)
+    with read_session(c.app.engine) as session:
+        render(query_changes(session, flt), fmt or default_format(), columns=CHANGE_COLUMNS, title="changes")
+
+
+@app.command()
+def history(
+    ctx: typer.Context,
+    model: Annotated[str, typer.Argument(help="Model id (or glob), as any source spells it.")],
+    fmt: FormatOption = None,
+) -> None:
+    """Every version of a model's facts, across sources, oldest first."""
+    from watcher.store.engine import read_session
+    from watcher.store.queries import history as query_history
+
+    c = _ctx(ctx)
+    with read_session(c.app.engine) as session:
+        rows = query_history(session, model)
+    if not rows:
+        typer.echo(f"no history for {model!r}", err=True)
+    render(rows, fmt or default_format(),
+           columns=("valid_from", "valid_to", "source", "key", "status", "shutdown_on", "replacement",
+                    "prices", "availability"),
+           title=f"history of {model}")
+
+
+@app.command("sources")
+def sources_cmd(ctx: typer.Context, fmt: FormatOption = None) -> None:
+    """Configured sources, their schedule and their health."""
+    from watcher.store.engine import read_session
+    from watcher.store.queries import source_summaries
+
+    c = _ctx(ctx)
+    names = list(c.settings.sources)
+    with read_session(c.app.engine) as session:
+        health = source_summaries(session, names)
+    rows = []
+    for name in names:
+        s = c.settings.sources[name]
+        schedule = f"cron {s.cron}" if s.cron else f"every {_human(s.every)}" if s.every else "-"
+        rows.append({"source": name, "enabled": s.enabled, "schedule": schedule, **health[name]})
+    render(rows, fmt or default_format(), title="sources")
+
+
+# --- database -------------------------------------------------------------------------
+
+
+@db_app.command("upgrade")
+def db_upgrade(ctx: typer.Context) -> None:
+    """Apply database migrations up to the newest schema."""
+    from watcher.store.engine import make_engine, redact_url
+    from watcher.store.migrate import upgrade
+
+    c = _ctx(ctx)
+    engine = make_engine(c.app.db_url)
+    before, after = upgrade(engine)
+    where = redact_url(c.app.db_url)
+    if before == after:
+        typer.echo(f"{where}: already at revision {after}")
+    else:
+        typer.echo(f"{where}: upgraded {before or 'empty'} -> {after}")
+
+
+# --- helpers --------------------------------------------------------------------------
+
+_KINDS = ("listed", "delisted", "status", "shutdown_date", "announced_date", "replacement", "price",
+          "availability", "aliases", "deadline", "disagreement", "source_health")
+
+
+def _check_choices(option: str, values: list[str] | None, allowed: tuple[str, ...]) -> None:
+    for value in values or []:
+        if value not in allowed:
+            fail(f"{option} {value!r}: expected one of {', '.join(allowed)}", 2)
+
+
+def _time(text: str, parse: Any) -> dt.datetime:
+    try:
+        result: dt.datetime = parse(text)
+    except ValueError as exc:
+        fail(str(exc), 2)
+    return result
+
+
+def _human(delta: dt.timedelta | None) -> str:
+    if delta is None:
+        return "-"
+    seconds = int(delta.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds % size == 0 and seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def main() -> None:
+    """Entry point: run the app, turning expected failures into one clear line."""
+    from watcher.errors import describe
+
+    try:
+        app()
+    except KeyboardInterrupt:
+        typer.echo("watcher: interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - the one place that turns errors into messages
+        message = describe(exc)
+        if message is None:
+            raise
+        typer.echo(f"watcher: {message}", err=True)
+        sys.exit(1)

@@ -1,0 +1,335 @@
+"""config.toml -> typed settings. Every error names the key it is about.
+
+Unknown keys are errors, not silently ignored: a typo such as `evry = "1h"`
+would otherwise leave a source polled at the default rate with nobody knowing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Final
+
+from watcher.durations import parse_duration
+from watcher.secrets import Secret, SecretError, expand
+
+DEFAULT_CONFIG_PATH: Final = Path("config.toml")
+DEFAULT_EVERY: Final = dt.timedelta(hours=1)
+BUILTIN_SOURCE_NAMES: Final = ("openai-deprecations", "openai-pricing", "openrouter", "litellm", "models-dev")
+
+
+class ConfigError(ValueError):
+    """A config problem, phrased for the operator: `key: what is wrong`."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SourceSettings:
+    name: str
+    enabled: bool = True
+    every: dt.timedelta | None = DEFAULT_EVERY
+    cron: str | None = None
+    jitter: dt.timedelta | None = None  # default: a tenth of the interval, at most 5 min
+    delist_after: int = 2  # consecutive successful polls a row must be missing
+    max_loss: float = 0.5  # refuse a parse that loses more than this share of rows
+    failures_before_alert: int = 3
+    stale_after: dt.timedelta | None = None  # default: 3 intervals
+    options: Mapping[str, Any] = dataclasses.field(default_factory=dict)  # for the parser
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ChannelSettings:
+    name: str
+    url: Secret
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RouteSettings:
+    name: str
+    channels: tuple[str, ...]
+    when: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class AlertSettings:
+    max_attempts: int = 8
+    digest_max_items: int = 15
+    reminder_days: tuple[int, ...] = (90, 30, 14, 7, 1, 0)
+    severity_rules: tuple[Mapping[str, Any], ...] = ()
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class FetchSettings:
+    timeout: float = 30.0
+    max_bytes: int = 20_000_000
+    retries: int = 3
+    retry_after_cap: float = 300.0
+    user_agent: str | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class DaemonSettings:
+    listen: str | None = None  # "127.0.0.1:9464"
+    lease_seconds: int = 30
+    deliver_every: dt.timedelta = dt.timedelta(seconds=30)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RetentionSettings:
+    documents_max_age: dt.timedelta | None = dt.timedelta(days=180)
+    documents_keep: int = 20  # newest raw documents per source always kept
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Settings:
+    path: Path | None = None
+    storage_url: str | None = None
+    retention: RetentionSettings = RetentionSettings()
+    sources: Mapping[str, SourceSettings] = dataclasses.field(default_factory=dict)
+    watchlist: tuple[str, ...] = ()
+    channels: Mapping[str, ChannelSettings] = dataclasses.field(default_factory=dict)
+    routes: tuple[RouteSettings, ...] = ()
+    alerts: AlertSettings = AlertSettings()
+    fetch: FetchSettings = FetchSettings()
+    daemon: DaemonSettings = DaemonSettings()
+
+    def secrets(self) -> list[Secret]:
+        return [channel.url for channel in self.channels.values()]
+
+
+# --- reading -------------------------------------------------------------------------
+
+
+def load(path: Path | None, *, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read `path` (or ./config.toml when it exists; else built-in defaults)."""
+    explicit = path is not None
+    path = path or DEFAULT_CONFIG_PATH
+    if not path.exists():
+        if explicit:
+            raise ConfigError(f"{path}: no such config file")
+        return parse({}, path=None, environ=environ)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return parse(raw, path=path, environ=environ)
+
+
+_TOP_KEYS: Final = {"storage", "sources", "watchlist", "channels", "routes", "alerts", "fetch", "daemon"}
+
+
+def parse(raw: Mapping[str, Any], *, path: Path | None, environ: Mapping[str, str] | None = None) -> Settings:
+    env = dict(os.environ if environ is None else environ)
+    _no_unknown(raw, _TOP_KEYS, "")
+    storage = _table(raw, "storage")
+    _no_unknown(storage, {"url", "retention"}, "storage")
+    url = _opt(storage, "url", str, "storage")
+    if url is not None:
+        url = _secret(url, "storage.url", env).reveal()
+    channels = _channels(_table(raw, "channels"), env)
+    routes = _routes(raw.get("routes", []), channels)
+    watch = _table(raw, "watchlist")
+    _no_unknown(watch, {"models"}, "watchlist")
+    models = _opt(watch, "models", list, "watchlist") or []
+    if not all(isinstance(m, str) and m for m in models):
+        raise ConfigError("watchlist.models: must be a list of model globs (strings)")
+    return Settings(
+        path=path,
+        storage_url=url,
+        retention=_retention(_table(storage, "retention", "storage")),
+        sources=_sources(_table(raw, "sources")),
+        watchlist=tuple(models),
+        channels=channels,
+        routes=routes,
+        alerts=_alerts(_table(raw, "alerts")),
+        fetch=_fetch(_table(raw, "fetch")),
+        daemon=_daemon(_table(raw, "daemon")),
+    )
+
+
+_SOURCE_KEYS: Final = {
+    "enabled", "every", "cron", "jitter", "delist_after", "max_loss",
+    "failures_before_alert", "stale_after", "url", "urls", "type",
+}
+
+
+def _sources(raw: Mapping[str, Any]) -> dict[str, SourceSettings]:
+    found: dict[str, SourceSettings] = {}
+    for name in BUILTIN_SOURCE_NAMES:
+        if name not in raw:
+            found[name] = SourceSettings(name=name)
+    for name, table in raw.items():
+        where = f"sources.{name}"
+        if not isinstance(table, Mapping):
+            raise ConfigError(f"{where}: must be a table")
+        generic = "type" in table
+        if not generic:
+            _no_unknown(table, _SOURCE_KEYS, where)
+        every_text = _opt(table, "every", str, where)
+        cron = _opt(table, "cron", str, where)
+        if every_text and cron:
+            raise ConfigError(f"{where}: give `every` or `cron`, not both")
+        if cron is not None and len(cron.split()) != 5:
+            raise ConfigError(f"{where}.cron: expected 5 fields (minute hour day month weekday), got {cron!r}")
+        every = _duration(every_text, f"{where}.every") if every_text else (None if cron else DEFAULT_EVERY)
+        max_loss = _opt(table, "max_loss", (int, float), where)
+        if max_loss is not None and not 0 < max_loss <= 1:
+            raise ConfigError(f"{where}.max_loss: a share between 0 and 1, got {max_loss}")
+        delist_after = _opt(table, "delist_after", int, where)
+        if delist_after is not None and delist_after < 1:
+            raise ConfigError(f"{where}.delist_after: at least 1, got {delist_after}")
+        found[name] = SourceSettings(
+            name=name,
+            enabled=_opt(table, "enabled", bool, where, default=True),
+            every=every,
+            cron=cron,
+            jitter=_duration(j, f"{where}.jitter") if (j := _opt(table, "jitter", str, where)) else None,
+            delist_after=delist_after or 2,
+            max_loss=float(max_loss) if max_loss is not None else 0.5,
+            failures_before_alert=_opt(table, "failures_before_alert", int, where, default=3),
+            stale_after=_duration(s, f"{where}.stale_after") if (s := _opt(table, "stale_after", str, where)) else None,
+            options={k: v for k, v in table.items() if k not in _SCHEDULE_KEYS},
+        )
+    return found
+
+
+_SCHEDULE_KEYS: Final = {"enabled", "every", "cron", "jitter", "delist_after", "max_loss",
+                         "failures_before_alert", "stale_after"}
+
+
+def _channels(raw: Mapping[str, Any], env: dict[str, str]) -> dict[str, ChannelSettings]:
+    out: dict[str, ChannelSettings] = {}
+    for name, table in raw.items():
+        where = f"channels.{name}"
+        if not isinstance(table, Mapping):
+            raise ConfigError(f"{where}: must be a table with a `url`")
+        _no_unknown(table, {"url"}, where)
+        url = _opt(table, "url", str, where)
+        if not url:
+            raise ConfigError(f"{where}.url: required (an apprise URL, e.g. \"${{SLACK_WEBHOOK_URL}}\")")
+        out[name] = ChannelSettings(name=name, url=_secret(url, f"{where}.url", env))
+    return out
+
+
+def _routes(raw: Any, channels: Mapping[str, ChannelSettings]) -> tuple[RouteSettings, ...]:
+    if not isinstance(raw, list):
+        raise ConfigError("routes: must be an array of tables ([[routes]])")
+    out: list[RouteSettings] = []
+    for index, table in enumerate(raw):
+        where = f"routes[{index}]"
+        if not isinstance(table, Mapping):
+            raise ConfigError(f"{where}: must be a table")
+        _no_unknown(table, {"name", "when", "channels"}, where)
+        name = _opt(table, "name", str, where) or f"route-{index + 1}"
+        names = _opt(table, "channels", list, where) or []
+        if not names:
+            raise ConfigError(f"{where}.channels: name at least one channel")
+        for channel in names:
+            if channel not in channels:
+                raise ConfigError(f"{where}.channels: no channel named {channel!r} (define [channels.{channel}])")
+        when = _opt(table, "when", dict, where) or {}
+        _no_unknown(when, {"source", "provider", "model", "kind", "severity", "watchlist"}, f"{where}.when")
+        out.append(RouteSettings(name=name, channels=tuple(names), when=when))
+    return tuple(out)
+
+
+def _alerts(raw: Mapping[str, Any]) -> AlertSettings:
+    _no_unknown(raw, {"max_attempts", "digest_max_items", "reminder_days", "severity_rules"}, "alerts")
+    days = _opt(raw, "reminder_days", list, "alerts")
+    if days is not None and not all(isinstance(d, int) and d >= 0 for d in days):
+        raise ConfigError("alerts.reminder_days: a list of whole days, e.g. [90, 30, 14, 7, 1, 0]")
+    rules = _opt(raw, "severity_rules", list, "alerts") or []
+    return AlertSettings(
+        max_attempts=_opt(raw, "max_attempts", int, "alerts", default=8),
+        digest_max_items=_opt(raw, "digest_max_items", int, "alerts", default=15),
+        reminder_days=tuple(sorted(set(days), reverse=True)) if days is not None else (90, 30, 14, 7, 1, 0),
+        severity_rules=tuple(rules),
+    )
+
+
+def _fetch(raw: Mapping[str, Any]) -> FetchSettings:
+    _no_unknown(raw, {"timeout", "max_bytes", "retries", "retry_after_cap", "user_agent"}, "fetch")
+    return FetchSettings(
+        timeout=float(_opt(raw, "timeout", (int, float), "fetch", default=30.0)),
+        max_bytes=_opt(raw, "max_bytes", int, "fetch", default=20_000_000),
+        retries=_opt(raw, "retries", int, "fetch", default=3),
+        retry_after_cap=float(_opt(raw, "retry_after_cap", (int, float), "fetch", default=300.0)),
+        user_agent=_opt(raw, "user_agent", str, "fetch"),
+    )
+
+
+def _daemon(raw: Mapping[str, Any]) -> DaemonSettings:
+    _no_unknown(raw, {"listen", "lease_seconds", "deliver_every"}, "daemon")
+    listen = _opt(raw, "listen", str, "daemon")
+    if listen is not None and ":" not in listen:
+        raise ConfigError(f"daemon.listen: expected HOST:PORT, got {listen!r}")
+    deliver = _opt(raw, "deliver_every", str, "daemon")
+    return DaemonSettings(
+        listen=listen,
+        lease_seconds=_opt(raw, "lease_seconds", int, "daemon", default=30),
+        deliver_every=_duration(deliver, "daemon.deliver_every") if deliver else dt.timedelta(seconds=30),
+    )
+
+
+def _retention(raw: Mapping[str, Any]) -> RetentionSettings:
+    _no_unknown(raw, {"documents_max_age", "documents_keep"}, "storage.retention")
+    age = _opt(raw, "documents_max_age", str, "storage.retention")
+    return RetentionSettings(
+        documents_max_age=(None if age in ("", "never") else _duration(age, "storage.retention.documents_max_age"))
+        if age is not None else dt.timedelta(days=180),
+        documents_keep=_opt(raw, "documents_keep", int, "storage.retention", default=20),
+    )
+
+
+# --- small validators ------------------------------------------------------------------
+
+
+def _table(raw: Mapping[str, Any], key: str, parent: str = "") -> Mapping[str, Any]:
+    value = raw.get(key, {})
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{_join(parent, key)}: must be a table")
+    return value
+
+
+def _opt(raw: Mapping[str, Any], key: str, kind: type | tuple[type, ...], parent: str, default: Any = None) -> Any:
+    if key not in raw:
+        return default
+    value = raw[key]
+    bad_bool = isinstance(value, bool) and kind in (int, (int, float))
+    if not isinstance(value, kind) or bad_bool:
+        names = " or ".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
+        raise ConfigError(f"{_join(parent, key)}: expected {names}, got {type(value).__name__}")
+    return value
+
+
+def _no_unknown(raw: Mapping[str, Any], allowed: set[str], parent: str) -> None:
+    for key in raw:
+        if key not in allowed:
+            hint = ", ".join(sorted(allowed))
+            raise ConfigError(f"{_join(parent, key)}: unknown key (expected one of: {hint})")
+
+
+def _duration(text: str, where: str) -> dt.timedelta:
+    try:
+        value = parse_duration(text)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    if value <= dt.timedelta(0):
+        raise ConfigError(f"{where}: must be positive")
+    return value
+
+
+def _secret(text: str, where: str, env: dict[str, str]) -> Secret:
+    try:
+        return expand(text, where=where, environ=env)
+    except SecretError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def _join(parent: str, key: str) -> str:
+    return f"{parent}.{key}" if parent else key

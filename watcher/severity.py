@@ -1,0 +1,81 @@
+"""How much a change matters (DESIGN.md §5): config rules first, then the defaults.
+
+Defaults: `critical` for a watched model's new or earlier shutdown date, any
+shutdown within 7 days, or a watched model delisted by its provider; `warning`
+for other lifecycle changes and price increases; `info` for price cuts and new
+models.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any, Final
+
+from watcher.matching import matches, watched
+from watcher.model import Change, ChangeKind, Observation, Severity
+
+SOON: Final = dt.timedelta(days=7)
+# Sources that speak for the provider itself, not a catalog of it.
+FIRST_PARTY_SOURCES: Final = frozenset({"openai-deprecations", "openai-pricing"})
+_LIFECYCLE: Final = frozenset({
+    ChangeKind.STATUS, ChangeKind.SHUTDOWN_DATE, ChangeKind.ANNOUNCED_DATE, ChangeKind.REPLACEMENT,
+    ChangeKind.AVAILABILITY, ChangeKind.DELISTED, ChangeKind.DISAGREEMENT, ChangeKind.SOURCE_HEALTH,
+    ChangeKind.DEADLINE,
+})
+
+
+def is_watched(obs: Observation | None, change: Change, watchlist: Sequence[str]) -> bool:
+    if not watchlist:
+        return False
+    names: list[str | None] = [change.model, change.key]
+    if obs is not None:
+        names += [obs.model, obs.source_id, *obs.aliases]
+    return watched(names, watchlist)
+
+
+def default_severity(change: Change, obs: Observation | None, *, is_watched: bool, today: dt.date) -> Severity:
+    shutdown = obs.shutdown_on if obs is not None else None
+    if change.kind in _LIFECYCLE or (change.kind is ChangeKind.LISTED and shutdown is not None):
+        if shutdown is not None and change.kind is not ChangeKind.SOURCE_HEALTH and dt.timedelta(0) <= (shutdown - today) <= SOON:
+            return Severity.CRITICAL
+        if is_watched and _new_or_earlier_shutdown(change):
+            return Severity.CRITICAL
+        if is_watched and change.kind is ChangeKind.LISTED and shutdown is not None:
+            return Severity.CRITICAL
+        if is_watched and change.kind is ChangeKind.DELISTED and change.source in FIRST_PARTY_SOURCES:
+            return Severity.CRITICAL
+        return Severity.WARNING
+    if change.kind is ChangeKind.PRICE:
+        return Severity.WARNING if _increase(change) else Severity.INFO
+    return Severity.INFO
+
+
+def _new_or_earlier_shutdown(change: Change) -> bool:
+    if change.kind is not ChangeKind.SHUTDOWN_DATE or not change.new:
+        return False
+    return change.old is None or change.new[:10] < change.old[:10]
+
+
+def _increase(change: Change) -> bool:
+    try:
+        return change.old is None or (change.new is not None and Decimal(change.new) > Decimal(change.old))
+    except InvalidOperation:
+        return True
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SeverityPolicy:
+    watchlist: tuple[str, ...] = ()
+    rules: tuple[Mapping[str, Any], ...] = ()  # [{when = {...}, severity = "critical"}], first match wins
+
+    def assess(self, change: Change, obs: Observation | None, today: dt.date) -> Change:
+        watched_now = is_watched(obs, change, self.watchlist)
+        severity = default_severity(change, obs, is_watched=watched_now, today=today)
+        for rule in self.rules:
+            if matches(rule.get("when", {}), change, is_watched=watched_now, severity=severity.value):
+                severity = Severity(rule["severity"])
+                break
+        return dataclasses.replace(change, severity=severity)

@@ -1,0 +1,71 @@
+"""Observation <-> observation_version row. Money as decimal text, lists as text."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+
+from watcher.model import Observation, PriceKey, Status, format_replacement, parse_replacement
+from watcher.money import format_price
+from watcher.store.tables import ObservationVersion
+
+
+def prices_to_text(prices: dict[PriceKey, Decimal] | object) -> str | None:
+    if not prices:
+        return None
+    assert isinstance(prices, dict)
+    items = sorted((str(k), format_price(v)) for k, v in prices.items())
+    return json.dumps(dict(items), separators=(",", ":"))
+
+
+def prices_from_text(text: str | None) -> dict[PriceKey, Decimal]:
+    if not text:
+        return {}
+    return {PriceKey.parse(k): Decimal(v) for k, v in json.loads(text).items()}
+
+
+def to_row(obs: Observation, *, source: str, valid_from: dt.datetime, run_id: int) -> ObservationVersion:
+    return ObservationVersion(
+        source=source,
+        key=obs.key,
+        provider=obs.provider,
+        model=obs.model,
+        source_id=obs.source_id,
+        distribution=obs.distribution,
+        is_model=obs.is_model,
+        status=obs.status.value if obs.status else None,
+        announced_on=obs.announced_on,
+        shutdown_on=obs.shutdown_on,
+        shutdown_qualifier=obs.shutdown_qualifier,
+        replacement=format_replacement(obs.replacement),
+        aliases=", ".join(obs.aliases) or None,
+        prices=prices_to_text(dict(obs.prices)),
+        availability=obs.availability,
+        section=obs.section,
+        url=obs.url,
+        valid_from=valid_from,
+        valid_to=None,
+        run_id=run_id,
+    )
+
+
+def from_row(row: ObservationVersion) -> Observation:
+    return Observation(
+        key=row.key,
+        provider=row.provider,
+        model=row.model,
+        source_id=row.source_id,
+        distribution=row.distribution,
+        aliases=tuple(row.aliases.split(", ")) if row.aliases else (),
+        status=Status(row.status) if row.status else None,
+        announced_on=row.announced_on,
+        shutdown_on=row.shutdown_on,
+        shutdown_qualifier=row.shutdown_qualifier,
+        replacement=parse_replacement(row.replacement),
+        prices=prices_from_text(row.prices),
+        availability=row.availability,
+        is_model=row.is_model,
+        section=row.section,
+        url=row.url,
+    )

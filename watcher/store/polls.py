@@ -1,0 +1,156 @@
+"""The write side of a poll: what the pipeline reads before diffing, and the commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import zlib
+from collections.abc import Iterable, Mapping, Sequence
+
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from watcher.model import Change, Document, Observation
+from watcher.store.codec import from_row, to_row
+from watcher.store.tables import Absence, ChangeRecord, DocumentBlob, ObservationVersion, Run
+
+SUCCESS_OUTCOMES = ("changed", "unchanged", "not_modified", "baseline")
+FAILURE_OUTCOMES = ("failed", "refused")
+
+
+def content_hash(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+def last_run(session: Session, source: str, *, successful: bool = False) -> Run | None:
+    query = select(Run).where(Run.source == source)
+    if successful:
+        query = query.where(col(Run.outcome).in_(SUCCESS_OUTCOMES))
+    return session.exec(query.order_by(col(Run.started_at).desc(), col(Run.id).desc()).limit(1)).first()
+
+
+def latest_observed_at(session: Session, source: str) -> dt.datetime | None:
+    return session.exec(select(func.max(Run.observed_at)).where(Run.source == source)).one()
+
+
+def consecutive_failures(session: Session, source: str) -> int:
+    """Failed or refused runs since the source's last successful one."""
+    last_ok = last_run(session, source, successful=True)
+    query = select(func.count()).select_from(Run).where(
+        Run.source == source, col(Run.outcome).in_(FAILURE_OUTCOMES)
+    )
+    if last_ok is not None:
+        query = query.where(col(Run.id) > last_ok.id)
+    return int(session.exec(query).one())
+
+
+def current_versions(session: Session, source: str) -> dict[str, Observation]:
+    rows = session.exec(
+        select(ObservationVersion).where(
+            ObservationVersion.source == source, col(ObservationVersion.valid_to).is_(None)
+        )
+    )
+    return {row.key: from_row(row) for row in rows}
+
+
+def absences(session: Session, source: str) -> dict[str, int]:
+    rows = session.exec(select(Absence).where(Absence.source == source))
+    return {row.key: row.misses for row in rows}
+
+
+def store_document(session: Session, doc: Document, digest: str, now: dt.datetime) -> None:
+    """Write the raw body once per distinct hash (content-addressed)."""
+    if session.get(DocumentBlob, digest) is not None:
+        return
+    session.add(
+        DocumentBlob(
+            sha256=digest,
+            source=doc.source,
+            content_type=doc.content_type or None,
+            size=len(doc.body),
+            compression="zlib",
+            body=zlib.compress(doc.body, 6),
+            first_seen_at=now,
+        )
+    )
+    session.flush()
+
+
+def load_document(session: Session, digest: str) -> bytes | None:
+    blob = session.get(DocumentBlob, digest)
+    if blob is None:
+        return None
+    return zlib.decompress(blob.body) if blob.compression == "zlib" else blob.body
+
+
+def add_run(session: Session, run: Run) -> Run:
+    session.add(run)
+    session.flush()
+    return run
+
+
+def apply_versions(
+    session: Session,
+    *,
+    source: str,
+    run_id: int,
+    at: dt.datetime,
+    upserts: Sequence[Observation],
+    delisted: Iterable[str],
+    absences_now: Mapping[str, int],
+) -> None:
+    """Close replaced or delisted versions, open new ones, and record absences."""
+    closing = [obs.key for obs in upserts] + list(delisted)
+    for chunk in _chunks(closing, 500):
+        session.exec(
+            update(ObservationVersion)
+            .where(
+                col(ObservationVersion.source) == source,
+                col(ObservationVersion.key).in_(chunk),
+                col(ObservationVersion.valid_to).is_(None),
+            )
+            .values(valid_to=at)
+        )
+    session.add_all(to_row(obs, source=source, valid_from=at, run_id=run_id) for obs in upserts)
+
+    existing = {row.key: row for row in session.exec(select(Absence).where(Absence.source == source))}
+    for key, row in existing.items():
+        if key in absences_now:
+            row.misses = absences_now[key]  # first_missed_at keeps the first miss
+        else:
+            session.delete(row)
+    session.add_all(
+        Absence(source=source, key=key, misses=misses, first_missed_at=at)
+        for key, misses in absences_now.items()
+        if key not in existing
+    )
+    session.flush()
+
+
+def add_changes(session: Session, changes: Sequence[Change], *, run_id: int | None,
+                at: dt.datetime) -> list[ChangeRecord]:
+    records = [
+        ChangeRecord(
+            run_id=run_id,
+            source=c.source,
+            key=c.key,
+            provider=c.provider,
+            model=c.model,
+            kind=c.kind.value,
+            field=c.field,
+            old=c.old,
+            new=c.new,
+            severity=c.severity.value,
+            note=c.note,
+            detected_at=at,
+        )
+        for c in changes
+    ]
+    session.add_all(records)
+    session.flush()
+    return records
+
+
+def _chunks(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

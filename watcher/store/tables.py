@@ -1,0 +1,131 @@
+"""The tables (DESIGN.md §7). Migrations in `migrations/versions` create exactly these.
+
+Money is decimal text, times are UTC, and `observation_version` is SCD-2: one
+row per version of one source row's facts, `valid_to` NULL on the current one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Column, Index, LargeBinary, text
+from sqlmodel import Field, SQLModel
+
+from watcher.store.types import UTCDateTime
+
+
+def _utc(*, nullable: bool = False, index: bool = False) -> Column[dt.datetime]:
+    return Column(UTCDateTime(), nullable=nullable, index=index)
+
+
+class Run(SQLModel, table=True):
+    __tablename__ = "run"
+    __table_args__ = (Index("ix_run_source_started", "source", "started_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=100)
+    trigger: str = Field(max_length=20)  # poll, ingest, daemon
+    started_at: dt.datetime = Field(sa_column=_utc())
+    finished_at: dt.datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    # The time the document speaks for: fetch time, or an archive's capture time.
+    observed_at: dt.datetime = Field(sa_column=_utc())
+    # changed, unchanged, not_modified, baseline, failed, refused
+    outcome: str = Field(max_length=20)
+    url: str | None = None
+    http_status: int | None = None
+    bytes: int | None = None
+    duration_ms: int | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    content_hash: str | None = Field(default=None, max_length=64)
+    parser_version: str | None = Field(default=None, max_length=20)
+    rows: int | None = None
+    changes: int = 0
+    error: str | None = None
+
+
+class DocumentBlob(SQLModel, table=True):
+    """A distinct raw body, content-addressed; written only when its hash is new."""
+
+    __tablename__ = "document"
+
+    sha256: str = Field(primary_key=True, max_length=64)
+    source: str = Field(max_length=100, index=True)
+    content_type: str | None = None
+    size: int  # uncompressed bytes
+    compression: str = Field(default="zlib", max_length=10)
+    body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    first_seen_at: dt.datetime = Field(sa_column=_utc())
+
+
+class ObservationVersion(SQLModel, table=True):
+    __tablename__ = "observation_version"
+    __table_args__ = (
+        # One current version per (source, key): the invariant the diff relies on.
+        Index(
+            "ux_observation_current",
+            "source",
+            "key",
+            unique=True,
+            sqlite_where=text("valid_to IS NULL"),
+            postgresql_where=text("valid_to IS NULL"),
+        ),
+        Index("ix_observation_source_key", "source", "key", "valid_from"),
+        Index("ix_observation_model", "model"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=100)
+    key: str
+    provider: str
+    model: str
+    source_id: str | None = None
+    distribution: str | None = None
+    is_model: bool = True
+    status: str | None = Field(default=None, max_length=20)
+    announced_on: dt.date | None = None
+    shutdown_on: dt.date | None = None
+    shutdown_qualifier: str | None = Field(default=None, max_length=20)
+    replacement: str | None = None  # "---" = explicitly none; ids joined by ", "
+    aliases: str | None = None  # ids joined by ", "
+    prices: str | None = None  # JSON object {price key: decimal text}, keys sorted
+    availability: str | None = None
+    section: str | None = None
+    url: str | None = None
+    valid_from: dt.datetime = Field(sa_column=_utc())
+    valid_to: dt.datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    run_id: int = Field(foreign_key="run.id")
+
+
+class ChangeRecord(SQLModel, table=True):
+    __tablename__ = "change"
+    __table_args__ = (
+        Index("ix_change_detected", "detected_at"),
+        Index("ix_change_source_detected", "source", "detected_at"),
+        Index("ix_change_model", "model"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int | None = Field(default=None, foreign_key="run.id", index=True)
+    source: str = Field(max_length=100)
+    key: str
+    provider: str | None = None
+    model: str | None = None
+    kind: str = Field(max_length=20)
+    field: str | None = None
+    old: str | None = None
+    new: str | None = None
+    severity: str = Field(max_length=10)
+    note: str | None = None
+    detected_at: dt.datetime = Field(sa_column=_utc())
+
+
+class Absence(SQLModel, table=True):
+    """A current row missing from the latest successful polls, not yet believed delisted."""
+
+    __tablename__ = "absence"
+
+    source: str = Field(primary_key=True, max_length=100)
+    key: str = Field(primary_key=True)
+    misses: int = 1
+    first_missed_at: dt.datetime = Field(sa_column=_utc())
