@@ -118,6 +118,7 @@ class ChangeRecord(SQLModel, table=True):
     severity: str = Field(max_length=10)
     note: str | None = None
     detected_at: dt.datetime = Field(sa_column=_utc())
+    silence_id: int | None = Field(default=None, foreign_key="silence.id")  # recorded, not alerted
 
 
 class Absence(SQLModel, table=True):
@@ -129,3 +130,64 @@ class Absence(SQLModel, table=True):
     key: str = Field(primary_key=True)
     misses: int = 1
     first_missed_at: dt.datetime = Field(sa_column=_utc())
+
+
+class Delivery(SQLModel, table=True):
+    """Outbox: one message for one channel. Written in the poll's transaction,
+    dispatched after the commit; `dedupe_key` makes queuing idempotent."""
+
+    __tablename__ = "delivery"
+    __table_args__ = (Index("ix_delivery_status_next", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    dedupe_key: str = Field(unique=True)
+    channel: str = Field(max_length=100)
+    route: str | None = Field(default=None, max_length=100)
+    kind: str = Field(max_length=20)  # digest, reminder, health, test
+    severity: str = Field(max_length=10)
+    title: str
+    body_text: str
+    body_markdown: str
+    body_html: str
+    change_ids: str | None = None  # JSON list of change ids this message covers
+    status: str = Field(default="pending", max_length=10)  # pending, sent, dead
+    attempts: int = 0
+    next_attempt_at: dt.datetime = Field(sa_column=_utc())
+    last_error: str | None = None
+    created_at: dt.datetime = Field(sa_column=_utc())
+    sent_at: dt.datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+
+
+class Silence(SQLModel, table=True):
+    __tablename__ = "silence"
+
+    id: int | None = Field(default=None, primary_key=True)
+    model: str  # glob
+    source: str | None = Field(default=None, max_length=100)
+    reason: str
+    created_at: dt.datetime = Field(sa_column=_utc())
+    until: dt.datetime = Field(sa_column=_utc())
+    expired_at: dt.datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+
+
+class ReminderSent(SQLModel, table=True):
+    """One deadline reminder per (model, shutdown date, threshold), across restarts."""
+
+    __tablename__ = "reminder_sent"
+
+    model: str = Field(primary_key=True)
+    shutdown_on: dt.date = Field(primary_key=True)
+    days: int = Field(primary_key=True)
+    sent_at: dt.datetime = Field(sa_column=_utc())
+
+
+class Lease(SQLModel, table=True):
+    """Leader lease for replicas; `epoch` grows on every change of holder (fencing)."""
+
+    __tablename__ = "lease"
+
+    name: str = Field(primary_key=True, max_length=50)
+    holder: str = Field(max_length=200)
+    epoch: int = 0
+    expires_at: dt.datetime = Field(sa_column=_utc())
+    acquired_at: dt.datetime = Field(sa_column=_utc())
