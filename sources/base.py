@@ -11,9 +11,20 @@ from watcher.model import Document, Observation
 
 @runtime_checkable
 class Source(Protocol):
-    name: str  # config key, DB key, CLI argument
-    urls: Sequence[str]  # tried in order, e.g. the .md twin before the HTML page
-    parser_version: str  # bump when parse() output changes for the same bytes
+    @property
+    def name(self) -> str:
+        """Config key, DB key, CLI argument."""
+        ...
+
+    @property
+    def urls(self) -> Sequence[str]:
+        """Tried in order, e.g. the .md twin before the HTML page."""
+        ...
+
+    @property
+    def parser_version(self) -> str:
+        """Bump when parse() output changes for the same bytes (drives re-parsing)."""
+        ...
 
     def parse(self, doc: Document) -> list[Observation]:
         """Pure: the same document always yields the same observations; raises ParseError."""
