@@ -45,6 +45,11 @@ class ChannelSettings:
     name: str
     url: Secret
 
+    @property
+    def enabled(self) -> bool:
+        """A URL that expands to nothing (`${SLACK_WEBHOOK_URL:-}` unset) turns the channel off."""
+        return bool(self.url.reveal().strip())
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class RouteSettings:

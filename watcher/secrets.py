@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import Final
 
-_REFERENCE: Final = re.compile(r"\$\{(?:(credential|file):)?([A-Za-z0-9_.\-/]+)\}")
+_REFERENCE: Final = re.compile(r"\$\{(?:(credential|file):)?([A-Za-z0-9_.\-/]+)(:-[^}]*)?\}")
 _REDACTED: Final = "***"
 
 
@@ -43,13 +43,16 @@ class Secret:
 
 
 def expand(text: str, *, where: str, environ: dict[str, str] | None = None) -> Secret:
-    """Replace `${NAME}` (environment), `${credential:NAME}` ($CREDENTIALS_DIRECTORY/NAME)
-    and `${file:/path}` references; `where` names the config key in errors."""
+    """Replace `${NAME}` (environment; `${NAME:-default}` when optional),
+    `${credential:NAME}` ($CREDENTIALS_DIRECTORY/NAME) and `${file:/path}` references;
+    `where` names the config key in errors."""
     env = os.environ if environ is None else environ
 
     def replace(match: re.Match[str]) -> str:
-        kind, name = match.group(1), match.group(2)
+        kind, name, default = match.group(1), match.group(2), match.group(3)
         if kind is None:
+            if name not in env and default is not None:
+                return default[2:]  # ${NAME:-fallback}: an optional setting
             if name not in env:
                 raise SecretError(f"{where}: environment variable {name} is not set")
             return env[name]
