@@ -107,14 +107,8 @@ def poll(
     from watcher.store.queries import change_dict
 
     for result in results:
-        line = f"{result.source}: {result.outcome}"
-        if result.rows is not None:
-            line += f", {result.rows} rows"
-        line += f", {len(result.changes)} changes"
-        if result.error:
-            line += f" ({result.error})"
-            failed = failed or result.outcome in ("failed", "refused")
-        typer.echo(line, err=True)
+        typer.echo(_summary(result), err=True)
+        failed = failed or result.outcome in ("failed", "refused")
         rows.extend(change_dict(change) for change in result.changes)
     render(rows, fmt or default_format(), columns=CHANGE_COLUMNS, title="changes")
     if failed:
@@ -178,8 +172,7 @@ def ingest(
     c = _ctx(ctx)
     when = _time(observed_at, parse_time)
     result = c.app.ingest(source, file, when)
-    typer.echo(f"{source}: {result.outcome}, {result.rows} rows, {len(result.changes)} changes"
-               + (f" ({result.error})" if result.error else ""), err=True)
+    typer.echo(_summary(result), err=True)
     render((change_dict(ch) for ch in result.changes), fmt or default_format(), columns=CHANGE_COLUMNS,
            title="changes")
     if result.outcome == "refused":
@@ -285,6 +278,15 @@ def db_upgrade(ctx: typer.Context) -> None:
 
 _KINDS = ("listed", "delisted", "status", "shutdown_date", "announced_date", "replacement", "price",
           "availability", "aliases", "deadline", "disagreement", "source_health")
+
+
+def _summary(result: Any) -> str:
+    """`source: outcome, N rows, M changes (error)`: one line per poll, on stderr."""
+    line = f"{result.source}: {result.outcome}"
+    if result.rows is not None:
+        line += f", {result.rows} rows"
+    line += f", {len(result.changes)} changes"
+    return line + (f" ({result.error})" if result.error else "")
 
 
 def _check_choices(option: str, values: list[str] | None, allowed: tuple[str, ...]) -> None:
