@@ -120,7 +120,7 @@ def _prices(entry: Mapping[str, Any]) -> dict[PriceKey, Decimal]:
             continue
         component, unit, scale, tier, variant = spec
         if isinstance(raw, dict):  # search context sizes: low / medium / high
-            items = [(variant_of(size, variant), value) for size, value in raw.items()]
+            items = [(_context_variant(size, variant), value) for size, value in raw.items()]
         else:
             items = [(variant, raw)]
         for key_variant, value in items:
@@ -130,7 +130,7 @@ def _prices(entry: Mapping[str, Any]) -> dict[PriceKey, Decimal]:
     return dict(sorted(prices.items()))
 
 
-def variant_of(size: str, variant: str) -> str:
+def _context_variant(size: str, variant: str) -> str:
     return ",".join(filter(None, (size.removeprefix(_CONTEXT_SIZE), variant)))
 
 

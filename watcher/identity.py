@@ -199,6 +199,7 @@ _NOISE_SEGMENT: Final = re.compile(
 # Bedrock: `us.anthropic.claude-3-5-haiku-20241022-v1:0`.
 _DOTTED: Final = re.compile(r"^(?:(?:us|eu|apac|au|jp|ca|sa|global|us-gov)\.)?([a-z0-9-]+)\.(.+)$")
 _BEDROCK_REVISION: Final = re.compile(r"(-\d{8})-v\d+:\d+$")
+_ANY_REVISION: Final = re.compile(r"()-v\d+(?::\d+)?$")
 _VARIANT: Final = re.compile(
     r":(free|batch|thinking|extended|beta|nitro|floor|online|exacto)$"
 )
@@ -308,7 +309,11 @@ def resolve(source_id: str, provider_hint: str | None = None) -> Identity:
     dotted = _DOTTED.match(model)
     if dotted and dotted.group(1) in _DOTTED_VENDORS:
         maker = maker or _maker_of_namespace(dotted.group(1))
-        model = _BEDROCK_REVISION.sub(r"\1", dotted.group(2))
+        model = dotted.group(2)
+        # Claude's own ids carry no `-v1`/`-v2:0`; Amazon's and Meta's ids do, so
+        # elsewhere only a revision after a date is Bedrock's.
+        revision = _ANY_REVISION if dotted.group(1) == "anthropic" else _BEDROCK_REVISION
+        model = revision.sub(r"\1", model)
 
     model = _normalise_model(model)
     if maker is None:
