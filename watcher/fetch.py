@@ -1,9 +1,15 @@
 """Fetching upstream documents politely and defensively.
 
-One long-lived `httpx.AsyncClient`; explicit timeouts; redirects followed;
-retries with exponential backoff on connection errors, timeouts, 429 and 5xx,
-honouring `Retry-After` (capped); conditional GET; a size cap counted on
-*decoded* bytes (a gzip bomb stops at the cap); one request at a time per host.
+One long-lived `httpx.AsyncClient`; explicit timeouts, plus a deadline on the
+whole exchange (a server that drips one byte every few seconds never trips a
+per-read timeout); redirects followed; retries with exponential backoff on
+connection errors, timeouts, 429 and 5xx, honouring `Retry-After` up to a cap
+(beyond the cap we give up until a later poll rather than ask early); a host's
+`Retry-After` holds back every request to that host, not only the one retried;
+conditional GET, remembered across redirects; a size cap counted on *decoded*
+bytes with bounded inflation (a gzip bomb stops at the cap without ever being
+expanded in memory); one request at a time per host.
+
 A fetch never raises for an upstream problem: it returns a `FetchResult` that
 says what happened, and the pipeline records it.
 """
@@ -16,6 +22,7 @@ import datetime as dt
 import email.utils
 import logging
 import random
+import time
 from collections.abc import Sequence
 from typing import Final
 from urllib.parse import urlsplit
@@ -24,12 +31,17 @@ import httpx
 
 from watcher import __version__
 from watcher.config import FetchSettings
+from watcher.content_decoding import BoundedDecoder, DecodeError, TooLarge, UnsupportedEncoding
 from watcher.model import Document
 
 log = logging.getLogger(__name__)
 
 USER_AGENT: Final = f"model-lifecycle-watcher/{__version__} (+lifecycle monitoring; python-httpx)"
-_RETRY_STATUSES: Final = frozenset({408, 425, 429, 500, 502, 503, 504})
+_RETRY_STATUSES: Final = frozenset({408, 425, 429})
+_MAX_BACKOFF: Final = 60.0
+_MAX_HOLD: Final = 86_400.0  # never remember a host's "come back later" for more than a day
+
+__all__ = ["USER_AGENT", "FetchResult", "Fetcher", "TooLarge", "Validators"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -55,8 +67,11 @@ class Validators:
     last_modified: str | None = None
 
 
-class TooLarge(Exception):
-    pass
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Retry:
+    """An attempt worth repeating; `wait` is the least the server asked for (seconds)."""
+
+    wait: float = 0.0
 
 
 class Fetcher:
@@ -77,6 +92,10 @@ class Fetcher:
             transport=transport,
         )
         self._host_locks: dict[str, asyncio.Lock] = {}
+        self._not_before: dict[str, float] = {}  # host -> monotonic time it asked us to wait for
+        # Where each requested URL last ended up, so validators recorded against a
+        # redirect target are still sent when we request the original URL.
+        self._redirected: dict[str, str] = {}
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -91,7 +110,8 @@ class Fetcher:
         """Try `urls` in order; the first that yields a body (or a 304) wins."""
         last: FetchResult | None = None
         for url in urls:
-            conditional = validators if validators is not None and validators.url == url else None
+            conditional = validators if validators is not None and validators.url in (
+                url, self._redirected.get(url)) else None
             result = await self._fetch_one(source, url, conditional)
             if result.ok or result.blocked:
                 return result
@@ -107,84 +127,116 @@ class Fetcher:
                 headers["If-None-Match"] = validators.etag
             if validators.last_modified:
                 headers["If-Modified-Since"] = validators.last_modified
-        lock = self._host_locks.setdefault(urlsplit(url).netloc, asyncio.Lock())
+        host = urlsplit(url).netloc
+        lock = self._host_locks.setdefault(host, asyncio.Lock())
         attempt = 0
         while True:
+            held = self._not_before.get(host, 0.0) - time.monotonic()
+            if held > self.settings.retry_after_cap:
+                return FetchResult(url, error=f"deferred: {host} asked us to wait another {held:.0f}s")
+            if held > 0:
+                await asyncio.sleep(held)
             async with lock:
-                result, retry_after = await self._attempt(source, url, headers)
-            if result.ok or result.blocked or retry_after is None or attempt >= self.settings.retries:
+                result, retry = await self._attempt(source, url, headers)
+            if retry is None or attempt >= self.settings.retries:
                 return result
+            if retry.wait > self.settings.retry_after_cap:
+                return dataclasses.replace(result, error=f"{result.error}; Retry-After {retry.wait:.0f}s exceeds "
+                                                         f"the {self.settings.retry_after_cap:.0f}s cap, not retrying")
             attempt += 1
-            delay = max(retry_after, self.backoff_base * 2 ** (attempt - 1) * random.uniform(0.8, 1.2))
+            backoff = min(_MAX_BACKOFF, self.backoff_base * 2 ** (attempt - 1)) * random.uniform(0.8, 1.2)
+            delay = max(retry.wait, backoff)
             log.info("fetch %s: %s, retry %d/%d in %.1fs", source, result.error, attempt,
                      self.settings.retries, delay)
             await asyncio.sleep(delay)
 
-    async def _attempt(self, source: str, url: str, headers: dict[str, str]) -> tuple[FetchResult, float | None]:
-        """One request. Returns the result and, when worth retrying, the minimum wait."""
+    async def _attempt(self, source: str, url: str, headers: dict[str, str]) -> tuple[FetchResult, _Retry | None]:
+        """One request, bounded as a whole by the timeout. Returns the result and whether to retry."""
         fetched_at = dt.datetime.now(dt.UTC)
         try:
-            async with self._client.stream("GET", url, headers=headers) as response:
-                status = response.status_code
-                if response.headers.get("cf-mitigated", "").lower() == "challenge":
-                    return FetchResult(url, error="blocked by a bot challenge (cf-mitigated: challenge)",
-                                       http_status=status, blocked=True), None
-                if status == 304:
-                    return FetchResult(url, not_modified=True, http_status=304), None
-                if status in _RETRY_STATUSES:
-                    wait = _retry_after(response.headers.get("Retry-After"), self.settings.retry_after_cap)
-                    return FetchResult(url, error=f"HTTP {status}", http_status=status), wait
-                if status >= 400:
-                    return FetchResult(url, error=f"HTTP {status}", http_status=status), None
-                body = await self._read_capped(response)
-                final_url = str(response.url)
-                return FetchResult(
-                    final_url,
-                    document=Document(
-                        source=source, url=final_url, body=body, fetched_at=fetched_at,
-                        content_type=response.headers.get("Content-Type", ""), http_status=status,
-                        etag=response.headers.get("ETag"), last_modified=response.headers.get("Last-Modified"),
-                    ),
-                    http_status=status,
-                ), None
+            async with asyncio.timeout(self.settings.timeout):
+                return await self._exchange(source, url, headers, fetched_at)
         except TooLarge as exc:
             return FetchResult(url, error=str(exc)), None
-        except httpx.TimeoutException as exc:
-            return FetchResult(url, error=f"timeout ({type(exc).__name__})"), 0.0
+        except UnsupportedEncoding as exc:
+            return FetchResult(url, error=str(exc)), None
+        except DecodeError as exc:
+            # Usually a connection cut mid-body: worth another try.
+            return FetchResult(url, error=str(exc)), _Retry()
+        except (httpx.TimeoutException, TimeoutError) as exc:
+            what = type(exc).__name__ if isinstance(exc, httpx.TimeoutException) else \
+                f"no complete response within {self.settings.timeout:g}s"
+            return FetchResult(url, error=f"timeout ({what})"), _Retry()
         except httpx.TooManyRedirects:
             return FetchResult(url, error="too many redirects"), None
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
+            return FetchResult(url, error=f"invalid URL: {exc}"), None
         except httpx.TransportError as exc:
             # Connection refused/reset, truncated body (RemoteProtocolError), DNS…
-            return FetchResult(url, error=f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__), 0.0
-        except httpx.InvalidURL as exc:
-            return FetchResult(url, error=f"invalid URL: {exc}"), None
+            return FetchResult(url, error=f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__), \
+                _Retry()
+        except httpx.HTTPError as exc:  # anything else httpx can say about one exchange
+            return FetchResult(url, error=f"{type(exc).__name__}: {exc}"), None
+
+    async def _exchange(self, source: str, url: str, headers: dict[str, str],
+                        fetched_at: dt.datetime) -> tuple[FetchResult, _Retry | None]:
+        async with self._client.stream("GET", url, headers=headers) as response:
+            status = response.status_code
+            final_url = str(response.url)
+            if final_url != url:
+                self._redirected[url] = final_url
+            if response.headers.get("cf-mitigated", "").lower() == "challenge":
+                return FetchResult(final_url, error="blocked by a bot challenge (cf-mitigated: challenge)",
+                                   http_status=status, blocked=True), None
+            if status == 304:
+                return FetchResult(final_url, not_modified=True, http_status=304), None
+            if status in _RETRY_STATUSES or 500 <= status <= 599:
+                wait = _retry_after(response.headers.get("Retry-After"))
+                if wait:
+                    self._hold(urlsplit(final_url).netloc, wait)
+                return FetchResult(final_url, error=f"HTTP {status}", http_status=status), _Retry(wait)
+            if status >= 400:
+                return FetchResult(final_url, error=f"HTTP {status}", http_status=status), None
+            body = await self._read_capped(response)
+            return FetchResult(
+                final_url,
+                document=Document(
+                    source=source, url=final_url, body=body, fetched_at=fetched_at,
+                    content_type=response.headers.get("Content-Type", ""), http_status=status,
+                    etag=response.headers.get("ETag"), last_modified=response.headers.get("Last-Modified"),
+                ),
+                http_status=status,
+            ), None
+
+    def _hold(self, host: str, seconds: float) -> None:
+        until = time.monotonic() + min(seconds, _MAX_HOLD)
+        self._not_before[host] = max(until, self._not_before.get(host, 0.0))
 
     async def _read_capped(self, response: httpx.Response) -> bytes:
         cap = self.settings.max_bytes
+        encoding = response.headers.get("Content-Encoding")
         declared = response.headers.get("Content-Length")
-        if declared and declared.isdigit() and response.headers.get("Content-Encoding") in (None, "identity") \
-                and int(declared) > cap:
+        if declared and declared.isdigit() and not encoding and int(declared) > cap:
             raise TooLarge(f"response too large: Content-Length {declared} exceeds the {cap}-byte cap")
+        decoder = BoundedDecoder(encoding, cap)
         chunks: list[bytes] = []
-        total = 0
-        async for chunk in response.aiter_bytes():  # decoded: counts what a gzip body expands to
-            total += len(chunk)
-            if total > cap:
-                raise TooLarge(f"response too large: more than {cap} bytes after decoding")
-            chunks.append(chunk)
+        async for raw in response.aiter_raw():  # raw: we inflate ourselves, bounded
+            chunks.append(decoder.feed(raw))
+        decoder.finish()
         return b"".join(chunks)
 
 
-def _retry_after(value: str | None, cap: float) -> float:
+def _retry_after(value: str | None) -> float:
+    """Seconds the server asked us to wait (delta-seconds or an HTTP date); 0 when it did not say."""
     if not value:
         return 0.0
     value = value.strip()
     if value.isdigit():
-        return min(float(value), cap)
+        return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return 0.0
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)
-    return min(max((when - dt.datetime.now(dt.UTC)).total_seconds(), 0.0), cap)
+    return max((when - dt.datetime.now(dt.UTC)).total_seconds(), 0.0)
