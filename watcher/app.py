@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from sources.base import Source
 from sources.registry import UnknownSourceError, configure
 from watcher.config import Settings, SourceSettings
+from watcher.disagreement_check import DisagreementHook
 from watcher.fetch import Fetcher, Validators
 from watcher.model import Document, Observation
 from watcher.pipeline import CommitHook, Poller, PollResult
@@ -41,7 +42,9 @@ class App:
 
     @classmethod
     def create(cls, settings: Settings, db: str | None = None) -> App:
-        return cls(settings=settings, db_url=database_url(db, settings.storage_url))
+        # Disagreements first: the hooks after it (the alerts outbox) see what it adds.
+        hooks: tuple[CommitHook, ...] = (DisagreementHook(severity_policy(settings)),)
+        return cls(settings=settings, db_url=database_url(db, settings.storage_url), hooks=hooks)
 
     @functools.cached_property
     def engine(self) -> Engine:
@@ -51,8 +54,7 @@ class App:
 
     @functools.cached_property
     def poller(self) -> Poller:
-        policy = SeverityPolicy(watchlist=self.settings.watchlist, rules=self.settings.alerts.severity_rules)
-        return Poller(engine=self.engine, policy=policy, hooks=self.hooks)
+        return Poller(engine=self.engine, policy=severity_policy(self.settings), hooks=self.hooks)
 
     # --- sources -----------------------------------------------------------------------
 
@@ -105,6 +107,10 @@ class App:
 
     def check(self, name: str, doc: Document) -> list[Observation]:
         return self.source(name).parse(doc)
+
+
+def severity_policy(settings: Settings) -> SeverityPolicy:
+    return SeverityPolicy(watchlist=settings.watchlist, rules=settings.alerts.severity_rules)
 
 
 def read_capture(source: str, path: Path, observed_at: dt.datetime) -> Document:

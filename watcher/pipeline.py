@@ -25,9 +25,12 @@ from watcher.store import polls
 from watcher.store.engine import write_session
 from watcher.store.tables import ChangeRecord, Run
 
-# Hooks run inside the poll's transaction after changes are written (alerts
-# queue their outbox rows here, so a change and its deliveries commit together).
-CommitHook = Callable[[Session, Run, Sequence[ChangeRecord], dict[str, Observation]], None]
+# Hooks run in order inside the poll's transaction after changes are written
+# (alerts queue their outbox rows here, so a change and its deliveries commit
+# together). A hook may return further change records it derived and wrote
+# (disagreements): later hooks and the poll's result include them.
+CommitHook = Callable[[Session, Run, Sequence[ChangeRecord], dict[str, Observation]],
+                      Sequence[ChangeRecord] | None]
 
 
 class OutOfOrderError(ValueError):
@@ -213,7 +216,8 @@ class Poller:
         session.flush()
         records = polls.add_changes(session, changes, run_id=run.id, at=run.observed_at)
         for hook in self.hooks:
-            hook(session, run, records, by_key)
+            records = [*records, *(hook(session, run, records, by_key) or ())]
+        run.changes = len(records)
         assert run.id is not None
         return PollResult(source=run.source, run_id=run.id, outcome=run.outcome, observed_at=run.observed_at,
                           rows=run.rows, changes=tuple(records), error=run.error)

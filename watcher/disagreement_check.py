@@ -1,0 +1,97 @@
+"""Disagreements in the flow: a commit hook evaluated after every poll of any
+source, and `check_disagreements` for the daemon to run daily, because a
+shutdown date passing changes nothing any source says.
+
+Both write their `disagreement` changes inside the transaction that triggered
+them and hand them on to the hooks that follow (the alerts outbox), so a
+disagreement and its deliveries commit together. Which disagreements are open
+is derived from the change table itself: no extra state to drift.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Collection, Sequence
+from typing import TYPE_CHECKING, Final
+
+from sqlmodel import Session
+
+from watcher.disagreements import Disagreement, Official, effective_shutdowns, find, reconcile
+from watcher.model import Change, Observation
+from watcher.severity import FIRST_PARTY_SOURCES, SeverityPolicy
+from watcher.store import polls
+from watcher.store.disagreements import (
+    catalog_rows,
+    dated_sources,
+    latest_observation,
+    official_rows,
+    open_disagreements,
+)
+from watcher.store.engine import write_session
+from watcher.store.tables import ChangeRecord, Run
+
+if TYPE_CHECKING:
+    from watcher.app import App
+
+# The provider's own sources: their dates are the reference the catalogs are held to.
+OFFICIAL_SOURCES: Final = FIRST_PARTY_SOURCES
+# `run.source` of the daily clock check, so its changes hang off a run like any other.
+CLOCK_SOURCE: Final = "disagreements"
+
+
+def evaluate(session: Session, today: dt.date, policy: SeverityPolicy,
+             official_sources: Collection[str] = OFFICIAL_SOURCES) -> list[Change]:
+    """The disagreement changes due now: new ones, and open ones that no longer hold."""
+    officials = effective_shutdowns(official_rows(session, official_sources))
+    catalog = catalog_rows(session, officials, exclude=official_sources) if officials else []
+    dated = dated_sources(session, {row.source for row in catalog})
+    found = find(officials, catalog, today, dated_sources=dated)
+    appeared, resolved = reconcile(found, open_disagreements(session))
+    out = [policy.assess(change, _subject(officials[(d.provider, d.model)], d), today) for change, d in appeared]
+    # A resolution is judged without the shutdown's urgency: it is good news.
+    out += [policy.assess(change, None, today) for change in resolved]
+    return out
+
+
+def _subject(official: Official, disagreement: Disagreement) -> Observation:
+    """The provider's row, as the model the catalog named (for days left and the watchlist)."""
+    return dataclasses.replace(official.row, model=disagreement.model)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class DisagreementHook:
+    """A `CommitHook`: after a poll's changes are written, add the disagreements it caused or resolved."""
+
+    policy: SeverityPolicy = SeverityPolicy()
+    official_sources: frozenset[str] = OFFICIAL_SOURCES
+
+    def __call__(self, session: Session, run: Run, records: Sequence[ChangeRecord],
+                 by_key: dict[str, Observation]) -> list[ChangeRecord]:
+        at = run.observed_at
+        if run.trigger == "ingest":
+            # A backfill may be older than another source's latest row; the current
+            # rows speak for the newest time, so judge the clock at that time.
+            at = max(at, latest_observation(session) or at)
+        changes = evaluate(session, at.date(), self.policy, self.official_sources)
+        return polls.add_changes(session, changes, run_id=run.id, at=run.observed_at) if changes else []
+
+
+def check_disagreements(app: App, now: dt.datetime) -> list[ChangeRecord]:
+    """Re-evaluate disagreements as of `now` (the daemon runs this daily, just after
+    midnight UTC); records a run of source `disagreements` and passes what it found
+    to the other commit hooks, as a poll would."""
+    with write_session(app.engine) as session:
+        run = Run(source=CLOCK_SOURCE, trigger="schedule", started_at=now, observed_at=now, outcome="unchanged")
+        polls.add_run(session, run)
+        mine = next((h for h in app.hooks if isinstance(h, DisagreementHook)), None)
+        hook = mine or DisagreementHook(app.poller.policy)
+        records = list(hook(session, run, [], {}))
+        for other in app.hooks:
+            if other is not mine:
+                records += other(session, run, records, {}) or []
+        run.outcome = "changed" if records else "unchanged"
+        run.changes = len(records)
+        run.finished_at = now
+        session.add(run)
+        return records

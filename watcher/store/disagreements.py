@@ -1,0 +1,89 @@
+"""What the disagreement check reads: the provider's rows, the catalog rows that
+name the same models, and the disagreements still open in the change table.
+
+Only models the provider has dated are loaded from the catalogs, so a check
+after every poll costs a few indexed lookups, not a scan of every catalog.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Iterable
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from watcher.disagreements import Open, Row, open_from_history
+from watcher.model import ChangeKind
+from watcher.store.codec import from_row
+from watcher.store.tables import ChangeRecord, ObservationVersion, Run
+
+_CHUNK = 500
+
+
+def official_rows(session: Session, sources: Collection[str]) -> list[Row]:
+    query = select(ObservationVersion).where(
+        col(ObservationVersion.source).in_(list(sources)),
+        col(ObservationVersion.valid_to).is_(None),
+        col(ObservationVersion.is_model).is_(True),
+    )
+    return [Row(v.source, from_row(v)) for v in session.exec(query)]
+
+
+def catalog_rows(session: Session, officials: Iterable[tuple[str, str]], *, exclude: Collection[str]) -> list[Row]:
+    """Current maker's-own-API rows (distribution None) of every other source for these (provider, model)s."""
+    wanted = set(officials)
+    names = sorted({model for _, model in wanted})
+    rows: list[Row] = []
+    for start in range(0, len(names), _CHUNK):
+        query = select(ObservationVersion).where(
+            col(ObservationVersion.model).in_(names[start : start + _CHUNK]),
+            col(ObservationVersion.valid_to).is_(None),
+            col(ObservationVersion.distribution).is_(None),
+            col(ObservationVersion.source).not_in(list(exclude)),
+        )
+        rows.extend(Row(v.source, from_row(v)) for v in session.exec(query) if (v.provider, v.model) in wanted)
+    return rows
+
+
+def dated_sources(session: Session, sources: Iterable[str]) -> set[str]:
+    """The sources among `sources` whose current rows state a shutdown date anywhere."""
+    found: set[str] = set()
+    for source in sorted(set(sources)):
+        query = select(ObservationVersion.id).where(
+            ObservationVersion.source == source,
+            col(ObservationVersion.valid_to).is_(None),
+            col(ObservationVersion.shutdown_on).is_not(None),
+        ).limit(1)
+        if session.exec(query).first() is not None:
+            found.add(source)
+    return found
+
+
+def latest_observation(session: Session) -> dt.datetime | None:
+    """The newest time any source spoke for: the current rows describe the world as of then."""
+    return session.exec(select(func.max(Run.observed_at))).one()
+
+
+def open_disagreements(session: Session) -> dict[tuple[str, str, str], Open]:
+    query = (
+        select(ChangeRecord.source, ChangeRecord.key, ChangeRecord.provider, ChangeRecord.model,
+               ChangeRecord.field, ChangeRecord.new)
+        .where(ChangeRecord.kind == ChangeKind.DISAGREEMENT.value)
+        .order_by(col(ChangeRecord.id))
+    )
+    return open_from_history((s, k, p, m, f or "", n) for s, k, p, m, f, n in session.exec(query))
+
+
+def open_for_model(session: Session, provider: str, model: str) -> list[Open]:
+    """The open disagreements about one canonical model (for `watcher show`)."""
+    key = f"{provider}/{model}"
+    query = (
+        select(ChangeRecord.source, ChangeRecord.key, ChangeRecord.provider, ChangeRecord.model,
+               ChangeRecord.field, ChangeRecord.new)
+        .where(ChangeRecord.kind == ChangeKind.DISAGREEMENT.value, ChangeRecord.key == key)
+        .order_by(col(ChangeRecord.id))
+    )
+    found = open_from_history((s, k, p, m, f or "", n) for s, k, p, m, f, n in session.exec(query))
+    return [found[ident] for ident in sorted(found)]
+
