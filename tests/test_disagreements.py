@@ -7,6 +7,7 @@ import datetime as dt
 
 from watcher.disagreements import (
     RESOLVED,
+    HistoryRow,
     Kind,
     Row,
     effective_shutdowns,
@@ -112,13 +113,13 @@ def test_vague_provider_dates_are_compared_as_vague() -> None:
 def test_reported_once_when_it_appears_and_once_when_resolved() -> None:
     officials = effective_shutdowns([SORA])
     undated = [catalog("litellm", "sora-2", "sora-2")]
-    history: list[tuple[str, str, str | None, str | None, str, str | None]] = []
+    history: list[HistoryRow] = []
 
     def step(rows: list[Row]) -> list[tuple[str | None, str | None]]:
         found = find(officials, rows, D(2026, 8, 19), dated_sources=DATED)
         appeared, resolved = reconcile(found, open_from_history(history))
         changes = [c for c, _ in appeared] + resolved
-        history.extend((c.source, c.key, c.provider, c.model, c.field or "", c.new) for c in changes)
+        history.extend((c.source, c.key, c.provider, c.model, c.field or "", c.new, None) for c in changes)
         assert all(c.kind is ChangeKind.DISAGREEMENT and c.key == "openai/sora-2" for c in changes)
         return [(c.old, c.new) for c in changes]
 

@@ -328,3 +328,6 @@ def main() -> None:
             raise
         typer.echo(f"watcher: {message}", err=True)
         sys.exit(1)
+
+
+import watcher.cli_catalog  # noqa: E402,F401  (registers `show`)

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from watcher.model import Change, ChangeKind, Observation, PriceKey, format_replacement
 from watcher.money import format_price
+from watcher.severity import FIRST_PARTY_SOURCES
 
 # A price moving by more than this factor from one aggregator is flagged suspect.
 SUSPECT_PRICE_RATIO = Decimal(3)
@@ -57,12 +58,15 @@ def _change(obs: Observation, source: str, kind: ChangeKind, field: str | None,
                   kind=kind, field=field, old=old, new=new, note=note)
 
 
-def _price_note(old: Decimal, new: Decimal) -> str | None:
+def _price_note(old: Decimal, new: Decimal, *, aggregator: bool) -> str | None:
     if old == 0 or new == 0:
         return None
     ratio = new / old
-    note = f"x{ratio:.3g}"
-    if ratio > SUSPECT_PRICE_RATIO or ratio < 1 / SUSPECT_PRICE_RATIO:
+    # Three significant digits, never exponent form (`x1000`, not `x1.00e+3`).
+    note = f"x{ratio:.0f}" if ratio >= 100 else f"x{ratio:.3g}"
+    # The provider's own price page is the price; an aggregator's big jump is
+    # more often a unit slip (per token vs per 1M) than a real move.
+    if aggregator and (ratio > SUSPECT_PRICE_RATIO or ratio < 1 / SUSPECT_PRICE_RATIO):
         note += "; suspect: more than 3x"
     return note
 
@@ -90,7 +94,8 @@ def field_changes(source: str, old: Observation, new: Observation) -> list[Chang
         a, b = old.prices.get(price_key), new.prices.get(price_key)
         if a == b:
             continue
-        note = _price_note(a, b) if a is not None and b is not None else None
+        note = (_price_note(a, b, aggregator=source not in FIRST_PARTY_SOURCES)
+                if a is not None and b is not None else None)
         out.append(_change(new, source, ChangeKind.PRICE, str(price_key),
                            None if a is None else format_price(a),
                            None if b is None else format_price(b), note))

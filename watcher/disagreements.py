@@ -187,22 +187,27 @@ class Open:
     key: str
     kind: str
     text: str
+    since: dt.datetime | None = None  # when it was reported
 
     @property
     def ident(self) -> tuple[str, str, str]:
         return (self.source, self.key, self.kind)
 
 
-def open_from_history(changes: Iterable[tuple[str, str, str | None, str | None, str, str | None]]) -> dict[tuple[str, str, str], Open]:
-    """Fold disagreement changes, oldest first, as (source, key, provider, model, field, new)
-    into the ones still open: the last change per (source, key, field) is not "resolved"."""
+HistoryRow = tuple[str, str, str | None, str | None, str, str | None, dt.datetime | None]
+
+
+def open_from_history(changes: Iterable[HistoryRow]) -> dict[tuple[str, str, str], Open]:
+    """Fold disagreement changes, oldest first, as (source, key, provider, model, field,
+    new, detected_at) into the ones still open: the last change per (source, key,
+    field) is not "resolved"."""
     state: dict[tuple[str, str, str], Open] = {}
-    for source, key, provider, model, field, new in changes:
+    for source, key, provider, model, field, new, since in changes:
         ident = (source, key, field)
         if new is None or new == RESOLVED:
             state.pop(ident, None)
         else:
-            state[ident] = Open(source, provider, model, key, field, new)
+            state[ident] = Open(source, provider, model, key, field, new, since)
     return state
 
 

@@ -68,11 +68,11 @@ def latest_observation(session: Session) -> dt.datetime | None:
 def open_disagreements(session: Session) -> dict[tuple[str, str, str], Open]:
     query = (
         select(ChangeRecord.source, ChangeRecord.key, ChangeRecord.provider, ChangeRecord.model,
-               ChangeRecord.field, ChangeRecord.new)
+               ChangeRecord.field, ChangeRecord.new, ChangeRecord.detected_at)
         .where(ChangeRecord.kind == ChangeKind.DISAGREEMENT.value)
         .order_by(col(ChangeRecord.id))
     )
-    return open_from_history((s, k, p, m, f or "", n) for s, k, p, m, f, n in session.exec(query))
+    return open_from_history((s, k, p, m, f or "", n, at) for s, k, p, m, f, n, at in session.exec(query))
 
 
 def open_for_model(session: Session, provider: str, model: str) -> list[Open]:
@@ -80,10 +80,10 @@ def open_for_model(session: Session, provider: str, model: str) -> list[Open]:
     key = f"{provider}/{model}"
     query = (
         select(ChangeRecord.source, ChangeRecord.key, ChangeRecord.provider, ChangeRecord.model,
-               ChangeRecord.field, ChangeRecord.new)
+               ChangeRecord.field, ChangeRecord.new, ChangeRecord.detected_at)
         .where(ChangeRecord.kind == ChangeKind.DISAGREEMENT.value, ChangeRecord.key == key)
         .order_by(col(ChangeRecord.id))
     )
-    found = open_from_history((s, k, p, m, f or "", n) for s, k, p, m, f, n in session.exec(query))
+    found = open_from_history((s, k, p, m, f or "", n, at) for s, k, p, m, f, n, at in session.exec(query))
     return [found[ident] for ident in sorted(found)]
 

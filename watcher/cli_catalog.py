@@ -1,0 +1,93 @@
+"""`watcher show MODEL`: every source's current statement about a model, side by side,
+with the days left until the provider's shutdown and the open disagreements.
+
+Registered on `watcher.cli.app` (imported at the end of watcher/cli.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from typing import Annotated, Any, Optional
+
+import typer
+
+from watcher.cli import FormatOption, _ctx, app, fail
+from watcher.output import Format, default_format, render
+
+SOURCE_COLUMNS = ("source", "source_id", "distribution", "status", "shutdown_on", "replacement", "prices",
+                  "availability", "last_seen")
+FLAT_COLUMNS = ("provider", "model", "provider_shutdown_on", "days_left", "source", "source_id", "key",
+                "distribution", "status", "shutdown_on", "replacement", "prices", "availability", "since",
+                "last_seen", "disagreements")
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    model: Annotated[str, typer.Argument(help="Model id as any source spells it (sora-2, openai/sora-2, azure/sora-2), or a glob.")],
+    today: Annotated[Optional[str], typer.Option("--today", help="Count days left from this date (YYYY-MM-DD; default: today, UTC).")] = None,
+    fmt: FormatOption = None,
+) -> None:
+    """What every source says now about a model; days to the provider's shutdown; disagreements."""
+    from watcher.disagreement_check import OFFICIAL_SOURCES
+    from watcher.store.catalog import model_views
+    from watcher.store.engine import read_session
+
+    day = _date(today) if today else dt.datetime.now(dt.UTC).date()
+    c = _ctx(ctx)
+    with read_session(c.app.engine) as session:
+        views = model_views(session, model, day, official_sources=OFFICIAL_SOURCES)
+    if not views:
+        fail(f"no source lists {model!r}")
+    chosen = fmt or default_format()
+    if chosen is Format.JSON:
+        render(views, chosen)
+    elif chosen is Format.TABLE:
+        for view in views:
+            _table(view)
+    else:
+        render((row for view in views for row in flat_rows(view, text=chosen is Format.CSV)), chosen,
+               columns=FLAT_COLUMNS)
+
+
+def flat_rows(view: dict[str, Any], *, text: bool) -> list[dict[str, Any]]:
+    """One row per source row, carrying the model's shutdown, days left and that source's disagreements."""
+    rows = []
+    for row in view["sources"]:
+        flat = {"provider": view["provider"], "model": view["model"],
+                "provider_shutdown_on": view["shutdown_on"], "days_left": view["days_left"], **row}
+        if text:
+            flat["prices"] = _prices(row["prices"])
+            flat["disagreements"] = "; ".join(row["disagreements"])
+        rows.append(flat)
+    return rows
+
+
+def _prices(prices: dict[str, str]) -> str:
+    return "; ".join(f"{key} {value}" for key, value in prices.items())
+
+
+def _table(view: dict[str, Any]) -> None:
+    rows = [{**row, "prices": _prices(row["prices"]).replace("; ", "\n")} for row in view["sources"]]
+    name = f"{view['provider']}/{view['model']}"
+    render(rows, Format.TABLE, columns=SOURCE_COLUMNS, title=name)
+    if view["days_left"] is None:
+        typer.echo(f"{name}: the provider has announced no shutdown")
+    else:
+        days = view["days_left"]
+        when = f"{days} days left" if days >= 0 else f"shut down {-days} days ago"
+        typer.echo(f"{name}: shutdown {view['shutdown_on']} ({view['shutdown_source']}): {when}")
+    if view["disagreements"]:
+        render(view["disagreements"], Format.TABLE, columns=("source", "kind", "text", "since"),
+               title="open disagreements")
+    else:
+        typer.echo("no open disagreements")
+    sys.stdout.flush()
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        fail(f"--today {text!r}: expected YYYY-MM-DD", 2)
