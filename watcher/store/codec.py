@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal
+from typing import Any, Protocol
 
 from watcher.model import Observation, PriceKey, Status, format_replacement, parse_replacement
 from watcher.money import format_price
@@ -26,7 +27,13 @@ def prices_from_text(text: str | None) -> dict[PriceKey, Decimal]:
 
 
 def to_row(obs: Observation, *, source: str, valid_from: dt.datetime, run_id: int) -> ObservationVersion:
-    return ObservationVersion(
+    return ObservationVersion(**row_values(obs, source=source, valid_from=valid_from, run_id=run_id))
+
+
+def row_values(obs: Observation, *, source: str, valid_from: dt.datetime, run_id: int) -> dict[str, Any]:
+    """The column values of a new current version: for bulk inserts, which skip
+    building ORM objects (the slowest part of storing a 3,000-row catalog)."""
+    return dict(
         source=source,
         key=obs.key,
         provider=obs.provider,
@@ -50,7 +57,28 @@ def to_row(obs: Observation, *, source: str, valid_from: dt.datetime, run_id: in
     )
 
 
-def from_row(row: ObservationVersion) -> Observation:
+class VersionRow(Protocol):
+    """An `ObservationVersion`, or a plain result row of its table's columns."""
+
+    key: str
+    provider: str
+    model: str
+    source_id: str | None
+    distribution: str | None
+    aliases: str | None
+    status: str | None
+    announced_on: dt.date | None
+    shutdown_on: dt.date | None
+    shutdown_qualifier: str | None
+    replacement: str | None
+    prices: str | None
+    availability: str | None
+    is_model: bool
+    section: str | None
+    url: str | None
+
+
+def from_row(row: VersionRow) -> Observation:
     return Observation(
         key=row.key,
         provider=row.provider,

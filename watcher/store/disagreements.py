@@ -21,13 +21,17 @@ from watcher.store.tables import ChangeRecord, ObservationVersion, Run
 _CHUNK = 500
 
 
+# Plain result rows rather than ORM objects: this runs after every poll.
+_VERSIONS = ObservationVersion.__table__
+
+
 def official_rows(session: Session, sources: Collection[str]) -> list[Row]:
-    query = select(ObservationVersion).where(
-        col(ObservationVersion.source).in_(list(sources)),
-        col(ObservationVersion.valid_to).is_(None),
-        col(ObservationVersion.is_model).is_(True),
+    query = _VERSIONS.select().where(
+        _VERSIONS.c.source.in_(list(sources)),
+        _VERSIONS.c.valid_to.is_(None),
+        _VERSIONS.c.is_model.is_(True),
     )
-    return [Row(v.source, from_row(v)) for v in session.exec(query)]
+    return [Row(v.source, from_row(v)) for v in session.connection().execute(query)]
 
 
 def catalog_rows(session: Session, officials: Iterable[tuple[str, str]], *, exclude: Collection[str]) -> list[Row]:
@@ -36,13 +40,14 @@ def catalog_rows(session: Session, officials: Iterable[tuple[str, str]], *, excl
     names = sorted({model for _, model in wanted})
     rows: list[Row] = []
     for start in range(0, len(names), _CHUNK):
-        query = select(ObservationVersion).where(
-            col(ObservationVersion.model).in_(names[start : start + _CHUNK]),
-            col(ObservationVersion.valid_to).is_(None),
-            col(ObservationVersion.distribution).is_(None),
-            col(ObservationVersion.source).not_in(list(exclude)),
+        query = _VERSIONS.select().where(
+            _VERSIONS.c.model.in_(names[start : start + _CHUNK]),
+            _VERSIONS.c.valid_to.is_(None),
+            _VERSIONS.c.distribution.is_(None),
+            _VERSIONS.c.source.not_in(list(exclude)),
         )
-        rows.extend(Row(v.source, from_row(v)) for v in session.exec(query) if (v.provider, v.model) in wanted)
+        rows.extend(Row(v.source, from_row(v)) for v in session.connection().execute(query)
+                    if (v.provider, v.model) in wanted)
     return rows
 
 
