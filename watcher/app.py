@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 
 from sources.base import Source
 from sources.registry import UnknownSourceError, configure
+from watcher.alerts.queue import OutboxHook
 from watcher.config import Settings, SourceSettings
 from watcher.disagreement_check import DisagreementHook
 from watcher.fetch import Fetcher, Validators
@@ -43,7 +44,7 @@ class App:
     @classmethod
     def create(cls, settings: Settings, db: str | None = None) -> App:
         # Disagreements first: the hooks after it (the alerts outbox) see what it adds.
-        hooks: tuple[CommitHook, ...] = (DisagreementHook(severity_policy(settings)),)
+        hooks: tuple[CommitHook, ...] = (DisagreementHook(severity_policy(settings)), OutboxHook(settings))
         return cls(settings=settings, db_url=database_url(db, settings.storage_url), hooks=hooks)
 
     @functools.cached_property

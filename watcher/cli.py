@@ -102,6 +102,9 @@ def poll(
     c = _ctx(ctx)
     names = c.app.enabled_sources(sources or [])
     results = asyncio.run(_poll_all(c, names))
+    from watcher.cli_alerts import deliver_after_poll
+
+    deliver_after_poll(c.app)
     failed = False
     rows: list[dict[str, Any]] = []
     from watcher.store.queries import change_dict
@@ -331,3 +334,4 @@ def main() -> None:
 
 
 import watcher.cli_catalog  # noqa: E402,F401  (registers `show`)
+import watcher.cli_alerts  # noqa: E402,F401  (registers outbox, deliver, notify-test, silence)

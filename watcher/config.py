@@ -64,6 +64,11 @@ class AlertSettings:
     digest_max_items: int = 15
     reminder_days: tuple[int, ...] = (90, 30, 14, 7, 1, 0)
     severity_rules: tuple[Mapping[str, Any], ...] = ()
+    # Outbox retries: retry_after, doubled per failed attempt, at most retry_max.
+    retry_after: dt.timedelta = dt.timedelta(seconds=60)
+    retry_max: dt.timedelta = dt.timedelta(hours=1)
+    # How long one send may take before apprise gives up on it.
+    send_timeout: dt.timedelta = dt.timedelta(seconds=30)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -217,7 +222,15 @@ def _channels(raw: Mapping[str, Any], env: dict[str, str]) -> dict[str, ChannelS
         url = _opt(table, "url", str, where)
         if not url:
             raise ConfigError(f"{where}.url: required (an apprise URL, e.g. \"${{SLACK_WEBHOOK_URL}}\")")
-        out[name] = ChannelSettings(name=name, url=_secret(url, f"{where}.url", env))
+        channel = ChannelSettings(name=name, url=_secret(url, f"{where}.url", env))
+        if channel.enabled:
+            # Validated now, not at the first alert: a typo found at 3 a.m. is an outage.
+            from watcher.alerts.channels import url_problem
+
+            problem = url_problem(channel.url)
+            if problem is not None:
+                raise ConfigError(f"{where}.url: {problem}")
+        out[name] = channel
     return out
 
 
@@ -238,23 +251,63 @@ def _routes(raw: Any, channels: Mapping[str, ChannelSettings]) -> tuple[RouteSet
             if channel not in channels:
                 raise ConfigError(f"{where}.channels: no channel named {channel!r} (define [channels.{channel}])")
         when = _opt(table, "when", dict, where) or {}
-        _no_unknown(when, {"source", "provider", "model", "kind", "severity", "watchlist"}, f"{where}.when")
+        _check_when(when, f"{where}.when")
         out.append(RouteSettings(name=name, channels=tuple(names), when=when))
     return tuple(out)
 
 
+_ALERT_KEYS: Final = {"max_attempts", "digest_max_items", "reminder_days", "severity_rules",
+                      "retry_after", "retry_max", "send_timeout"}
+_WHEN_KEYS: Final = {"source", "provider", "model", "kind", "severity", "watchlist"}
+_SEVERITIES: Final = ("info", "warning", "critical")
+
+
+def _check_when(when: Mapping[str, Any], where: str) -> None:
+    """A misspelt severity or kind would make a route silently match nothing."""
+    from watcher.model import ChangeKind
+
+    _no_unknown(when, _WHEN_KEYS, where)
+    allowed = {"severity": _SEVERITIES, "kind": tuple(k.value for k in ChangeKind)}
+    for key, choices in allowed.items():
+        values = when.get(key, [])
+        for value in values if isinstance(values, list) else [values]:
+            if value not in choices:
+                raise ConfigError(f"{where}.{key}: {value!r} is not one of {', '.join(choices)}")
+    if "watchlist" in when and not isinstance(when["watchlist"], bool):
+        raise ConfigError(f"{where}.watchlist: true or false")
+
+
 def _alerts(raw: Mapping[str, Any]) -> AlertSettings:
-    _no_unknown(raw, {"max_attempts", "digest_max_items", "reminder_days", "severity_rules"}, "alerts")
+    _no_unknown(raw, _ALERT_KEYS, "alerts")
     days = _opt(raw, "reminder_days", list, "alerts")
-    if days is not None and not all(isinstance(d, int) and d >= 0 for d in days):
+    if days is not None and not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in days):
         raise ConfigError("alerts.reminder_days: a list of whole days, e.g. [90, 30, 14, 7, 1, 0]")
     rules = _opt(raw, "severity_rules", list, "alerts") or []
-    return AlertSettings(
+    for index, rule in enumerate(rules):
+        where = f"alerts.severity_rules[{index}]"
+        if not isinstance(rule, Mapping):
+            raise ConfigError(f"{where}: must be a table {{when = {{...}}, severity = \"critical\"}}")
+        _no_unknown(rule, {"when", "severity"}, where)
+        _check_when(_opt(rule, "when", dict, where) or {}, f"{where}.when")
+        if rule.get("severity") not in _SEVERITIES:
+            raise ConfigError(f"{where}.severity: one of {', '.join(_SEVERITIES)}, got {rule.get('severity')!r}")
+    settings = AlertSettings(
         max_attempts=_opt(raw, "max_attempts", int, "alerts", default=8),
         digest_max_items=_opt(raw, "digest_max_items", int, "alerts", default=15),
         reminder_days=tuple(sorted(set(days), reverse=True)) if days is not None else (90, 30, 14, 7, 1, 0),
         severity_rules=tuple(rules),
+        retry_after=_duration(r, "alerts.retry_after") if (r := _opt(raw, "retry_after", str, "alerts"))
+        else dt.timedelta(seconds=60),
+        retry_max=_duration(m, "alerts.retry_max") if (m := _opt(raw, "retry_max", str, "alerts"))
+        else dt.timedelta(hours=1),
+        send_timeout=_duration(t, "alerts.send_timeout") if (t := _opt(raw, "send_timeout", str, "alerts"))
+        else dt.timedelta(seconds=30),
     )
+    if settings.max_attempts < 1:
+        raise ConfigError(f"alerts.max_attempts: at least 1, got {settings.max_attempts}")
+    if settings.digest_max_items < 1:
+        raise ConfigError(f"alerts.digest_max_items: at least 1, got {settings.digest_max_items}")
+    return settings
 
 
 def _fetch(raw: Mapping[str, Any]) -> FetchSettings:

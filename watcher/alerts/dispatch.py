@@ -1,0 +1,145 @@
+"""Sending what the outbox holds, after the commit that queued it.
+
+One worker per channel, so a channel that hangs (an SMTP server timing out)
+does not hold up another. Within a channel, due rows go oldest first, each on
+its own backoff; two failures in a row end that channel's turn (no point
+hammering it). When a channel answers again, its backlog goes out at once
+instead of waiting out each row's backoff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+import logging
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Final
+
+from watcher.alerts import outbox
+from watcher.alerts.channels import send
+from watcher.store.engine import read_session
+
+if TYPE_CHECKING:
+    from watcher.app import App
+
+log = logging.getLogger(__name__)
+
+MAX_WORKERS: Final = 8
+PASS_LIMIT: Final = 1000  # rows looked at per pass; the rest wait for the next one
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Outcome:
+    delivery_id: int
+    channel: str
+    status: str  # sent, pending (failed, will retry), dead
+    attempts: int
+    answer: str
+    seconds: float
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class DispatchResult:
+    outcomes: tuple[Outcome, ...]
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def sent(self) -> int:
+        return self.count(outbox.SENT)
+
+    @property
+    def failed(self) -> int:
+        return self.count(outbox.PENDING)
+
+    @property
+    def dead(self) -> int:
+        return self.count(outbox.DEAD)
+
+
+def claim_ttl(app: App) -> dt.timedelta:
+    """How long a claimed row is left alone: a send that outlives this is presumed
+    dead (process killed) and the row is sent again."""
+    return app.settings.alerts.send_timeout * 2 + dt.timedelta(seconds=1)
+
+
+def dispatch_due(app: App, now: dt.datetime | None = None, *, early: bool = False) -> DispatchResult:
+    """Send every outbox row that is due at `now` (default: the clock); record each
+    channel's answer. Rows still backing off wait, unless `early` (an operator's
+    `watcher deliver`) or their channel has just answered in this pass.
+
+    Blocking (apprise is synchronous); from asyncio use `dispatch_due_async`.
+    Safe to run concurrently with itself, in this process or another.
+    """
+    now = now or dt.datetime.now(dt.UTC)
+    channels = app.settings.channels
+    with read_session(app.engine) as session:
+        found = outbox.candidates(session, now, early=early, limit=PASS_LIMIT)
+    by_channel: dict[str, list[outbox.Candidate]] = defaultdict(list)
+    for candidate in found:
+        if candidate.channel not in channels:
+            outbox.kill(app.engine, candidate.id, f"channel {candidate.channel!r} is not configured any more")
+            log.warning("delivery %s: channel %s is not configured; marked dead", candidate.id, candidate.channel)
+            continue
+        if channels[candidate.channel].enabled:  # an off channel's rows wait until it is back on
+            by_channel[candidate.channel].append(candidate)
+    work = {name: rows for name, rows in by_channel.items() if any(c.due for c in rows)}
+    if not work:
+        return DispatchResult(())
+    outcomes: list[Outcome] = []
+    with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(work)), thread_name_prefix="deliver") as pool:
+        for done in pool.map(lambda kv: _drain(app, kv[0], kv[1], now), work.items()):
+            outcomes.extend(done)
+    return DispatchResult(tuple(outcomes))
+
+
+async def dispatch_due_async(app: App, now: dt.datetime | None = None, *, early: bool = False) -> DispatchResult:
+    """`dispatch_due` in a worker thread, so the event loop keeps running while
+    apprise talks to Slack or SMTP."""
+    return await asyncio.to_thread(dispatch_due, app, now, early=early)
+
+
+def _drain(app: App, name: str, rows: list[outbox.Candidate], now: dt.datetime) -> list[Outcome]:
+    """Due rows first, each on its own backoff; two failures in a row and the
+    channel is left alone until the next pass. If the channel answered, the rows
+    still backing off go too: it is back, they need not wait."""
+    out: list[Outcome] = []
+    failures = 0
+    for candidate in (c for c in rows if c.due):
+        outcome = _attempt(app, name, candidate.id, now)
+        if outcome is None:
+            continue
+        out.append(outcome)
+        failures = 0 if outcome.status == outbox.SENT else failures + 1
+        if failures >= 2:
+            return out
+    if out and out[-1].status == outbox.SENT:
+        for candidate in (c for c in rows if not c.due):
+            outcome = _attempt(app, name, candidate.id, now)
+            if outcome is not None:
+                out.append(outcome)
+                if outcome.status != outbox.SENT:
+                    break
+    return out
+
+
+def _attempt(app: App, name: str, delivery_id: int, now: dt.datetime) -> Outcome | None:
+    alerts = app.settings.alerts
+    # The claim re-checks the row: whatever another dispatcher did since we looked wins.
+    claimed = outbox.claim(app.engine, delivery_id, now, claim_ttl(app))
+    if claimed is None:
+        return None
+    result = send(app.settings.channels[name].url, claimed.bodies, claimed.severity, timeout=alerts.send_timeout)
+    finished = max(now, dt.datetime.now(dt.UTC))
+    status = outbox.finish(app.engine, claimed, ok=result.ok, error=None if result.ok else result.answer,
+                           now=finished, max_attempts=alerts.max_attempts, retry_after=alerts.retry_after,
+                           retry_max=alerts.retry_max)
+    if result.ok:
+        log.info("delivery %s sent to %s in %.2fs", claimed.id, name, result.seconds)
+    else:
+        log.warning("delivery %s to %s failed (attempt %d of %d, now %s): %s", claimed.id, name,
+                    claimed.attempts, alerts.max_attempts, status, result.answer)
+    return Outcome(claimed.id, name, status, claimed.attempts, result.answer, result.seconds)

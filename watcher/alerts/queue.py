@@ -1,0 +1,150 @@
+"""Queuing alerts inside the transaction that recorded the changes.
+
+`OutboxHook` is the pipeline's commit hook: a poll's changes and the outbox rows
+announcing them commit together, or not at all. Sending happens later, from the
+outbox (`watcher.alerts.dispatch`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import logging
+from collections.abc import Callable, Sequence
+
+from sqlmodel import Session, col, func, select
+
+from watcher.alerts import outbox, silences
+from watcher.alerts.digest import build
+from watcher.alerts.items import AlertItem, fingerprint, item
+from watcher.alerts.render import render
+from watcher.alerts.routing import route
+from watcher.config import Settings
+from watcher.model import ChangeKind, Observation
+from watcher.store.polls import SUCCESS_OUTCOMES
+from watcher.store.tables import ChangeRecord, Delivery, Run
+
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Queued:
+    deliveries: tuple[int, ...]  # ids of rows added now
+    duplicates: int  # rows another process had already queued
+
+
+def queue_items(session: Session, settings: Settings, items: Sequence[AlertItem], *, kind: str,
+                today: dt.date, anchor: Callable[[AlertItem], str], now: dt.datetime) -> Queued:
+    """Route, digest and render `items`; add one outbox row per (route, channel)."""
+    added: list[int] = []
+    duplicates = 0
+    # Channels of one route usually carry the same items: render those once.
+    rendered: dict[tuple[str, tuple[int, ...]], dict[str, object]] = {}
+    on = [name for name, channel in settings.channels.items() if channel.enabled]
+    for batch in route(items, settings.routes, on):
+        ids = tuple(i.change_id for i in batch.items)
+        if (batch.route, ids) not in rendered:
+            digest = build(batch.items, kind=kind, today=today, max_items=settings.alerts.digest_max_items,
+                           when=batch.when)
+            bodies = render(digest, batch.route)
+            rendered[(batch.route, ids)] = dict(
+                route=batch.route, kind=digest.kind, severity=digest.severity.value, title=bodies.title,
+                body_text=bodies.text, body_markdown=bodies.markdown, body_html=bodies.html,
+                change_ids=json.dumps(digest.change_ids),
+            )
+        fields = rendered[(batch.route, ids)]
+        delivery = Delivery(
+            **fields,  # type: ignore[arg-type]
+            channel=batch.channel,
+            dedupe_key=dedupe_key(str(fields["kind"]), batch.channel,
+                                  [fingerprint(i, anchor(i)) for i in batch.items]),
+            status=outbox.PENDING, attempts=0, next_attempt_at=now, created_at=now,
+        )
+        if outbox.queue(session, delivery):
+            assert delivery.id is not None
+            added.append(delivery.id)
+        else:
+            duplicates += 1
+    return Queued(deliveries=tuple(added), duplicates=duplicates)
+
+
+def dedupe_key(kind: str, channel: str, fingerprints: Sequence[str]) -> str:
+    """Same news for the same channel → same key, whichever process recorded it."""
+    digest = hashlib.sha256("\x1e".join([kind, channel, *sorted(fingerprints)]).encode()).hexdigest()
+    return f"{kind}:{channel}:{digest[:40]}"
+
+
+def hold_silenced(session: Session, records: Sequence[ChangeRecord], observations: dict[str, Observation],
+                  at: dt.datetime) -> list[ChangeRecord]:
+    """Mark the records a silence covers; returns the ones still to be alerted."""
+    active = silences.active(session, at)
+    if not active:
+        return list(records)
+    loud: list[ChangeRecord] = []
+    for record in records:
+        obs = observations.get(record.key)
+        names = [record.model, record.key]
+        if obs is not None:
+            names += [obs.model, obs.source_id, *obs.aliases]
+        held = silences.holding(active, record.source, names)
+        if held is None:
+            loud.append(record)
+        else:
+            record.silence_id = held.id
+            session.add(record)
+    session.flush()
+    return loud
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class OutboxHook:
+    """The pipeline's commit hook (see `watcher.pipeline.CommitHook`)."""
+
+    settings: Settings
+
+    def __call__(self, session: Session, run: Run, records: Sequence[ChangeRecord],
+                 observations: dict[str, Observation]) -> None:
+        # A backfill replays the past: alerting on it would page people about old news.
+        if run.trigger == "ingest" or not records:
+            return
+        loud = hold_silenced(session, records, observations, run.observed_at)
+        if not loud or not any(channel.enabled for channel in self.settings.channels.values()):
+            return
+        items = [item(r, observations.get(r.key), self.settings.watchlist, fallback_url=run.url) for r in loud]
+        queued = queue_items(session, self.settings, items, kind="changes", today=run.observed_at.date(),
+                             anchor=_anchors(session, run), now=_now())
+        log.info("%s: %d changes, %d silenced, %d deliveries queued%s", run.source, len(records),
+                 len(records) - len(loud), len(queued.deliveries),
+                 f", {queued.duplicates} already queued" if queued.duplicates else "")
+
+
+def _anchors(session: Session, run: Run) -> Callable[[AlertItem], str]:
+    """What a change was seen in, so that the same news gets the same dedupe key.
+
+    Two pollers racing on one source fetched the same bytes (same hash) and
+    diffed against the same past: their changes share a fingerprint, while the
+    same transition seen again later comes from another document. Health changes
+    are anchored on the last successful run instead (a second failure streak is
+    news even when the error page is the same), and derived changes
+    (disagreements, clock runs) on their own run.
+    """
+    last_ok = session.exec(select(func.max(Run.id)).where(
+        Run.source == run.source, col(Run.outcome).in_(SUCCESS_OUTCOMES), col(Run.id) < (run.id or 0))).one()
+    own = f"run:{run.id}"
+    streak = f"after-run:{last_ok}" if last_ok is not None else own
+    document = f"doc:{run.content_hash}" if run.content_hash else streak
+
+    def anchor(i: AlertItem) -> str:
+        if i.kind is ChangeKind.SOURCE_HEALTH:
+            return streak
+        if i.kind is ChangeKind.DISAGREEMENT:
+            return own
+        return document
+
+    return anchor
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)

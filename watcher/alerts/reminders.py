@@ -1,0 +1,148 @@
+"""Deadline reminders for watched models: one message at each threshold before the
+shutdown date (default 90, 30, 14, 7, 1, 0 days), once each, across restarts.
+
+A reminder is a `deadline` change (recorded, routed, silenced and delivered like
+any other) plus a `reminder_sent` row whose primary key (model, shutdown date,
+threshold) makes "once" hold even when two schedulers run it at the same time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Final
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from watcher.alerts.items import item
+from watcher.alerts.queue import hold_silenced, queue_items
+from watcher.model import Change, ChangeKind, Observation
+from watcher.severity import SeverityPolicy, is_watched
+from watcher.store import polls
+from watcher.store.codec import from_row
+from watcher.store.engine import write_session
+from watcher.store.tables import ObservationVersion, ReminderSent
+
+if TYPE_CHECKING:
+    from watcher.app import App
+
+log = logging.getLogger(__name__)
+
+# After a shutdown date, its day-0 reminder is still sent (late) for this long:
+# a daemon that was down on the day must still say so, a fresh database full of
+# long-retired models must not page anyone.
+LATE_GRACE: Final = 7
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Reminder:
+    model: str
+    shutdown_on: dt.date
+    threshold: int  # the reminder's day mark (90, 30, …, 0)
+    days_left: int
+    rows: tuple[tuple[str, Observation], ...]  # (source, observation) stating this date, by source
+
+
+def threshold_for(days_left: int, thresholds: Sequence[int]) -> int | None:
+    """The smallest threshold at or above `days_left`: with 20 days left the 30-day
+    reminder is due (the 90-day one was missed for good: say the nearest news)."""
+    if days_left < -LATE_GRACE:
+        return None
+    passed = [t for t in thresholds if t >= max(days_left, 0)]
+    return min(passed) if passed else None
+
+
+def due(rows: Sequence[tuple[str, Observation]], watchlist: Sequence[str], thresholds: Sequence[int],
+        today: dt.date) -> list[Reminder]:
+    """Reminders due today for watched rows with a shutdown date. Pure."""
+    groups: dict[tuple[str, dt.date], list[tuple[str, Observation]]] = defaultdict(list)
+    for source, obs in rows:
+        if obs.shutdown_on is None:
+            continue
+        probe = Change(source=source, key=obs.key, provider=obs.provider, model=obs.model,
+                       kind=ChangeKind.DEADLINE, field=None, old=None, new=None)
+        if is_watched(obs, probe, watchlist):
+            groups[(obs.model, obs.shutdown_on)].append((source, obs))
+    out: list[Reminder] = []
+    for (model, shutdown), stated in sorted(groups.items()):
+        days_left = (shutdown - today).days
+        threshold = threshold_for(days_left, thresholds)
+        if threshold is not None:
+            out.append(Reminder(model, shutdown, threshold, days_left, tuple(sorted(stated, key=lambda r: r[0]))))
+    return out
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RemindersResult:
+    sent: tuple[Reminder, ...]  # newly recorded (delivered unless silenced)
+    deliveries: tuple[int, ...]  # outbox rows queued
+
+
+def send_reminders(app: App, now: dt.datetime | None = None) -> RemindersResult:
+    """Record and queue the deadline reminders due at `now` (default: the clock).
+
+    Safe to call as often as you like (the daemon: every hour or so); each
+    (model, shutdown date, threshold) is reminded once. Dispatch the outbox
+    afterwards (`dispatch_due`) to send them.
+    """
+    now = now or dt.datetime.now(dt.UTC)
+    settings = app.settings
+    if not settings.watchlist:
+        return RemindersResult((), ())
+    policy = SeverityPolicy(watchlist=settings.watchlist, rules=settings.alerts.severity_rules)
+    with write_session(app.engine) as session:
+        rows = _current_with_shutdown(session)
+        reminders = [r for r in due(rows, settings.watchlist, settings.alerts.reminder_days, now.date())
+                     if _claim(session, r, now)]
+        if not reminders:
+            return RemindersResult((), ())
+        changes: list[Change] = []
+        for r in reminders:
+            source, obs = r.rows[0]
+            others = sorted({s for s, _ in r.rows[1:]} - {source})
+            note = f"{r.threshold}-day reminder" + (f"; also stated by {', '.join(others)}" if others else "")
+            change = Change(source=source, key=obs.key, provider=obs.provider, model=obs.model,
+                            kind=ChangeKind.DEADLINE, field="shutdown_on", old=None,
+                            new=r.shutdown_on.isoformat(), note=note)
+            changes.append(policy.assess(change, obs, now.date()))
+        records = polls.add_changes(session, changes, run_id=None, at=now)
+        observations = {r.rows[0][1].key: r.rows[0][1] for r in reminders}
+        thresholds = {r.rows[0][1].key: r.threshold for r in reminders}
+        loud = hold_silenced(session, records, observations, now)
+        queued = queue_items(
+            session, settings, [item(rec, observations.get(rec.key), settings.watchlist) for rec in loud],
+            kind="reminder", today=now.date(), now=now,
+            anchor=lambda i: f"reminder:{thresholds[i.key]}",
+        ) if loud and settings.channels else None
+    log.info("%d reminders recorded, %d deliveries queued", len(reminders),
+             len(queued.deliveries) if queued else 0)
+    return RemindersResult(tuple(reminders), queued.deliveries if queued else ())
+
+
+async def send_reminders_async(app: App, now: dt.datetime | None = None) -> RemindersResult:
+    """`send_reminders` in a worker thread, for an asyncio scheduler."""
+    return await asyncio.to_thread(send_reminders, app, now)
+
+
+def _current_with_shutdown(session: Session) -> list[tuple[str, Observation]]:
+    query = select(ObservationVersion).where(col(ObservationVersion.valid_to).is_(None),
+                                             col(ObservationVersion.shutdown_on).is_not(None))
+    return [(row.source, from_row(row)) for row in session.exec(query)]
+
+
+def _claim(session: Session, r: Reminder, now: dt.datetime) -> bool:
+    """Insert the reminder_sent row; False when this reminder was already sent (or is
+    being sent by a concurrent process, whose INSERT won)."""
+    if session.get(ReminderSent, (r.model, r.shutdown_on, r.threshold)) is not None:
+        return False
+    try:
+        with session.begin_nested():
+            session.add(ReminderSent(model=r.model, shutdown_on=r.shutdown_on, days=r.threshold, sent_at=now))
+    except IntegrityError:
+        return False
+    return True

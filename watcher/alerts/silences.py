@@ -1,0 +1,82 @@
+"""Silences: hold back alerts about some models for a while, keeping the record.
+
+A silenced change is stored like any other, with `change.silence_id` naming the
+silence that held it back; it is never queued for delivery.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlmodel import Session, col, func, select
+
+from watcher.store.tables import ChangeRecord, Silence
+
+
+class SilenceError(ValueError):
+    pass
+
+
+def add(session: Session, *, model: str, source: str | None, until: dt.datetime, reason: str,
+        now: dt.datetime) -> Silence:
+    if until <= now:
+        raise SilenceError(f"--until {until.isoformat()} is not in the future")
+    if not model.strip():
+        raise SilenceError("--model: give a model id or glob, e.g. 'gpt-4o*'")
+    if not reason.strip():
+        raise SilenceError("--reason: say why, for whoever reads `watcher silence list` next")
+    silence = Silence(model=model.strip(), source=source, reason=reason.strip(), created_at=now, until=until)
+    session.add(silence)
+    session.flush()
+    return silence
+
+
+def expire(session: Session, silence_id: int, now: dt.datetime) -> Silence:
+    silence = session.get(Silence, silence_id)
+    if silence is None:
+        raise SilenceError(f"no silence with id {silence_id}")
+    if silence.expired_at is None and silence.until > now:
+        silence.expired_at = now
+        session.add(silence)
+    return silence
+
+
+def active(session: Session, at: dt.datetime) -> list[Silence]:
+    query = select(Silence).where(col(Silence.expired_at).is_(None), col(Silence.until) > at,
+                                  col(Silence.created_at) <= at).order_by(col(Silence.id))
+    return list(session.exec(query))
+
+
+def holding(silences: Sequence[Silence], source: str, names: Iterable[str | None]) -> Silence | None:
+    """The first silence that covers a change of `source` about a row with these names."""
+    named = [n for n in names if n]
+    for silence in silences:
+        if silence.source is not None and silence.source != source:
+            continue
+        if any(fnmatch.fnmatchcase(name, silence.model) for name in named):
+            return silence
+    return None
+
+
+def listing(session: Session, now: dt.datetime, *, everything: bool = False) -> list[dict[str, Any]]:
+    held = dict(session.exec(select(ChangeRecord.silence_id, func.count())
+                             .where(col(ChangeRecord.silence_id).is_not(None))
+                             .group_by(ChangeRecord.silence_id)).all())
+    out: list[dict[str, Any]] = []
+    for s in session.exec(select(Silence).order_by(col(Silence.id))):
+        state = "expired" if s.expired_at is not None or s.until <= now else "active"
+        if state != "active" and not everything:
+            continue
+        out.append({
+            "id": s.id, "state": state, "model": s.model, "source": s.source, "reason": s.reason,
+            "created_at": _stamp(s.created_at), "until": _stamp(s.until),
+            "expired_at": _stamp(s.expired_at), "held_changes": int(held.get(s.id, 0)),
+        })
+    return out
+
+
+def _stamp(t: dt.datetime | None) -> str | None:
+    return t.isoformat().replace("+00:00", "Z") if t else None

@@ -1,0 +1,200 @@
+"""Alert commands: `outbox`, `deliver`, `notify-test`, `silence add|list|expire`.
+
+Registered on `watcher.cli.app` (imported at the end of watcher/cli.py). Thin,
+like the rest of the CLI: parse, call `watcher.alerts`, render.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer
+
+from watcher.cli import FormatOption, _ctx, _time, app, fail
+from watcher.output import default_format, render
+
+if TYPE_CHECKING:
+    from watcher.alerts.dispatch import DispatchResult
+    from watcher.app import App
+
+silence_app = typer.Typer(help="Hold back alerts about some models for a while (changes are still recorded).",
+                          no_args_is_help=True)
+app.add_typer(silence_app, name="silence")
+
+OUTBOX_STATES = ("pending", "failed", "sending", "dead", "sent")
+OUTBOX_COLUMNS = ("id", "state", "channel", "route", "kind", "severity", "attempts", "created_at",
+                  "next_attempt_at", "last_error", "title")
+
+
+def deliver_after_poll(app_: App) -> None:
+    """What `watcher poll` does after its commits: send what they queued."""
+    if not any(channel.enabled for channel in app_.settings.channels.values()):
+        return
+    from watcher.alerts.dispatch import dispatch_due
+
+    _report(dispatch_due(app_))
+
+
+def _report(result: DispatchResult) -> None:
+    if result.outcomes:
+        typer.echo(f"deliveries: {result.sent} sent, {result.failed} failed (will retry), {result.dead} dead",
+                   err=True)
+
+
+@app.command()
+def outbox(
+    ctx: typer.Context,
+    state: Annotated[Optional[list[str]], typer.Option("--state", help="pending, failed, sending, dead or sent (repeatable; default: all but sent).")] = None,
+    limit: Annotated[Optional[int], typer.Option(help="At most this many rows.")] = None,
+    fmt: FormatOption = None,
+) -> None:
+    """Deliveries waiting, failing (with the channel's last answer), in flight, or dead."""
+    from watcher.alerts.outbox import listing
+    from watcher.store.engine import read_session
+
+    for value in state or []:
+        if value not in OUTBOX_STATES:
+            fail(f"--state {value!r}: expected one of {', '.join(OUTBOX_STATES)}", 2)
+    states = state or ["pending", "failed", "sending", "dead"]
+    c = _ctx(ctx)
+    with read_session(c.app.engine) as session:
+        rows = listing(session, states, limit)
+    render(rows, fmt or default_format(), columns=OUTBOX_COLUMNS, title="outbox")
+
+
+@app.command()
+def deliver(
+    ctx: typer.Context,
+    retry_dead: Annotated[bool, typer.Option("--retry-dead", help="Give dead deliveries a fresh set of attempts first.")] = False,
+    fmt: FormatOption = None,
+) -> None:
+    """Send what the outbox holds now, without waiting for retry backoff."""
+    from watcher.alerts.dispatch import dispatch_due
+    from watcher.alerts.outbox import retry_dead as revive
+    from watcher.store.engine import write_session
+
+    c = _ctx(ctx)
+    if retry_dead:
+        with write_session(c.app.engine) as session:
+            typer.echo(f"{revive(session)} dead deliveries pending again", err=True)
+    result = dispatch_due(c.app, early=True)
+    _report(result)
+    render(({"id": o.delivery_id, "channel": o.channel, "status": o.status, "attempts": o.attempts,
+             "seconds": round(o.seconds, 3), "answer": o.answer} for o in result.outcomes),
+           fmt or default_format(), columns=("id", "channel", "status", "attempts", "seconds", "answer"),
+           title="deliveries")
+    if result.failed or result.dead:
+        raise typer.Exit(1)
+
+
+@app.command("notify-test")
+def notify_test(
+    ctx: typer.Context,
+    channel: Annotated[str, typer.Argument(help="A channel name from [channels.NAME] in config.toml.")],
+) -> None:
+    """Send a test message through one channel now and print its answer."""
+    from watcher.alerts.channels import Bodies, send
+    from watcher.model import Severity
+
+    c = _ctx(ctx)
+    settings = c.settings
+    if channel not in settings.channels:
+        known = ", ".join(sorted(settings.channels)) or "none configured"
+        fail(f"no channel named {channel!r} (channels: {known})", 2)
+    if not settings.channels[channel].enabled:
+        fail(f"channel {channel!r} is off: its URL expands to nothing (is its environment variable set?)", 2)
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+    line = f"Test message from Model Lifecycle Watcher to channel {channel}, sent {now}. No action needed."
+    bodies = Bodies(title=f"Model Lifecycle Watcher: test of {channel}", text=line, markdown=line,
+                    html=f"<p>{line}</p>")
+    # Apprise says what went right at INFO (never secrets: those are at DEBUG, which stays off).
+    apprise_log = logging.getLogger("apprise")
+    level = apprise_log.level
+    apprise_log.setLevel(logging.INFO)
+    try:
+        result = send(settings.channels[channel].url, bodies, Severity.INFO, timeout=settings.alerts.send_timeout)
+    finally:
+        apprise_log.setLevel(level)
+    verdict = "delivered" if result.ok else "NOT delivered"
+    typer.echo(f"{channel}: {verdict} in {result.seconds:.2f}s (as {result.body_format or 'unknown format'})")
+    typer.echo(f"answer: {result.answer}")
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+# --- silences -----------------------------------------------------------------------------
+
+
+def _until(text: str, now: dt.datetime) -> dt.datetime:
+    """`7d`, `12h` (from now) or an ISO time."""
+    from watcher.durations import parse_duration, parse_time
+
+    try:
+        return now + parse_duration(text)
+    except ValueError:
+        return _time(text, parse_time)
+
+
+@silence_app.command("add")
+def silence_add(
+    ctx: typer.Context,
+    model: Annotated[str, typer.Option("--model", "-m", help="Model id or glob, e.g. 'gpt-4o*' ('*' for every model of --source).")],
+    until: Annotated[str, typer.Option("--until", help="When the silence ends: 7d, 12h (from now), or an ISO time.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why; shown in `watcher silence list`.")],
+    source: Annotated[Optional[str], typer.Option("--source", "-s", help="Only changes from this source.")] = None,
+    fmt: FormatOption = None,
+) -> None:
+    """Silence alerts about matching models until a time. Changes are still recorded."""
+    from watcher.alerts.silences import SilenceError, add, listing
+    from watcher.store.engine import write_session
+
+    c = _ctx(ctx)
+    if source is not None:
+        c.app.source_settings(source)
+    now = dt.datetime.now(dt.UTC)
+    try:
+        with write_session(c.app.engine) as session:
+            created = add(session, model=model, source=source, until=_until(until, now), reason=reason, now=now)
+            row = next(r for r in listing(session, now) if r["id"] == created.id)
+    except SilenceError as exc:
+        fail(str(exc), 2)
+    typer.echo(f"silence {row['id']} active until {row['until']}", err=True)
+    render([row], fmt or default_format(), title="silence")
+
+
+@silence_app.command("list")
+def silence_list(
+    ctx: typer.Context,
+    show_all: Annotated[bool, typer.Option("--all", help="Include expired silences.")] = False,
+    fmt: FormatOption = None,
+) -> None:
+    """Silences, with how many changes each has held back."""
+    from watcher.alerts.silences import listing
+    from watcher.store.engine import read_session
+
+    c = _ctx(ctx)
+    with read_session(c.app.engine) as session:
+        rows = listing(session, dt.datetime.now(dt.UTC), everything=show_all)
+    render(rows, fmt or default_format(),
+           columns=("id", "state", "model", "source", "until", "reason", "held_changes", "created_at"),
+           title="silences")
+
+
+@silence_app.command("expire")
+def silence_expire(
+    ctx: typer.Context,
+    silence_id: Annotated[int, typer.Argument(help="The silence's id (see `watcher silence list`).")],
+) -> None:
+    """End a silence now."""
+    from watcher.alerts.silences import SilenceError, expire
+    from watcher.store.engine import write_session
+
+    c = _ctx(ctx)
+    try:
+        with write_session(c.app.engine) as session:
+            expire(session, silence_id, dt.datetime.now(dt.UTC))
+    except SilenceError as exc:
+        fail(str(exc), 2)
+    typer.echo(f"silence {silence_id} expired")
