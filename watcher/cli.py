@@ -164,14 +164,25 @@ async def _fetch_only(c: Context, name: str) -> Any:
 def ingest(
     ctx: typer.Context,
     source: Annotated[str, typer.Argument(help="Source name the capture belongs to.")],
-    file: Annotated[Path, typer.Argument(help="An archived capture of the source's page or catalog.")],
-    observed_at: Annotated[str, typer.Option("--observed-at", help="When the capture was taken (ISO 8601, UTC unless it says otherwise).")],
+    file: Annotated[Path, typer.Argument(help="An archived capture; or a directory of captures named by their time "
+                                              "(2026-03-27T04:35:00Z.md) or listed in a manifest.csv/.json.")],
+    observed_at: Annotated[Optional[str], typer.Option("--observed-at", help="When the capture was taken (ISO 8601, UTC unless it says otherwise); for a single file only.")] = None,
     fmt: FormatOption = None,
 ) -> None:
-    """Record an archived capture as if fetched at --observed-at (backfill). Never sends alerts."""
+    """Record archived captures as if fetched when they were taken (backfill). Never sends alerts."""
+    from watcher.captures import MANIFESTS
     from watcher.durations import parse_time
     from watcher.store.queries import change_dict
 
+    if file.is_dir() or file.name in MANIFESTS:
+        from watcher.cli_analysts import ingest_captures
+
+        if observed_at is not None:
+            fail("--observed-at is for a single file: a directory's captures carry their own times", 2)
+        ingest_captures(ctx, source, file, fmt)
+        return
+    if observed_at is None:
+        fail("--observed-at is required for a single file (when was it captured?)", 2)
     c = _ctx(ctx)
     when = _time(observed_at, parse_time)
     result = c.app.ingest(source, file, when)
@@ -201,10 +212,10 @@ def changes(
     fmt: FormatOption = None,
 ) -> None:
     """List detected changes, oldest first."""
+    from watcher.cli_analysts import query_engine
     from watcher.durations import parse_time
-    from watcher.store.engine import read_session
-    from watcher.store.queries import ChangeFilter
-    from watcher.store.queries import changes as query_changes
+    from watcher.store.queries_changes import ChangeFilter
+    from watcher.store.queries_changes import changes as query_changes
 
     _check_choices("--kind", kind, _KINDS)
     _check_choices("--severity", severity, ("info", "warning", "critical"))
@@ -214,9 +225,8 @@ def changes(
         sources=source or (), providers=provider or (), model=model,
         kinds=kind or (), severities=severity or (), limit=limit,
     )
-    c = _ctx(ctx)
-    with read_session(c.app.engine) as session:
-        render(query_changes(session, flt), fmt or default_format(), columns=CHANGE_COLUMNS, title="changes")
+    with query_engine(ctx).connect() as connection:
+        render(query_changes(connection, flt), fmt or default_format(), columns=CHANGE_COLUMNS, title="changes")
 
 
 @app.command()
@@ -225,13 +235,12 @@ def history(
     model: Annotated[str, typer.Argument(help="Model id (or glob), as any source spells it.")],
     fmt: FormatOption = None,
 ) -> None:
-    """Every version of a model's facts, across sources, oldest first."""
-    from watcher.store.engine import read_session
-    from watcher.store.queries import history as query_history
+    """Every version of a model's facts, across sources: by source and row, oldest first."""
+    from watcher.cli_analysts import query_engine
+    from watcher.store.queries_versions import history as query_history
 
-    c = _ctx(ctx)
-    with read_session(c.app.engine) as session:
-        rows = query_history(session, model)
+    with query_engine(ctx).connect() as connection:
+        rows = query_history(connection, model)
     if not rows:
         typer.echo(f"no history for {model!r}", err=True)
     render(rows, fmt or default_format(),
@@ -333,5 +342,6 @@ def main() -> None:
         sys.exit(1)
 
 
+import watcher.cli_analysts  # noqa: E402,F401  (registers the analyst commands)
 import watcher.cli_catalog  # noqa: E402,F401  (registers `show`)
 import watcher.cli_alerts  # noqa: E402,F401  (registers outbox, deliver, notify-test, silence)

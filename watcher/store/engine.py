@@ -6,12 +6,16 @@ import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError
-from sqlmodel import Session, create_engine
+
+if TYPE_CHECKING:
+    # SQLModel (and pydantic under it) costs ~0.1 s to import: only the ORM
+    # sessions need it, so query commands that read through Core never pay it.
+    from sqlmodel import Session
 
 DEFAULT_URL: Final = "sqlite:///watcher.db"
 SQLITE_BUSY_TIMEOUT_MS: Final = 15_000
@@ -91,6 +95,8 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
 @contextlib.contextmanager
 def write_session(engine: Engine) -> Iterator[Session]:
     """One write transaction: committed on success, rolled back on any error."""
+    from sqlmodel import Session
+
     with Session(engine.execution_options(write=True), expire_on_commit=False) as session:
         with session.begin():
             yield session
@@ -98,6 +104,8 @@ def write_session(engine: Engine) -> Iterator[Session]:
 
 @contextlib.contextmanager
 def read_session(engine: Engine) -> Iterator[Session]:
+    from sqlmodel import Session
+
     with Session(engine, expire_on_commit=False) as session:
         yield session
 

@@ -1,33 +1,22 @@
-"""The read side: what the commands and analysts ask. Plain dicts out, ready to render."""
+"""The read side: what the commands and analysts ask. Plain dicts out, ready to render.
+
+Changes and versions are read through Core in `queries_changes` and
+`queries_versions` (fast to import and to run); they are re-exported here.
+"""
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from watcher.store.queries_changes import ChangeFilter, changes
+from watcher.store.queries_versions import asof, history, upcoming
 from watcher.store.tables import ChangeRecord, ObservationVersion, Run
 
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class ChangeFilter:
-    since: dt.datetime | None = None
-    until: dt.datetime | None = None
-    sources: Sequence[str] = ()
-    providers: Sequence[str] = ()
-    model: str | None = None  # glob
-    kinds: Sequence[str] = ()
-    severities: Sequence[str] = ()
-    limit: int | None = None
-
-
-def _glob_to_like(glob: str) -> str:
-    escaped = glob.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return escaped.replace("*", "%").replace("?", "_")
+__all__ = ["ChangeFilter", "asof", "change_dict", "changes", "history", "source_summaries", "upcoming"]
 
 
 def change_dict(c: ChangeRecord) -> dict[str, Any]:
@@ -46,71 +35,6 @@ def change_dict(c: ChangeRecord) -> dict[str, Any]:
         "note": c.note,
         "run_id": c.run_id,
     }
-
-
-def changes(session: Session, flt: ChangeFilter) -> Iterator[dict[str, Any]]:
-    query = select(ChangeRecord)
-    if flt.since is not None:
-        query = query.where(col(ChangeRecord.detected_at) >= flt.since)
-    if flt.until is not None:
-        query = query.where(col(ChangeRecord.detected_at) < flt.until)
-    if flt.sources:
-        query = query.where(col(ChangeRecord.source).in_(flt.sources))
-    if flt.providers:
-        query = query.where(col(ChangeRecord.provider).in_(flt.providers))
-    if flt.kinds:
-        query = query.where(col(ChangeRecord.kind).in_(flt.kinds))
-    if flt.severities:
-        query = query.where(col(ChangeRecord.severity).in_(flt.severities))
-    if flt.model:
-        like = _glob_to_like(flt.model)
-        query = query.where(or_(col(ChangeRecord.model).like(like, escape="\\"),
-                                col(ChangeRecord.key).like(like, escape="\\")))
-    query = query.order_by(col(ChangeRecord.detected_at), col(ChangeRecord.id))
-    if flt.limit:
-        query = query.limit(flt.limit)
-    for record in session.exec(query):
-        yield change_dict(record)
-
-
-def version_dict(v: ObservationVersion) -> dict[str, Any]:
-    return {
-        "source": v.source,
-        "key": v.key,
-        "provider": v.provider,
-        "model": v.model,
-        "source_id": v.source_id,
-        "distribution": v.distribution,
-        "status": v.status,
-        "announced_on": v.announced_on.isoformat() if v.announced_on else None,
-        "shutdown_on": v.shutdown_on.isoformat() if v.shutdown_on else None,
-        "shutdown_qualifier": v.shutdown_qualifier,
-        "replacement": v.replacement,
-        "aliases": v.aliases,
-        "prices": v.prices,
-        "availability": v.availability,
-        "valid_from": v.valid_from.isoformat().replace("+00:00", "Z"),
-        "valid_to": v.valid_to.isoformat().replace("+00:00", "Z") if v.valid_to else None,
-        "url": v.url,
-    }
-
-
-def history(session: Session, model: str) -> list[dict[str, Any]]:
-    """Every version of every row that is, or names, `model` (glob allowed), across sources."""
-    like = _glob_to_like(model)
-    alias_like = f"%{like}%" if ("*" in model or "?" in model) else None
-    conditions = [col(ObservationVersion.model).like(like, escape="\\"),
-                  col(ObservationVersion.source_id).like(like, escape="\\")]
-    if alias_like is None:
-        # exact alias membership in the ", "-joined list
-        conditions += [col(ObservationVersion.aliases) == model,
-                       col(ObservationVersion.aliases).like(f"{like}, %", escape="\\"),
-                       col(ObservationVersion.aliases).like(f"%, {like}", escape="\\"),
-                       col(ObservationVersion.aliases).like(f"%, {like}, %", escape="\\")]
-    query = (select(ObservationVersion).where(or_(*conditions))
-             .order_by(col(ObservationVersion.source), col(ObservationVersion.key),
-                       col(ObservationVersion.valid_from)))
-    return [version_dict(v) for v in session.exec(query)]
 
 
 def source_summaries(session: Session, names: Sequence[str]) -> dict[str, dict[str, Any]]:

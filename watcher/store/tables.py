@@ -72,6 +72,10 @@ class ObservationVersion(SQLModel, table=True):
         ),
         Index("ix_observation_source_key", "source", "key", "valid_from"),
         Index("ix_observation_model", "model"),
+        # `watcher history ID` finds rows by any spelling (migration 0003).
+        Index("ix_observation_source_id", "source_id"),
+        Index("ix_observation_aliases", "aliases", sqlite_where=text("aliases IS NOT NULL"),
+              postgresql_where=text("aliases IS NOT NULL")),
     )
 
     id: int | None = Field(default=None, primary_key=True)

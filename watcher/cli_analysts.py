@@ -1,0 +1,189 @@
+"""Analyst commands: asof, upcoming, export, reparse, db stats, db prune; backfill from a directory.
+
+Registered on `watcher.cli.app` when `watcher.cli` imports this module. Like the
+rest of the CLI they parse arguments, call one store operation and render; the
+query commands open the database through `reading_engine` and read through
+Core, so they never import SQLModel, Alembic or the fetcher.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Optional
+
+import typer
+
+from watcher.cli import FormatOption, _ctx, _time, app, db_app, fail
+from watcher.output import Format, default_format, render
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+VERSION_COLUMNS = ("valid_from", "valid_to", "source", "key", "model", "status", "shutdown_on", "replacement",
+                   "prices", "availability")
+
+
+def query_engine(ctx: typer.Context) -> Engine:
+    """The database for a read-only command: current schema, no application wiring."""
+    from watcher.store.engine import database_url
+    from watcher.store.reading import reading_engine
+
+    c = _ctx(ctx)
+    return reading_engine(database_url(c.db, c.settings.storage_url))
+
+
+@app.command()
+def asof(
+    ctx: typer.Context,
+    time: Annotated[str, typer.Argument(help="A point in time: 2026-03-01, 2026-03-01T12:00:00Z, or 30d (ago).")],
+    source: Annotated[Optional[list[str]], typer.Option("--source", "-s", help="Only these sources (repeatable).")] = None,
+    model: Annotated[Optional[str], typer.Option("--model", "-m", help="Only models fitting this id or glob.")] = None,
+    fmt: FormatOption = None,
+) -> None:
+    """The catalog as it was at TIME: every row's version then current, by source and key."""
+    from watcher.durations import parse_time
+    from watcher.store.queries_versions import asof as query_asof
+
+    at = _time(time, parse_time)
+    with query_engine(ctx).connect() as connection:
+        render(query_asof(connection, at, sources=source or (), model=model), fmt or default_format(),
+               columns=("source", "key", "model", "status", "shutdown_on", "replacement", "prices",
+                        "availability", "valid_from"),
+               title=f"as of {at.isoformat()}")
+
+
+@app.command()
+def upcoming(
+    ctx: typer.Context,
+    within: Annotated[str, typer.Option(help="How far ahead to look, e.g. 30d, 90d, 26w.")] = "90d",
+    source: Annotated[Optional[list[str]], typer.Option("--source", "-s", help="Only these sources (repeatable).")] = None,
+    model: Annotated[Optional[str], typer.Option("--model", "-m", help="Only models fitting this id or glob.")] = None,
+    fmt: FormatOption = None,
+) -> None:
+    """Shutdowns ahead, soonest first, as every source currently states them."""
+    from watcher.durations import parse_duration
+    from watcher.store.queries_versions import upcoming as query_upcoming
+
+    try:
+        horizon = parse_duration(within)
+    except ValueError as exc:
+        fail(f"--within: {exc}", 2)
+    today = dt.datetime.now(dt.UTC).date()
+    with query_engine(ctx).connect() as connection:
+        rows = query_upcoming(connection, today=today, within=horizon, sources=source or (), model=model)
+    render(rows, fmt or default_format(),
+           columns=("shutdown_on", "days_left", "model", "source", "status", "replacement"),
+           title=f"shutdowns by {today + dt.timedelta(days=horizon.days)}")
+
+
+@app.command()
+def export(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="A table (run, change, observation_version, …) or view (current_models, "
+                                             "price_history, lifecycle_history, upcoming_shutdowns, source_health).")],
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="csv, ndjson or json.")] = Format.NDJSON,
+) -> None:
+    """Stream a whole table or view to stdout, in constant memory."""
+    from watcher.store.export import UnknownRelationError, export_columns, export_rows
+
+    if fmt is Format.TABLE:
+        fail("--format: export writes csv, ndjson or json", 2)
+    try:
+        columns = export_columns(name)
+    except UnknownRelationError as exc:
+        fail(str(exc), 2)
+    with query_engine(ctx).connect() as connection:
+        count = render(export_rows(connection, name), fmt, columns=columns)
+    typer.echo(f"{name}: {count} rows", err=True)
+
+
+@app.command()
+def reparse(
+    ctx: typer.Context,
+    source: Annotated[str, typer.Argument(help="The source whose history to rebuild from its kept raw documents.")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Report what would change, change nothing.")] = False,
+    fmt: FormatOption = None,
+) -> None:
+    """Rebuild a source's versions and changes from its raw documents with today's parser. Sends no alerts."""
+    from watcher.app import severity_policy
+    from watcher.replay import ReplayError
+    from watcher.replay import reparse as rebuild
+
+    c = _ctx(ctx)
+    try:
+        report = rebuild(c.app.engine, c.app.source(source), c.app.source_settings(source),
+                         severity_policy(c.settings), dry_run=dry_run)
+    except ReplayError as exc:
+        fail(str(exc))
+    since = report.replayed_from.isoformat() if report.replayed_from else "-"
+    note = " (older documents were pruned: history before that kept as it was)" if report.partial else ""
+    verb = "would rebuild" if dry_run else "rebuilt"
+    typer.echo(f"{source}: {verb} {report.runs} runs from {since} with parser {report.parser_version}{note}; "
+               f"{report.outcomes_changed} runs changed outcome", err=True)
+    render(report.rows(), fmt or default_format(), columns=("measure", "before", "after", "removed", "added"),
+           title=f"reparse {source}" + (" (dry run)" if dry_run else ""))
+
+
+# --- database maintenance ------------------------------------------------------------
+
+
+@db_app.command("stats")
+def db_stats(ctx: typer.Context, fmt: FormatOption = None) -> None:
+    """Rows and bytes per table, and per source."""
+    from watcher.store.stats import STAT_FIELDS, database_stats
+
+    with query_engine(ctx).connect() as connection:
+        rows = database_stats(connection)
+    render(rows, fmt or default_format(), columns=STAT_FIELDS, title="database")
+
+
+@db_app.command("prune")
+def db_prune(
+    ctx: typer.Context,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be pruned, delete nothing.")] = False,
+    fmt: FormatOption = None,
+) -> None:
+    """Delete raw documents past [storage.retention]; runs, versions and changes are never pruned."""
+    from watcher.store.engine import read_session, write_session
+    from watcher.store.retention import prunable, prune_documents
+
+    c = _ctx(ctx)
+    engine, settings, now = c.app.engine, c.settings.retention, dt.datetime.now(dt.UTC)
+    with read_session(engine) as session:
+        doomed, total = prunable(session, settings, now)
+    if not dry_run and doomed:
+        with write_session(engine) as session:
+            result = prune_documents(session, settings, now)
+        typer.echo(f"pruned {result.documents} of {total} documents ({result.bytes} bytes stored)", err=True)
+    else:
+        typer.echo(f"{'would prune' if dry_run else 'pruned'} {len(doomed)} of {total} documents", err=True)
+    by_source: dict[str, dict[str, Any]] = {}
+    for doc in doomed:
+        row = by_source.setdefault(doc.source, {"source": doc.source, "documents": 0, "bytes": 0})
+        row["documents"] += 1
+        row["bytes"] += doc.stored_bytes
+    render(sorted(by_source.values(), key=lambda r: r["source"]), fmt or default_format(),
+           columns=("source", "documents", "bytes"), title="would prune" if dry_run else "pruned")
+
+
+# --- backfill ------------------------------------------------------------------------
+
+
+def ingest_captures(ctx: typer.Context, source: str, path: Path, fmt: Format | None) -> None:
+    """`watcher ingest SOURCE DIR`: every capture in DIR (or its manifest), oldest first."""
+    from watcher.backfill import backfill
+    from watcher.captures import CaptureError, discover
+    from watcher.replay import ReplayError
+
+    c = _ctx(ctx)
+    try:
+        captures = discover(path)
+        rows = backfill(c.app, source, captures, progress=lambda line: print(line, file=sys.stderr, flush=True))
+    except (CaptureError, ReplayError) as exc:
+        fail(str(exc))
+    render(rows, fmt or default_format(), columns=("observed_at", "file", "outcome", "rows", "changes", "how"),
+           title=f"ingest {source}")
+    if any(r["outcome"] == "refused" for r in rows):
+        raise typer.Exit(1)

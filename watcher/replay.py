@@ -1,0 +1,301 @@
+"""Re-parse: rebuild a source's derived history from the raw documents it kept.
+
+After a parser fix, the versions and changes a source recorded may be wrong.
+Parsing is a pure function of the stored bytes, so they can be rebuilt: every
+run that kept its document is replayed in order, through the same guard and
+diff a live poll uses, in one transaction. What a run *was* (when, what body,
+fetch errors, source-health alerts) stays; what was *derived* from its body
+(versions, field changes, the run's outcome and row count) is recomputed.
+Nothing is queued for delivery: a rebuilt change is history, not news.
+
+Where retention pruned old documents, the replay starts at the oldest run from
+which every later document is still kept, on top of the versions as they stood
+then. Backfilling archives older than the recorded history uses the same
+machinery: store the captures as runs, then replay from the oldest one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any, Final
+
+from sqlalchemy import Engine, delete, func, update
+from sqlmodel import Session, col, select
+
+from sources.base import Source
+from watcher.config import SourceSettings
+from watcher.diff import diff
+from watcher.guard import refusal
+from watcher.model import Change, ChangeKind, Document, Observation, ParseError
+from watcher.severity import SeverityPolicy
+from watcher.store import polls
+from watcher.store.engine import write_session
+from watcher.store.tables import Absence, ChangeRecord, DocumentBlob, ObservationVersion, Run
+
+# The change kinds a diff derives from a body; the others (source_health, deadline,
+# disagreement) are about the run or the calendar and are kept as recorded.
+DERIVED_KINDS: Final = tuple(k.value for k in (
+    ChangeKind.LISTED, ChangeKind.DELISTED, ChangeKind.STATUS, ChangeKind.SHUTDOWN_DATE,
+    ChangeKind.ANNOUNCED_DATE, ChangeKind.REPLACEMENT, ChangeKind.PRICE, ChangeKind.AVAILABILITY,
+    ChangeKind.ALIASES,
+))
+_REPLAYABLE: Final = (*polls.SUCCESS_OUTCOMES, "refused")
+
+
+class ReplayError(ValueError):
+    """The history cannot be rebuilt as asked; the message says why."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Tally:
+    before: int
+    after: int
+    removed: int  # present before, gone after
+    added: int  # new after
+
+    @property
+    def kept(self) -> int:
+        return self.before - self.removed
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ReplayReport:
+    source: str
+    parser_version: str
+    replayed_from: dt.datetime | None  # observed_at of the first replayed run
+    partial: bool  # older runs' documents were pruned: history before replayed_from kept as is
+    runs: int  # runs replayed
+    outcomes_changed: int  # runs whose outcome is now different (e.g. refused -> changed)
+    versions: Tally
+    changes: Tally
+    current_rows: tuple[int, int]
+    dry_run: bool = False
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The report as a listing: one row per measure, before and after."""
+        out = [
+            {"measure": "versions", "before": self.versions.before, "after": self.versions.after,
+             "removed": self.versions.removed, "added": self.versions.added},
+            {"measure": "changes", "before": self.changes.before, "after": self.changes.after,
+             "removed": self.changes.removed, "added": self.changes.added},
+            {"measure": "current rows", "before": self.current_rows[0], "after": self.current_rows[1],
+             "removed": None, "added": None},
+        ]
+        return out
+
+
+class _DryRun(Exception):
+    def __init__(self, report: ReplayReport) -> None:
+        self.report = report
+
+
+def reparse(engine: Engine, source: Source, settings: SourceSettings, policy: SeverityPolicy, *,
+            dry_run: bool = False) -> ReplayReport:
+    """Rebuild `source`'s versions and changes from its kept documents, in one transaction."""
+    try:
+        with write_session(engine) as session:
+            report = replay(session, source, settings, policy)
+            if dry_run:
+                raise _DryRun(dataclasses.replace(report, dry_run=True))
+            return report
+    except _DryRun as rolled_back:
+        return rolled_back.report
+
+
+def replay(session: Session, source: Source, settings: SourceSettings, policy: SeverityPolicy, *,
+           require_from: dt.datetime | None = None) -> ReplayReport:
+    """Replay inside the caller's transaction. `require_from`: fail unless the replay reaches back that far."""
+    _lock(session)
+    runs = list(session.exec(select(Run).where(Run.source == source.name)
+                             .order_by(col(Run.observed_at), col(Run.id))))
+    start = _start(session, runs)
+    if start is None:
+        raise ReplayError(f"{source.name}: no raw documents are kept, nothing to re-parse")
+    since = runs[start].observed_at
+    if require_from is not None and since > require_from:
+        raise ReplayError(
+            f"{source.name}: cannot rebuild history from {require_from.isoformat()}: raw documents of "
+            f"runs before {since.isoformat()} were pruned"
+        )
+    before_versions, before_changes = _versions(session, source.name), _changes(session, source.name)
+    before_rows = _current_rows(session, source.name)
+    partial = any(r.outcome in _REPLAYABLE for r in runs[:start])
+    _reset(session, source.name, since)
+    replayer = _Replayer(session, source, settings, policy,
+                         baseline=not any(r.outcome in polls.SUCCESS_OUTCOMES for r in runs[:start]))
+    outcomes_changed = sum(replayer.run(run) for run in runs[start:])
+    session.flush()
+    after_versions, after_changes = _versions(session, source.name), _changes(session, source.name)
+    return ReplayReport(
+        source=source.name, parser_version=source.parser_version, replayed_from=since, partial=partial,
+        runs=len(runs) - start, outcomes_changed=outcomes_changed,
+        versions=_tally(before_versions, after_versions), changes=_tally(before_changes, after_changes),
+        current_rows=(before_rows, _current_rows(session, source.name)),
+    )
+
+
+class _Replayer:
+    """The live pipeline's decisions (unchanged body, parse, guard, diff), on stored runs."""
+
+    def __init__(self, session: Session, source: Source, settings: SourceSettings, policy: SeverityPolicy,
+                 *, baseline: bool) -> None:
+        self.session, self.source, self.settings, self.policy = session, source, settings, policy
+        self.previous = polls.current_versions(session, source.name)
+        self.absences: dict[str, int] = {}
+        self.baseline = baseline and not self.previous
+        self.last_ok_hash: str | None = None
+        self.last_ok_rows: int | None = None
+        self.parsed: tuple[str, list[Observation] | str] | None = None  # the last parse, by hash
+        kept = session.exec(select(ChangeRecord.run_id, func.count()).where(
+            ChangeRecord.source == source.name, col(ChangeRecord.kind).not_in(DERIVED_KINDS))
+            .group_by(col(ChangeRecord.run_id)))
+        self.kept_changes: dict[int | None, int] = {run_id: int(n) for run_id, n in kept}
+
+    def run(self, run: Run) -> bool:
+        """Replay one run; True when its outcome changed."""
+        if run.outcome not in _REPLAYABLE or run.content_hash is None:
+            return False  # a failed fetch: no body, no history
+        old_outcome = run.outcome
+        if run.content_hash == self.last_ok_hash:
+            self._unchanged(run)
+        else:
+            self._parse_and_diff(run)
+        run.parser_version = self.source.parser_version
+        self.session.add(run)
+        return run.outcome != old_outcome and {run.outcome, old_outcome} != {"unchanged", "not_modified"}
+
+    def _unchanged(self, run: Run) -> None:
+        """Same body as the last believed one: only pending absences age (as in a live poll)."""
+        run.outcome = "not_modified" if run.outcome == "not_modified" else "unchanged"
+        run.rows, run.error = self.last_ok_rows, None
+        changes: list[Change] = []
+        if self.absences:
+            still_there = [obs for key, obs in self.previous.items() if key not in self.absences]
+            result = diff(self.source.name, self.previous, still_there, absences=self.absences,
+                          delist_after=self.settings.delist_after)
+            self._apply(run, [], result.delisted, result.absences)
+            changes = result.changes
+        self._record(run, changes)
+
+    def _parse_and_diff(self, run: Run) -> None:
+        assert run.content_hash is not None
+        parsed = self._parse(run)
+        reason = parsed if isinstance(parsed, str) else refusal(parsed, len(self.previous), self.settings.max_loss)
+        if reason is not None:
+            run.outcome, run.error = "refused", reason
+            self._record(run, [])
+            return
+        assert not isinstance(parsed, str)
+        result = diff(self.source.name, self.previous, parsed, absences=self.absences,
+                      delist_after=self.settings.delist_after, baseline=self.baseline)
+        run.outcome = "baseline" if self.baseline else ("changed" if result.changes or result.upserts else "unchanged")
+        run.error = None
+        run.rows = self.last_ok_rows = len({obs.key for obs in parsed})
+        by_key = {**self.previous, **{obs.key: obs for obs in parsed}}
+        self._apply(run, result.upserts, result.delisted, result.absences)
+        self.baseline = False
+        self.last_ok_hash = run.content_hash
+        self._record(run, result.changes, by_key)
+
+    def _parse(self, run: Run) -> list[Observation] | str:
+        """Observations, or why the body was refused; the same body is parsed once in a row."""
+        assert run.content_hash is not None
+        if self.parsed is not None and self.parsed[0] == run.content_hash:
+            return self.parsed[1]
+        blob = self.session.get(DocumentBlob, run.content_hash)
+        body = polls.load_document(self.session, run.content_hash)
+        assert blob is not None and body is not None
+        doc = Document(source=self.source.name, url=run.url or "", body=body, fetched_at=run.observed_at,
+                       content_type=blob.content_type or "", http_status=run.http_status or 200,
+                       etag=run.etag, last_modified=run.last_modified)
+        self.session.expunge(blob)  # bodies are large: don't keep them in the identity map
+        result: list[Observation] | str
+        try:
+            result = self.source.parse(doc)
+        except ParseError as exc:
+            result = f"parse error: {exc}"
+        self.parsed = (run.content_hash, result)
+        return result
+
+    def _apply(self, run: Run, upserts: Sequence[Observation], delisted: Sequence[str],
+               absences: dict[str, int]) -> None:
+        assert run.id is not None
+        polls.apply_versions(self.session, source=self.source.name, run_id=run.id, at=run.observed_at,
+                             upserts=upserts, delisted=delisted, absences_now=absences)
+        for obs in upserts:
+            self.previous[obs.key] = obs
+        for key in delisted:
+            self.previous.pop(key, None)
+        self.absences = dict(absences)
+
+    def _record(self, run: Run, changes: Sequence[Change], by_key: dict[str, Observation] | None = None) -> None:
+        by_key = by_key if by_key is not None else self.previous
+        today = run.observed_at.date()
+        assessed = [self.policy.assess(change, by_key.get(change.key), today) for change in changes]
+        polls.add_changes(self.session, assessed, run_id=run.id, at=run.observed_at)
+        run.changes = len(assessed) + self.kept_changes.get(run.id, 0)
+
+
+def _lock(session: Session) -> None:
+    """Keep polls from writing versions while they are rebuilt (SQLite: BEGIN IMMEDIATE did it)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection().exec_driver_sql("LOCK TABLE observation_version IN SHARE ROW EXCLUSIVE MODE")
+
+
+def _start(session: Session, runs: Sequence[Run]) -> int | None:
+    """Index of the oldest run from which every replayable run still has its document."""
+    hashes = {r.content_hash for r in runs if r.outcome in _REPLAYABLE and r.content_hash}
+    kept: set[str] = set()
+    listed = sorted(hashes)
+    for offset in range(0, len(listed), 500):
+        chunk = listed[offset : offset + 500]
+        kept.update(session.exec(select(DocumentBlob.sha256).where(col(DocumentBlob.sha256).in_(chunk))))
+    start: int | None = None
+    for index in range(len(runs) - 1, -1, -1):
+        run = runs[index]
+        if run.outcome not in _REPLAYABLE or run.content_hash is None:
+            continue
+        if run.content_hash not in kept:
+            break
+        start = index
+    return start
+
+
+def _reset(session: Session, source: str, since: dt.datetime) -> None:
+    """Undo what runs from `since` on derived: their versions, changes and absences."""
+    v = ObservationVersion
+    session.exec(delete(v).where(col(v.source) == source, col(v.valid_from) >= since))
+    session.exec(update(v).where(col(v.source) == source, col(v.valid_to) >= since).values(valid_to=None))
+    session.exec(delete(ChangeRecord).where(
+        col(ChangeRecord.source) == source, col(ChangeRecord.detected_at) >= since,
+        col(ChangeRecord.kind).in_(DERIVED_KINDS)))
+    session.exec(delete(Absence).where(col(Absence.source) == source))
+    session.flush()
+
+
+def _versions(session: Session, source: str) -> Counter[tuple[Any, ...]]:
+    v = ObservationVersion
+    fields = [v.key, v.provider, v.model, v.source_id, v.distribution, v.is_model, v.status, v.announced_on,
+              v.shutdown_on, v.shutdown_qualifier, v.replacement, v.aliases, v.prices, v.availability,
+              v.valid_from, v.valid_to]
+    return Counter(tuple(row) for row in session.exec(select(*fields).where(v.source == source)))
+
+
+def _changes(session: Session, source: str) -> Counter[tuple[Any, ...]]:
+    c = ChangeRecord
+    return Counter(tuple(row) for row in session.exec(
+        select(c.key, c.kind, c.field, c.old, c.new, c.detected_at)
+        .where(c.source == source, col(c.kind).in_(DERIVED_KINDS))))
+
+
+def _current_rows(session: Session, source: str) -> int:
+    return int(session.exec(select(func.count()).select_from(ObservationVersion).where(
+        ObservationVersion.source == source, col(ObservationVersion.valid_to).is_(None))).one())
+
+
+def _tally(before: Counter[tuple[Any, ...]], after: Counter[tuple[Any, ...]]) -> Tally:
+    return Tally(before=sum(before.values()), after=sum(after.values()),
+                 removed=sum((before - after).values()), added=sum((after - before).values()))

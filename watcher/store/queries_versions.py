@@ -1,0 +1,97 @@
+"""Versions of facts: a model's history, the catalog as of a time, shutdowns ahead.
+
+All three read `observation_version` (SCD-2: a version holds from `valid_from`
+until `valid_to`, NULL while current) through Core, and return plain dicts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from typing import Any, Final
+
+from sqlalchemy import Connection, ColumnElement, and_, literal, or_, select, tuple_, union
+
+from watcher.store.globs import is_glob, matches
+from watcher.store.relations import OBSERVATION_VERSION
+from watcher.store.values import plain_rows, raw
+
+VERSION_FIELDS: Final = (
+    "source", "key", "provider", "model", "source_id", "distribution", "is_model", "status", "announced_on",
+    "shutdown_on", "shutdown_qualifier", "replacement", "aliases", "prices", "availability", "valid_from",
+    "valid_to", "url",
+)
+
+_V = OBSERVATION_VERSION.c
+
+
+_COLUMNS: Final = [_V[name] for name in VERSION_FIELDS]
+
+
+def _alias_condition(name: str, dialect: str) -> ColumnElement[bool]:
+    """`name` is one of the ", "-joined aliases (or, as a glob, fits one of them)."""
+    if is_glob(name):
+        # A glob may then span the separator: good enough for a search.
+        return matches(_V.aliases, f"*{name}*", dialect)
+    return or_(_V.aliases == literal(name), *(matches(_V.aliases, pattern, dialect)
+                                              for pattern in (f"{name}, *", f"*, {name}", f"*, {name}, *")))
+
+
+def _model_filter(name: str, dialect: str) -> ColumnElement[bool]:
+    return or_(matches(_V.model, name, dialect), matches(_V.source_id, name, dialect))
+
+
+def history(connection: Connection, model: str) -> list[dict[str, Any]]:
+    """Every version of every row that is, or is also called, `model` (glob allowed), across sources.
+
+    Rows are found by any spelling (canonical id, the source's own id, an alias);
+    then all versions of those rows are listed, also ones from before the row
+    gained the name. Ordered by source, key, then time.
+    """
+    dialect = connection.dialect.name
+    by_name = select(_V.source, _V.key).where(_model_filter(model, dialect))
+    by_alias = select(_V.source, _V.key).where(_V.aliases.is_not(None), _alias_condition(model, dialect))
+    keys = union(by_name, by_alias).subquery()
+    query = (select(*map(raw, _COLUMNS))
+             .where(tuple_(_V.source, _V.key).in_(select(keys.c.source, keys.c.key)))
+             .order_by(_V.source, _V.key, _V.valid_from))
+    return list(plain_rows(connection.execute(query), _COLUMNS))
+
+
+def asof(connection: Connection, at: dt.datetime, *, sources: Sequence[str] = (),
+         model: str | None = None) -> Iterator[dict[str, Any]]:
+    """The catalog as it was at `at`: each row's version with valid_from <= at < valid_to (or current)."""
+    query = select(*map(raw, _COLUMNS)).where(_V.valid_from <= at, or_(_V.valid_to.is_(None), _V.valid_to > at))
+    if sources:
+        query = query.where(_V.source.in_(sources))
+    if model:
+        query = query.where(_model_filter(model, connection.dialect.name))
+    query = query.order_by(_V.source, _V.key)
+    yield from plain_rows(connection.execute(query), _COLUMNS)
+
+
+UPCOMING_FIELDS: Final = ("shutdown_on", "days_left", "source", "provider", "model", "key", "status",
+                          "shutdown_qualifier", "replacement", "announced_on", "is_model", "url")
+
+
+def upcoming(connection: Connection, *, today: dt.date, within: dt.timedelta, sources: Sequence[str] = (),
+             model: str | None = None) -> list[dict[str, Any]]:
+    """Current rows whose shutdown date falls between `today` and `today + within`, soonest first."""
+    last = today + dt.timedelta(days=within.days)
+    query = select(_V.shutdown_on, _V.source, _V.provider, _V.model, _V.key, _V.status, _V.shutdown_qualifier,
+                   _V.replacement, _V.announced_on, _V.is_model, _V.url).where(
+        _V.valid_to.is_(None), and_(_V.shutdown_on >= today, _V.shutdown_on <= last))
+    if sources:
+        query = query.where(_V.source.in_(sources))
+    if model:
+        query = query.where(_model_filter(model, connection.dialect.name))
+    query = query.order_by(_V.shutdown_on, _V.model, _V.source, _V.key)
+    out: list[dict[str, Any]] = []
+    for row in connection.execute(query):
+        values = row._mapping
+        out.append({
+            "shutdown_on": values["shutdown_on"].isoformat(),
+            "days_left": (values["shutdown_on"] - today).days,
+            **{name: values[name] for name in UPCOMING_FIELDS[2:]},
+        })
+    return out

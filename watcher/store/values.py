@@ -1,0 +1,84 @@
+"""Database values as plain values for listings: ISO 8601 UTC times, ISO dates, text.
+
+Listings can be tens of thousands of rows (`asof` over a whole catalog, an
+export), so the conversion is planned once per query: only the columns that
+need it are touched, and SQLite's stored time text ('2026-03-01 04:35:00.000000',
+UTC) is reshaped as text instead of parsed into a datetime and printed again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import Boolean, Date, String, type_coerce
+from sqlalchemy.sql.expression import ColumnClause, ColumnElement
+
+from watcher.store.types import UTCDateTime
+
+Convert = Callable[[Any], Any]
+
+
+def iso_time(value: dt.datetime) -> str:
+    """`2026-03-24T10:00:00Z`: UTC, with a Z, microseconds only when there are any."""
+    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def _time(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):  # SQLite: 'YYYY-MM-DD HH:MM:SS[.ffffff]', already UTC
+        text = f"{value[:10]}T{value[11:19]}"
+        fraction = value[20:26]
+        return f"{text}.{fraction}Z" if fraction.strip("0") else f"{text}Z"
+    return iso_time(value)
+
+
+def _date(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return value.isoformat()
+
+
+def _bool(value: Any) -> bool | None:
+    return None if value is None else bool(value)
+
+
+def plain(value: Any) -> Any:
+    """One value of any type, for callers outside a planned query."""
+    if isinstance(value, dt.datetime):
+        return iso_time(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, (bytes, memoryview)):
+        return bytes(value).hex()
+    return value
+
+
+def raw(column: ColumnClause[Any]) -> ColumnElement[Any]:
+    """The column as the driver returns it (no type processing); pair with `converter`."""
+    if isinstance(column.type, (UTCDateTime, Date, Boolean)):
+        return type_coerce(column, String()).label(column.name)
+    return column
+
+
+def converter(column: ColumnClause[Any]) -> Convert | None:
+    if isinstance(column.type, UTCDateTime):
+        return _time
+    if isinstance(column.type, Date):
+        return _date
+    if isinstance(column.type, Boolean):
+        return _bool
+    return None
+
+
+def plain_rows(rows: Iterable[Sequence[Any]], columns: Sequence[ColumnClause[Any]]) -> Iterator[dict[str, Any]]:
+    """Rows selected as `raw(column)` for each of `columns`, as dicts of plain values."""
+    names = [c.name for c in columns]
+    steps = [(index, convert) for index, c in enumerate(columns) if (convert := converter(c)) is not None]
+    for row in rows:
+        values = list(row)
+        for index, convert in steps:
+            values[index] = convert(values[index])
+        yield dict(zip(names, values))
