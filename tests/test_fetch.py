@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.daemon_support import gzip_bomb
 from tests.support import Response, Upstream
 from watcher.config import FetchSettings
 from watcher.content_decoding import BoundedDecoder, DecodeError, TooLarge
@@ -28,14 +29,6 @@ def fetch(urls: list[str], settings: FetchSettings = FAST, validators: Validator
             return await fetcher.fetch("toy", urls, validators)
 
     return asyncio.run(go())
-
-
-def gzip_bomb(size: int) -> bytes:
-    """`size` zero bytes, gzip-compressed in constant memory (about 1000:1)."""
-    compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
-    block = bytes(1 << 20)
-    parts = [compressor.compress(block) for _ in range(size >> 20)]
-    return b"".join(parts) + compressor.flush()
 
 
 def test_identifies_itself_and_offers_only_what_it_can_bound(upstream: Upstream) -> None:

@@ -6,6 +6,7 @@ scheduled poll are the same code path.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import functools
@@ -27,6 +28,7 @@ from watcher.severity import SeverityPolicy
 from watcher.store import polls
 from watcher.store.engine import database_url, make_engine, read_session
 from watcher.store.migrate import ensure_schema
+from watcher.store.tables import Run
 
 log = logging.getLogger(__name__)
 
@@ -87,18 +89,25 @@ class App:
     async def poll(self, name: str, fetcher: Fetcher, *, trigger: str = "poll") -> PollResult:
         source = self.source(name)
         settings = self.source_settings(name)
-        with read_session(self.engine) as session:
-            last = polls.last_run(session, name, successful=True)
+        # Database work runs in a worker thread: the daemon's event loop keeps
+        # fetching, renewing its lease and answering /healthz meanwhile.
+        last = await asyncio.to_thread(self._last_success, name)
         validators = Validators(last.url, last.etag, last.last_modified) if last and last.url else None
         result = await fetcher.fetch(name, source.urls, validators)
         now = dt.datetime.now(dt.UTC)
         if result.not_modified:
-            return self.poller.record_not_modified(source, settings, url=result.url, at=now, trigger=trigger)
+            return await asyncio.to_thread(self.poller.record_not_modified, source, settings, url=result.url,
+                                           at=now, trigger=trigger)
         if result.document is None:
-            return self.poller.record_failure(source, settings, error=result.error or "fetch failed",
-                                              url=result.url, http_status=result.http_status, at=now,
-                                              trigger=trigger)
-        return self.poller.record_document(source, settings, result.document, trigger=trigger)
+            return await asyncio.to_thread(self.poller.record_failure, source, settings,
+                                           error=result.error or "fetch failed", url=result.url,
+                                           http_status=result.http_status, at=now, trigger=trigger)
+        return await asyncio.to_thread(self.poller.record_document, source, settings, result.document,
+                                       trigger=trigger)
+
+    def _last_success(self, name: str) -> Run | None:
+        with read_session(self.engine) as session:
+            return polls.last_run(session, name, successful=True)
 
     def ingest(self, name: str, path: Path, observed_at: dt.datetime) -> PollResult:
         source = self.source(name)

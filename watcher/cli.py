@@ -345,3 +345,4 @@ def main() -> None:
 import watcher.cli_analysts  # noqa: E402,F401  (registers the analyst commands)
 import watcher.cli_catalog  # noqa: E402,F401  (registers `show`)
 import watcher.cli_alerts  # noqa: E402,F401  (registers outbox, deliver, notify-test, silence)
+import watcher.cli_daemon  # noqa: E402,F401  (registers `run`)

@@ -1,0 +1,107 @@
+"""Prometheus metrics, `watcher_` prefix, in a registry of our own.
+
+Counters and the poll histogram move as this process works; gauges that
+describe shared state (outbox, watched shutdowns, last success) are set from
+the periodic database snapshot, so every replica reports the same truth,
+whoever polled.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    Info,
+    ProcessCollector,
+    disable_created_metrics,
+    generate_latest,
+)
+
+from watcher import __version__
+from watcher.daemon.snapshot import Snapshot
+from watcher.pipeline import PollResult
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+_DELIVERY_STATUSES = ("pending", "sent", "dead")
+
+
+class Metrics:
+    def __init__(self) -> None:
+        disable_created_metrics()  # `_created` series double the output and nobody graphs them
+        self.registry = CollectorRegistry()
+        r = self.registry
+        ProcessCollector(registry=r)  # resident memory, CPU, open fds: the month-long view
+        Info("watcher_build", "Watcher version.", registry=r).info({"version": __version__})
+        self.polls = Counter("watcher_polls", "Polls by source and outcome "
+                             "(baseline, changed, unchanged, not_modified, failed, refused, fenced, error).",
+                             ["source", "outcome"], registry=r)
+        self.poll_duration = Histogram("watcher_poll_duration_seconds", "Wall time of one poll, fetch to commit.",
+                                       ["source"], registry=r,
+                                       buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900))
+        self.last_success = Gauge("watcher_last_success_timestamp_seconds",
+                                  "Unix time of the last successful poll of a source (any replica).",
+                                  ["source"], registry=r)
+        self.changes = Counter("watcher_changes", "Changes detected by this process, by source and kind.",
+                               ["source", "kind"], registry=r)
+        self.deliveries = Gauge("watcher_deliveries", "Outbox deliveries by outcome (pending, sent, dead).",
+                                ["status"], registry=r)
+        self.oldest_pending = Gauge("watcher_oldest_pending_delivery_age_seconds",
+                                    "Age of the oldest delivery still pending; 0 when none.", registry=r)
+        self.days_until_shutdown = Gauge("watcher_days_until_shutdown",
+                                         "Days until a watched model's shutdown date, per source that says so.",
+                                         ["model", "source"], registry=r)
+        self.leader = Gauge("watcher_leader", "1 while this replica holds the leader lease.", registry=r)
+        self.lease_epoch = Gauge("watcher_lease_epoch", "Fencing epoch of the lease this replica holds.",
+                                 registry=r)
+        self.scheduler_running = Gauge("watcher_scheduler_running", "1 while the scheduler runs.", registry=r)
+        self.healthy = Gauge("watcher_healthy", "1 when /healthz answers 200.", registry=r)
+        self.jobs = Counter("watcher_job_runs", "Maintenance job runs by job and outcome.", ["job", "outcome"],
+                            registry=r)
+        self.delivery_attempts = Counter("watcher_delivery_attempts", "Sends tried by this process, by outcome "
+                                         "(sent, pending = failed and will retry, dead).", ["outcome"], registry=r)
+        for status in _DELIVERY_STATUSES:
+            self.deliveries.labels(status)
+            self.delivery_attempts.labels(status)
+
+    def known_sources(self, names: Iterable[str]) -> None:
+        """Create the per-source series up front, so a source that never succeeded shows up as 0."""
+        for name in names:
+            self.last_success.labels(name)
+
+    def observe_poll(self, result: PollResult | None, source: str, outcome: str, seconds: float) -> None:
+        self.polls.labels(source, outcome).inc()
+        self.poll_duration.labels(source).observe(seconds)
+        if result is None:
+            return
+        if result.ok:
+            self.last_success.labels(source).set(result.observed_at.timestamp())
+        for change in result.changes:
+            self.changes.labels(source, change.kind).inc()
+
+    def observe_job(self, outcome: object) -> None:
+        for attempt in getattr(outcome, "outcomes", ()) or ():  # a dispatch pass
+            self.delivery_attempts.labels(getattr(attempt, "status", "unknown")).inc()
+
+    def apply(self, snapshot: Snapshot, now: dt.datetime) -> None:
+        for source, at in snapshot.last_success.items():
+            self.last_success.labels(source).set(at.timestamp())
+        for status in {*_DELIVERY_STATUSES, *snapshot.deliveries}:
+            self.deliveries.labels(status).set(snapshot.deliveries.get(status, 0))
+        oldest = snapshot.oldest_pending
+        self.oldest_pending.set(max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)
+        self.days_until_shutdown.clear()  # a model leaving the watchlist leaves the metrics
+        today = now.date()
+        for shutdown in snapshot.shutdowns:
+            self.days_until_shutdown.labels(shutdown.model, shutdown.source).set((shutdown.on - today).days)
+
+    def set_leader(self, epoch: int | None) -> None:
+        self.leader.set(1 if epoch is not None else 0)
+        self.lease_epoch.set(epoch or 0)
+
+    def exposition(self) -> bytes:
+        return generate_latest(self.registry)

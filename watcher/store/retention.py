@@ -1,0 +1,106 @@
+"""Raw-document retention: the archive of fetched bodies is pruned, history never is.
+
+A document's age is when it was last *seen* (the newest run that fetched that
+body), not when it was first stored: a page unchanged for a year is current, not
+old. Per source, the newest `documents_keep` documents are always kept, and so
+is the body behind the source's latest successful run whatever its age.
+Structured history (runs, versions, changes) is never touched here; a run whose
+body was pruned keeps its content hash.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import delete, func
+from sqlmodel import Session, col, select
+
+from watcher.config import RetentionSettings
+from watcher.store.polls import SUCCESS_OUTCOMES
+from watcher.store.tables import DocumentBlob, Run
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class PruneResult:
+    documents: int  # documents deleted
+    bytes: int  # their compressed size
+    kept: int  # documents left
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Doc:
+    sha256: str
+    source: str
+    last_seen: dt.datetime
+    stored_bytes: int
+
+
+def prunable(session: Session, settings: RetentionSettings, now: dt.datetime) -> tuple[list[_Doc], int]:
+    """The documents retention would delete now, and how many exist in all."""
+    docs = _documents(session)
+    if settings.documents_max_age is None:
+        return [], len(docs)
+    cutoff = now - settings.documents_max_age
+    protected = _latest_successful_hashes(session)
+    by_source: dict[str, list[_Doc]] = defaultdict(list)
+    for doc in docs:
+        by_source[doc.source].append(doc)
+    doomed: list[_Doc] = []
+    for group in by_source.values():
+        group.sort(key=lambda d: d.last_seen, reverse=True)
+        doomed.extend(d for d in group[settings.documents_keep:]
+                      if d.last_seen < cutoff and d.sha256 not in protected)
+    return doomed, len(docs)
+
+
+def prune_documents(session: Session, settings: RetentionSettings, now: dt.datetime) -> PruneResult:
+    """Delete what `prunable` names, inside the caller's (write) transaction."""
+    doomed, total = prunable(session, settings, now)
+    for chunk in _chunks([d.sha256 for d in doomed], 500):
+        session.exec(delete(DocumentBlob).where(col(DocumentBlob.sha256).in_(chunk)))
+    return PruneResult(documents=len(doomed), bytes=sum(d.stored_bytes for d in doomed), kept=total - len(doomed))
+
+
+def _documents(session: Session) -> list[_Doc]:
+    seen = (
+        select(Run.content_hash, func.max(Run.started_at).label("last_seen"))
+        .where(col(Run.content_hash).is_not(None))
+        .group_by(Run.content_hash)
+        .subquery()
+    )
+    rows = session.exec(
+        select(DocumentBlob.sha256, DocumentBlob.source, DocumentBlob.first_seen_at, seen.c.last_seen,
+               func.length(DocumentBlob.body))
+        .outerjoin(seen, seen.c.content_hash == DocumentBlob.sha256)
+    ).all()
+    docs = []
+    for sha, source, first_seen, last_seen, size in rows:
+        # Raw aggregates bypass the column type on SQLite: normalise to aware UTC.
+        when = _aware(last_seen) if last_seen is not None else first_seen
+        docs.append(_Doc(sha, source, max(when, first_seen), int(size or 0)))
+    return docs
+
+
+def _latest_successful_hashes(session: Session) -> set[str]:
+    latest = (
+        select(Run.source, func.max(Run.id).label("id"))
+        .where(col(Run.outcome).in_(SUCCESS_OUTCOMES))
+        .group_by(Run.source)
+        .subquery()
+    )
+    rows = session.exec(select(Run.content_hash).join(latest, col(Run.id) == latest.c.id)).all()
+    return {h for h in rows if h}
+
+
+def _aware(value: dt.datetime | str) -> dt.datetime:
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def _chunks(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
