@@ -132,3 +132,80 @@ def test_oracle_facts_match_what_the_store_keeps() -> None:
     assert facts(row) == {"model": "model-1", "status": "deprecated", "shutdown_on": "2026-09-24",
                           "replacement": "---", "aliases": "alias-m1",
                           "prices": '{"input/per_1m_tokens/standard":"2.5","output/per_1m_tokens/batch":"4"}'}
+
+
+def _periods(versions: list[Version], value: Any) -> list[tuple[Any, ...]]:
+    """Contiguous versions of a row with the same `value(facts)` merged into one period."""
+    out: list[list[Any]] = []
+    open_: dict[tuple[str, Any], list[Any]] = {}
+    for version in sorted(versions, key=lambda v: (v.key, v.valid_from)):
+        for part, held in value(version.facts):
+            slot = (version.key, part)
+            period = open_.get(slot)
+            if period is not None and period[4] == version.valid_from and period[2] == held:
+                period[4] = version.valid_to
+                continue
+            open_[slot] = [version.key, part, held, version.valid_from, version.valid_to]
+            out.append(open_[slot])
+        for slot in [s for s in open_ if s[0] == version.key and s[1] not in dict(value(version.facts))]:
+            del open_[slot]
+    return sorted(tuple(p) for p in out)
+
+
+def _view(url: str, sql: str) -> list[tuple[Any, ...]]:
+    from sqlalchemy import text
+
+    from watcher.store.values import _time
+
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        rows = [tuple(_time(v) if isinstance(v, dt.datetime) or (isinstance(v, str) and v[:2] == "20" and len(v) > 18)
+                      else v for v in row) for row in connection.execute(text(sql))]
+    engine.dispose()
+    return sorted(rows)
+
+
+def _iso_rows(periods: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    return sorted(tuple(_iso(v) if isinstance(v, dt.datetime) else v for v in p) for p in periods)
+
+
+def test_price_history_holds_one_row_per_price_period(built: tuple[str, list[Version]]) -> None:
+    url, versions = built
+
+    def prices(facts_: dict[str, Any]) -> list[tuple[str, str]]:
+        return sorted(json.loads(facts_["prices"]).items()) if facts_["prices"] else []
+
+    expected = _periods(versions, prices)
+    got = _view(url, "SELECT key, price_key, price, valid_from, valid_to FROM price_history")
+    assert got == _iso_rows(expected)
+    assert len(got) < sum(len(prices(v.facts)) for v in versions)  # versions were merged
+    split = _view(url, "SELECT DISTINCT price_key, component, unit, tier, variant FROM price_history")
+    assert split == [("input/per_1m_tokens/standard", "input", "per_1m_tokens", "standard", None),
+                     ("output/per_1m_tokens/batch", "output", "per_1m_tokens", "batch", None)]
+
+
+def test_lifecycle_history_holds_one_row_per_lifecycle_period(built: tuple[str, list[Version]]) -> None:
+    url, versions = built
+
+    def lifecycle(facts_: dict[str, Any]) -> list[tuple[str, tuple[Any, ...]]]:
+        return [("", (facts_["status"], facts_["shutdown_on"], facts_["replacement"]))]
+
+    expected = [(key, *held, start, end) for key, _, held, start, end in _periods(versions, lifecycle)]
+    got = _view(url, "SELECT key, status, shutdown_on, replacement, valid_from, valid_to FROM lifecycle_history")
+    got = [tuple(str(v) if isinstance(v, dt.date) else v for v in row) for row in got]
+    assert sorted(got) == _iso_rows(expected)
+    assert len(got) < len(versions)
+
+
+def test_view_columns_are_the_declared_relations(built: tuple[str, list[Version]]) -> None:
+    from sqlalchemy import text
+
+    from watcher.store.relations import VIEWS
+
+    url, _ = built
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        for name, relation in VIEWS.items():
+            result = connection.execute(text(f"SELECT * FROM {name} LIMIT 1"))
+            assert list(result.keys()) == [c.name for c in relation.columns], name
+    engine.dispose()

@@ -30,100 +30,90 @@ WHERE valid_to IS NULL
 """
 
 # One row per price *period*: consecutive versions of a row that carry the same
-# price for the same key are merged (a status change does not start a new price
-# period), and a gap (delisted, listed again) or a removed price ends a period.
+# price for the same key are one period (a status change does not start a new
+# price period); a changed or removed price, or a gap (delisted, listed again),
+# ends it. A version starts a period unless its direct predecessor (the version
+# it replaced) had the same price; the period ends at the first later version
+# with another price, or where a version was closed without a successor. Written
+# with correlated subqueries, not window functions, so that a filter such as
+# `WHERE model = 'gpt-4o'` is applied first, through the indexes.
 _PRICE_PERIODS = """
-WITH expanded AS (
-    SELECT v.source, v.key, v.provider, v.model, p.key AS price_key, p.value AS price,
-           v.valid_from, v.valid_to
-    FROM {expand}
-    WHERE v.prices IS NOT NULL
-), marked AS (
-    SELECT e.*,
-           CASE WHEN LAG(price) OVER w = price AND LAG(valid_to) OVER w = valid_from
-                THEN 0 ELSE 1 END AS starts
-    FROM expanded AS e
-    WINDOW w AS (PARTITION BY source, key, price_key ORDER BY valid_from)
-), periods AS (
-    SELECT m.*,
-           SUM(starts) OVER (PARTITION BY source, key, price_key ORDER BY valid_from
-                             ROWS UNBOUNDED PRECEDING) AS period
-    FROM marked AS m
-), merged AS (
-    SELECT source, key, MAX(provider) AS provider, MAX(model) AS model, price_key, price,
-           MIN(valid_from) AS valid_from,
-           CASE WHEN COUNT(valid_to) < COUNT(*) THEN NULL ELSE MAX(valid_to) END AS valid_to
-    FROM periods
-    GROUP BY source, key, price_key, period, price
-)
+SELECT v.source, v.key, v.provider, v.model, p.key AS price_key, p.value AS price, v.valid_from,
+       (SELECT CASE WHEN {price_w} {differs} p.value THEN w.valid_from ELSE w.valid_to END
+        FROM observation_version AS w
+        WHERE w.source = v.source AND w.key = v.key AND w.valid_from >= v.valid_from
+          AND ({price_w} {differs} p.value OR w.valid_to IS NULL
+               OR NOT EXISTS (SELECT 1 FROM observation_version AS n
+                              WHERE n.source = w.source AND n.key = w.key AND n.valid_from = w.valid_to))
+        ORDER BY w.valid_from
+        LIMIT 1) AS valid_to
+FROM {expand}
+WHERE v.prices IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM observation_version AS b
+                  WHERE b.source = v.source AND b.key = v.key AND b.valid_to = v.valid_from
+                    AND {price_b} {same} p.value)
 """
 
-PRICE_HISTORY_SQLITE = (
-    "CREATE VIEW price_history AS\n"
-    + _PRICE_PERIODS.format(expand="observation_version AS v, json_each(v.prices) AS p")
-    + """, split AS (
-    SELECT merged.*, substr(price_key, 1, instr(price_key, '/') - 1) AS component,
-           substr(price_key, instr(price_key, '/') + 1) AS rest
-    FROM merged
-), split2 AS (
-    SELECT split.*, substr(rest, 1, instr(rest, '/') - 1) AS unit,
-           substr(rest, instr(rest, '/') + 1) AS rest2
-    FROM split
-)
+PRICE_HISTORY_SQLITE = """
+CREATE VIEW price_history AS
 SELECT source, key, provider, model, price_key, component, unit,
        CASE instr(rest2, '/') WHEN 0 THEN rest2 ELSE substr(rest2, 1, instr(rest2, '/') - 1) END AS tier,
        CASE instr(rest2, '/') WHEN 0 THEN NULL ELSE substr(rest2, instr(rest2, '/') + 1) END AS variant,
        price, valid_from, valid_to
-FROM split2
-"""
-)
+FROM (
+    SELECT periods.*, substr(rest, 1, instr(rest, '/') - 1) AS unit, substr(rest, instr(rest, '/') + 1) AS rest2
+    FROM (
+        SELECT periods.*, substr(price_key, 1, instr(price_key, '/') - 1) AS component,
+               substr(price_key, instr(price_key, '/') + 1) AS rest
+        FROM ({periods}) AS periods
+    ) AS periods
+) AS periods
+""".format(periods=_PRICE_PERIODS.format(
+    expand="observation_version AS v, json_each(v.prices) AS p",
+    price_w="json_extract(w.prices, '$.\"' || p.key || '\"')",
+    price_b="json_extract(b.prices, '$.\"' || p.key || '\"')",
+    differs="IS NOT", same="IS"))
 
-PRICE_HISTORY_POSTGRESQL = (
-    "CREATE VIEW price_history AS\n"
-    + _PRICE_PERIODS.format(
-        expand="observation_version AS v CROSS JOIN LATERAL jsonb_each_text(v.prices::jsonb) AS p(key, value)"
-    )
-    + """
+PRICE_HISTORY_POSTGRESQL = """
+CREATE VIEW price_history AS
 SELECT source, key, provider, model, price_key,
        split_part(price_key, '/', 1) AS component,
        split_part(price_key, '/', 2) AS unit,
        split_part(price_key, '/', 3) AS tier,
        substring(price_key from '^[^/]*/[^/]*/[^/]*/(.+)$') AS variant,
        price, valid_from, valid_to
-FROM merged
-"""
-)
+FROM ({periods}) AS periods
+""".format(periods=_PRICE_PERIODS.format(
+    expand="observation_version AS v CROSS JOIN LATERAL jsonb_each_text(v.prices::jsonb) AS p(key, value)",
+    price_w="(w.prices::jsonb ->> p.key)", price_b="(b.prices::jsonb ->> p.key)",
+    differs="IS DISTINCT FROM", same="IS NOT DISTINCT FROM"))
 
-# One row per period during which a row's lifecycle facts held; price-only
-# versions are merged away. `{same}` is the NULL-safe equality of each dialect.
+# One row per period during which a row's lifecycle facts held; versions that
+# changed only prices (or aliases) are merged away. Built like price_history.
 _LIFECYCLE_FIELDS = ("status", "announced_on", "shutdown_on", "shutdown_qualifier", "replacement", "availability")
 _LIFECYCLE = """
 CREATE VIEW lifecycle_history AS
-WITH marked AS (
-    SELECT v.source, v.key, v.provider, v.model, {fields}, v.valid_from, v.valid_to,
-           CASE WHEN LAG(v.valid_to) OVER w = v.valid_from AND {unchanged} THEN 0 ELSE 1 END AS starts
-    FROM observation_version AS v
-    WINDOW w AS (PARTITION BY v.source, v.key ORDER BY v.valid_from)
-), periods AS (
-    SELECT m.*,
-           SUM(starts) OVER (PARTITION BY source, key ORDER BY valid_from ROWS UNBOUNDED PRECEDING) AS period
-    FROM marked AS m
-)
-SELECT source, key, MAX(provider) AS provider, MAX(model) AS model, {plain_fields},
-       MIN(valid_from) AS valid_from,
-       CASE WHEN COUNT(valid_to) < COUNT(*) THEN NULL ELSE MAX(valid_to) END AS valid_to
-FROM periods
-GROUP BY source, key, period, {plain_fields}
+SELECT v.source, v.key, v.provider, v.model, {fields}, v.valid_from,
+       (SELECT CASE WHEN NOT ({w_same}) THEN w.valid_from ELSE w.valid_to END
+        FROM observation_version AS w
+        WHERE w.source = v.source AND w.key = v.key AND w.valid_from >= v.valid_from
+          AND (NOT ({w_same}) OR w.valid_to IS NULL
+               OR NOT EXISTS (SELECT 1 FROM observation_version AS n
+                              WHERE n.source = w.source AND n.key = w.key AND n.valid_from = w.valid_to))
+        ORDER BY w.valid_from
+        LIMIT 1) AS valid_to
+FROM observation_version AS v
+WHERE NOT EXISTS (SELECT 1 FROM observation_version AS b
+                  WHERE b.source = v.source AND b.key = v.key AND b.valid_to = v.valid_from AND {b_same})
 """
 
 
 def _lifecycle(same: str) -> str:
-    unchanged = " AND ".join(f"LAG(v.{f}) OVER w {same} v.{f}" for f in _LIFECYCLE_FIELDS)
-    return _LIFECYCLE.format(
-        fields=", ".join(f"v.{f}" for f in _LIFECYCLE_FIELDS),
-        unchanged=unchanged,
-        plain_fields=", ".join(_LIFECYCLE_FIELDS),
-    )
+    def alike(alias: str) -> str:
+        return " AND ".join(f"{alias}.{f} {same} v.{f}" for f in _LIFECYCLE_FIELDS)
+
+    return _LIFECYCLE.format(fields=", ".join(f"v.{f}" for f in _LIFECYCLE_FIELDS),
+                             w_same=alike("w"), b_same=alike("b"))
 
 
 _UPCOMING = """
