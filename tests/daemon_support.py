@@ -28,7 +28,7 @@ from tests.support import FIXTURES
 from watcher.config import BUILTIN_SOURCE_NAMES
 from watcher.store.engine import make_engine, read_session
 from watcher.store.migrate import ensure_schema
-from watcher.store.tables import ChangeRecord, ObservationVersion, Run
+from watcher.store.tables import ChangeRecord, Delivery, Lease, ObservationVersion, Run
 
 DEPRECATIONS_MD = (FIXTURES / "openai_deprecations" / "deprecations-2026-06-27.md").read_text(encoding="utf-8")
 SOURCE = "openai-deprecations"
@@ -244,5 +244,31 @@ class Db:
                 query = query.where(col(ObservationVersion.valid_to).is_(None))
             return int(session.exec(query).one())
 
+    def lease(self) -> Lease | None:
+        with read_session(self.engine) as session:
+            return session.get(Lease, "leader")
+
+    def deliveries(self) -> list[Delivery]:
+        with read_session(self.engine) as session:
+            return list(session.exec(select(Delivery).order_by(col(Delivery.id))))
+
     def close(self) -> None:
         self.engine.dispose()
+
+
+@contextlib.contextmanager
+def postgres_schema(base: str) -> Iterator[str]:
+    """A private schema on the test PostgreSQL, as a URL whose search_path points at it."""
+    import uuid
+
+    import psycopg
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    plain = base.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(plain, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')

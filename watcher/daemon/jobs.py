@@ -65,7 +65,7 @@ def prune_raw_documents(app: App, now: dt.datetime) -> str:
     return f"{result.documents} raw documents pruned ({result.bytes} bytes), {result.kept} kept"
 
 
-def describe(outcome: object) -> str:
+def summarize(outcome: object) -> str:
     """One log line's worth of what a job did."""
     if outcome is None:
         return "done"

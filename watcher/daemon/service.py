@@ -35,7 +35,7 @@ from watcher.app import App, UsageError
 from watcher.config import ConfigError, Settings, load
 from watcher.daemon import health, snapshot
 from watcher.daemon.http import Reply, StatusServer
-from watcher.daemon.jobs import DELIVER, Job, describe, maintenance
+from watcher.daemon.jobs import DELIVER, Job, maintenance, summarize
 from watcher.daemon.lease import Lease, LeaseLost
 from watcher.daemon.metrics import CONTENT_TYPE, Metrics
 from watcher.daemon.notify import Notifier
@@ -324,7 +324,7 @@ class Daemon:
         self.metrics.jobs.labels(name, "ok").inc()
         self.metrics.observe_job(outcome)
         if outcome is not None and getattr(outcome, "outcomes", None) != ():  # quiet when nothing was due
-            log.info("job %s: %s (%.2fs)", name, describe(outcome), time.monotonic() - started)
+            log.info("job %s: %s (%.2fs)", name, summarize(outcome), time.monotonic() - started)
 
     def _deliver_soon(self) -> None:
         """A poll queued alerts: run the outbox now rather than at its next tick."""

@@ -1,0 +1,251 @@
+"""The daemon's parts on their own: schedule plans, crontab weekdays, /healthz's
+judgement, sd_notify datagrams, the status server, the lease (both backends),
+raw-document retention."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import threading
+import time
+import urllib.request
+
+import pytest
+from sqlalchemy import func
+from sqlmodel import select
+
+from tests.daemon_support import NotifySocket
+from watcher.config import ConfigError, RetentionSettings, SourceSettings
+from watcher.daemon.health import problems
+from watcher.daemon.http import Reply, StatusServer, parse_listen
+from watcher.daemon.lease import Lease, LeaseLost, holder_is_dead
+from watcher.daemon.notify import Notifier
+from watcher.daemon.schedule import crontab_weekdays, plan
+from watcher.model import Document
+from watcher.store import polls
+from watcher.store.engine import make_engine, read_session, write_session
+from watcher.store.migrate import ensure_schema
+from watcher.store.retention import prune_documents
+from watcher.store.tables import DocumentBlob, Run
+
+NOW = dt.datetime(2026, 7, 1, 12, 0, tzinfo=dt.UTC)
+H = dt.timedelta(hours=1)
+
+
+# --- schedule ---------------------------------------------------------------------------
+
+
+def test_interval_plan_jitter_grace_and_staleness() -> None:
+    p = plan(SourceSettings(name="s", every=H), NOW)
+    assert (p.interval, p.jitter, p.misfire_grace_time, p.stale_after) == (H, dt.timedelta(minutes=5), 1800, 3 * H)
+    small = plan(SourceSettings(name="s", every=dt.timedelta(seconds=20)), NOW)
+    assert small.jitter == dt.timedelta(seconds=2) and small.misfire_grace_time == 10
+    explicit = plan(SourceSettings(name="s", every=H, jitter=dt.timedelta(0), stale_after=2 * H), NOW)
+    assert explicit.jitter == dt.timedelta(0) and explicit.stale_after == 2 * H
+    with pytest.raises(ConfigError, match="sources.s.jitter"):
+        plan(SourceSettings(name="s", every=H, jitter=2 * H), NOW)
+
+
+def test_due_now_when_overdue_or_never_polled_else_one_interval_after_the_last_run() -> None:
+    p = plan(SourceSettings(name="s", every=H), NOW)
+    assert p.due(None, NOW) == NOW
+    assert p.due(NOW - 2 * H, NOW) == NOW
+    assert p.due(NOW - dt.timedelta(minutes=10), NOW) == NOW + dt.timedelta(minutes=50)
+    cron = plan(SourceSettings(name="s", every=None, cron="23 */3 * * *"), NOW)
+    assert cron.interval == 3 * H
+    assert cron.due(NOW - 4 * H, NOW) == NOW and cron.due(NOW - H, NOW) is None  # the cron decides
+
+
+def test_cron_fires_in_utc_with_crontab_weekdays() -> None:
+    p = plan(SourceSettings(name="s", every=None, cron="0 9 * * 1-5", jitter=dt.timedelta(0)), NOW)
+    friday = dt.datetime(2026, 7, 3, 10, 0, tzinfo=dt.UTC)
+    fire = p.trigger.get_next_fire_time(None, friday)
+    assert fire == dt.datetime(2026, 7, 6, 9, 0, tzinfo=dt.UTC)  # Monday, not Saturday
+    assert crontab_weekdays("0") == crontab_weekdays("7") == "sun"
+    assert crontab_weekdays("1-5") == "mon,tue,wed,thu,fri"
+    assert crontab_weekdays("*/2") == "sun,tue,thu,sat"
+    assert crontab_weekdays("sat,sun") == "sun,sat"
+    with pytest.raises(ConfigError, match=r"sources.s.cron"):
+        plan(SourceSettings(name="s", every=None, cron="99 * * * *"), NOW)
+    with pytest.raises(ConfigError, match=r"sources.s.cron"):
+        plan(SourceSettings(name="s", every=None, cron="0 0 * * 5-1"), NOW)
+
+
+# --- health ------------------------------------------------------------------------------
+
+
+def test_health_names_each_stale_source_and_spares_a_fresh_start() -> None:
+    plans = {"a": plan(SourceSettings(name="a", every=H), NOW), "b": plan(SourceSettings(name="b", every=H), NOW)}
+    fresh = {"a": NOW - H, "b": NOW - 2 * H}
+    assert problems(NOW, scheduler_running=True, plans=plans, last_success=fresh, started_at=NOW - 9 * H) == []
+    found = problems(NOW, scheduler_running=False, plans=plans, last_success={"a": NOW - 4 * H},
+                     started_at=NOW - 5 * H)
+    assert found == ["scheduler is not running", "a: last successful poll 4h ago (stale after 3h)",
+                     "b: no successful poll since start-up 5h ago (stale after 3h)"]
+    assert problems(NOW, scheduler_running=True, plans=plans, last_success={}, started_at=NOW - H) == []
+
+
+# --- sd_notify and the status server --------------------------------------------------------
+
+
+def test_notify_sends_datagrams_and_honours_watchdog_pid() -> None:
+    sock = NotifySocket()
+    try:
+        notifier = Notifier({"NOTIFY_SOCKET": sock.path, "WATCHDOG_USEC": "2000000"})
+        assert notifier.watchdog_interval == 1.0
+        notifier.ready("leader")
+        notifier.reloading()
+        notifier.watchdog()
+        notifier.stopping()
+        time.sleep(0.3)
+        fields = sock.fields()
+        assert fields[:2] == ["READY=1", "STATUS=leader"] and fields[2] == "RELOADING=1"
+        assert fields[3].startswith("MONOTONIC_USEC=") and int(fields[3].split("=")[1]) > 0
+        assert fields[4:6] == ["WATCHDOG=1", "STOPPING=1"]
+    finally:
+        sock.close()
+    other = Notifier({"NOTIFY_SOCKET": "/nonexistent/sock", "WATCHDOG_USEC": "1000000", "WATCHDOG_PID": "1"})
+    assert other.watchdog_interval is None  # meant for another process
+    other.ready()  # an unreachable socket is logged, not raised
+    assert not Notifier({}).enabled
+
+
+def test_status_server_answers_get_and_head_only() -> None:
+    async def go() -> list[tuple[int, bytes]]:
+        server = StatusServer("127.0.0.1:0", {"/healthz": lambda: Reply(503, b"unhealthy\nx: stale\n")})
+        base = await server.start()
+
+        def fetch(path: str, method: str = "GET") -> tuple[int, bytes]:
+            request = urllib.request.Request(base + path, method=method)
+            try:
+                with urllib.request.urlopen(request, timeout=5) as response:
+                    return response.status, response.read()
+            except urllib.error.HTTPError as exc:
+                return exc.code, exc.read()
+
+        answers = [await asyncio.to_thread(fetch, path, method)
+                   for path, method in (("/healthz", "GET"), ("/nope", "GET"), ("/healthz", "POST"))]
+        await server.close()
+        return answers
+
+    assert asyncio.run(go()) == [(503, b"unhealthy\nx: stale\n"), (404, b"not found: try /metrics or /healthz\n"),
+                                 (405, b"GET only\n")]
+    assert parse_listen("[::1]:9464") == ("::1", 9464)
+    with pytest.raises(ValueError, match="daemon.listen"):
+        parse_listen("localhost")
+
+
+# --- lease -------------------------------------------------------------------------------
+
+
+def test_lease_is_exclusive_fences_and_changes_hands_by_the_database_clock(db_url: str) -> None:
+    engine = make_engine(db_url)
+    ensure_schema(engine)
+    a, b = Lease(engine, seconds=1), Lease(engine, seconds=1)
+    assert a.acquire_or_renew() and not b.acquire_or_renew()
+    assert (a.epoch, b.epoch, a.held, b.held) == (1, None, True, False)
+    with write_session(engine) as session:
+        a.fence(session, 1)
+    time.sleep(1.1)  # a stops renewing: expiry is judged by the database's clock
+    assert not a.held and b.acquire_or_renew() and b.epoch == 2
+    with pytest.raises(LeaseLost, match="epoch 1 is gone"), write_session(engine) as session:
+        a.fence(session, 1)
+    assert not a.acquire_or_renew()  # b holds a live lease
+    b.release()
+    assert a.acquire_or_renew() and a.epoch == 3
+    with pytest.raises(LeaseLost), write_session(engine) as session:
+        a.fence(session, None)  # work started without a lease never commits
+    engine.dispose()
+
+
+def test_a_fenced_transaction_rolls_back_its_writes(db_url: str) -> None:
+    engine = make_engine(db_url)
+    ensure_schema(engine)
+    a = Lease(engine, seconds=30)
+    assert a.acquire_or_renew()
+    stale = a.epoch
+    a.release()
+    assert Lease(engine, seconds=30).acquire_or_renew()
+    with pytest.raises(LeaseLost), write_session(engine) as session:
+        session.add(Run(source="s", trigger="daemon", started_at=NOW, observed_at=NOW, outcome="unchanged"))
+        session.flush()
+        a.fence(session, stale)
+    with read_session(engine) as session:
+        assert session.exec(select(func.count()).select_from(Run)).one() == 0
+    engine.dispose()
+
+
+def test_a_dead_local_holder_is_recognised_a_live_or_foreign_one_is_not() -> None:
+    import socket
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    namespace = str(os.stat("/proc/self/ns/pid").st_ino)
+    host = socket.gethostname()
+    assert holder_is_dead(f"{host}:{namespace}:{child.pid}:abc")
+    assert not holder_is_dead(f"{host}:{namespace}:{os.getppid()}:abc")  # alive
+    assert not holder_is_dead(f"elsewhere:{namespace}:{child.pid}:abc")  # another host
+    assert not holder_is_dead(f"{host}:1:{child.pid}:abc")  # another PID namespace
+    assert not holder_is_dead("legacy-holder")
+
+
+def test_renewal_waits_for_a_fenced_commit_on_postgres(db_url: str) -> None:
+    """The fence's share lock holds a takeover back until the poll has committed."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("row locks: PostgreSQL (SQLite serialises writers anyway)")
+    engine = make_engine(db_url)
+    ensure_schema(engine)
+    a, b = Lease(engine, seconds=1), Lease(engine, seconds=1)
+    assert a.acquire_or_renew()
+    taken: list[float] = []
+    with write_session(engine) as session:
+        a.fence(session, a.epoch)
+        time.sleep(1.1)  # the lease expires while the poll is still committing
+
+        def take() -> None:
+            b.acquire_or_renew()
+            taken.append(time.monotonic())
+
+        thread = threading.Thread(target=take)
+        thread.start()
+        time.sleep(0.5)
+        assert taken == []  # blocked by the share lock
+        committed = time.monotonic()
+    thread.join(5)
+    assert taken and taken[0] >= committed and b.epoch == 2
+    engine.dispose()
+
+
+# --- retention -------------------------------------------------------------------------------
+
+
+def test_retention_prunes_old_bodies_beyond_the_newest_kept_never_the_current_one(db_url: str) -> None:
+    engine = make_engine(db_url)
+    ensure_schema(engine)
+    day = dt.timedelta(days=1)
+    with write_session(engine) as session:
+        for n in range(6):  # one new body every 10 days; the newest first seen 5 days ago
+            at = NOW - (55 - 10 * n) * day
+            body = f"body {n}".encode()
+            digest = polls.content_hash(body)
+            polls.store_document(session, Document("s", "u", body, at), digest, at)
+            polls.add_run(session, Run(source="s", trigger="daemon", started_at=at, observed_at=at,
+                                       outcome="changed", content_hash=digest))
+        # The oldest body is seen again today (a page flapped back): it is recent, not old.
+        polls.add_run(session, Run(source="s", trigger="daemon", started_at=NOW, observed_at=NOW, outcome="refused",
+                                   content_hash=polls.content_hash(b"body 0")))
+    settings = RetentionSettings(documents_max_age=20 * day, documents_keep=2)
+    with write_session(engine) as session:
+        result = prune_documents(session, settings, NOW)
+    with read_session(engine) as session:
+        kept = {bytes(b.body) for b in session.exec(select(DocumentBlob))}
+        runs = session.exec(select(func.count()).select_from(Run)).one()
+    import zlib
+
+    assert result.documents == 3 and result.kept == 3
+    assert {zlib.decompress(b) for b in kept} == {b"body 0", b"body 4", b"body 5"}
+    assert runs == 7  # history is never pruned
+    engine.dispose()
