@@ -455,6 +455,13 @@ def main() -> None:
         flt = ChangeFilter(since=end - dt.timedelta(days=30))
         ms, rows = timed(lambda: list(changes(connection, flt)), repeat=3)
         print(f"changes --since 30d: {ms:.0f} ms in-process ({len(rows)} changes)")
+        for view in ("price_history", "lifecycle_history"):
+            query = text(f"SELECT * FROM {view} WHERE model = :model")
+            ms, rows = timed(lambda: connection.execute(query, {"model": model}).all())
+            print(f"{view} WHERE model = {model}: {ms:.1f} ms ({len(rows)} rows)")
+        ms, rows = timed(lambda: connection.execute(text("SELECT * FROM upcoming_shutdowns WHERE days_left <= 90")).all(),
+                         repeat=3)
+        print(f"upcoming_shutdowns within 90 days: {ms:.0f} ms ({len(rows)} rows)")
         flt = ChangeFilter(since=end - dt.timedelta(days=30), kinds=("shutdown_date",), severities=("warning",))
         ms, rows = timed(lambda: list(changes(connection, flt)), repeat=3)
         print(f"changes --since 30d --kind shutdown_date --severity warning: {ms:.0f} ms in-process ({len(rows)} changes)")

@@ -117,7 +117,7 @@ def reparse(
                          severity_policy(c.settings), dry_run=dry_run)
     except ReplayError as exc:
         fail(str(exc))
-    since = report.replayed_from.isoformat() if report.replayed_from else "-"
+    since = report.replayed_from.isoformat()
     note = " (older documents were pruned: history before that kept as it was)" if report.partial else ""
     verb = "would rebuild" if dry_run else "rebuilt"
     typer.echo(f"{source}: {verb} {report.runs} runs from {since} with parser {report.parser_version}{note}; "

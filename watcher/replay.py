@@ -56,18 +56,14 @@ class Tally:
     removed: int  # present before, gone after
     added: int  # new after
 
-    @property
-    def kept(self) -> int:
-        return self.before - self.removed
-
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class ReplayReport:
     source: str
     parser_version: str
-    replayed_from: dt.datetime | None  # observed_at of the first replayed run
+    replayed_from: dt.datetime  # observed_at of the first replayed run
     partial: bool  # older runs' documents were pruned: history before replayed_from kept as is
-    runs: int  # runs replayed
+    runs: int  # runs whose body was parsed (or recognised unchanged) again
     outcomes_changed: int  # runs whose outcome is now different (e.g. refused -> changed)
     versions: Tally
     changes: Tally
@@ -76,7 +72,7 @@ class ReplayReport:
 
     def rows(self) -> list[dict[str, Any]]:
         """The report as a listing: one row per measure, before and after."""
-        out = [
+        return [
             {"measure": "versions", "before": self.versions.before, "after": self.versions.after,
              "removed": self.versions.removed, "added": self.versions.added},
             {"measure": "changes", "before": self.changes.before, "after": self.changes.after,
@@ -84,7 +80,6 @@ class ReplayReport:
             {"measure": "current rows", "before": self.current_rows[0], "after": self.current_rows[1],
              "removed": None, "added": None},
         ]
-        return out
 
 
 class _DryRun(Exception):
@@ -123,6 +118,7 @@ def replay(session: Session, source: Source, settings: SourceSettings, policy: S
     before_versions, before_changes = _versions(session, source.name), _changes(session, source.name)
     before_rows = _current_rows(session, source.name)
     partial = any(r.outcome in _REPLAYABLE for r in runs[:start])
+    replayable = sum(1 for r in runs[start:] if r.outcome in _REPLAYABLE and r.content_hash)
     _reset(session, source.name, since)
     replayer = _Replayer(session, source, settings, policy,
                          baseline=not any(r.outcome in polls.SUCCESS_OUTCOMES for r in runs[:start]))
@@ -131,7 +127,7 @@ def replay(session: Session, source: Source, settings: SourceSettings, policy: S
     after_versions, after_changes = _versions(session, source.name), _changes(session, source.name)
     return ReplayReport(
         source=source.name, parser_version=source.parser_version, replayed_from=since, partial=partial,
-        runs=len(runs) - start, outcomes_changed=outcomes_changed,
+        runs=replayable, outcomes_changed=outcomes_changed,
         versions=_tally(before_versions, after_versions), changes=_tally(before_changes, after_changes),
         current_rows=(before_rows, _current_rows(session, source.name)),
     )
@@ -191,7 +187,12 @@ class _Replayer:
         assert not isinstance(parsed, str)
         result = diff(self.source.name, self.previous, parsed, absences=self.absences,
                       delist_after=self.settings.delist_after, baseline=self.baseline)
-        run.outcome = "baseline" if self.baseline else ("changed" if result.changes or result.upserts else "unchanged")
+        if self.baseline:
+            run.outcome = "baseline"
+        elif result.changes or result.upserts:
+            run.outcome = "changed"
+        elif run.outcome != "not_modified":  # a 304 that changes nothing stays one
+            run.outcome = "unchanged"
         run.error = None
         run.rows = self.last_ok_rows = len({obs.key for obs in parsed})
         by_key = {**self.previous, **{obs.key: obs for obs in parsed}}
