@@ -10,6 +10,7 @@ import os
 import threading
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func
@@ -249,3 +250,40 @@ def test_retention_prunes_old_bodies_beyond_the_newest_kept_never_the_current_on
     assert {zlib.decompress(b) for b in kept} == {b"body 0", b"body 4", b"body 5"}
     assert runs == 7  # history is never pruned
     engine.dispose()
+
+
+# --- the shipped service files ------------------------------------------------------------------
+
+SYSTEMD = Path(__file__).parent.parent / "systemd"
+
+
+def test_the_service_example_config_loads_with_its_credentials(tmp_path: Path) -> None:
+    from watcher.config import load
+
+    (tmp_path / "slack-webhook").write_text("https://hooks.slack.com/services/T000/B000/XXXXXXXX\n")
+    (tmp_path / "smtp-password").write_text("s3cret-pass\n")
+    unit = (SYSTEMD / "model-watcher.service").read_text()
+    loaded = {line.split("=", 1)[1].split(":", 1)[0] for line in unit.splitlines() if line.startswith("LoadCredential=")}
+    assert loaded == {"slack-webhook", "smtp-password"}
+    env = {"CREDENTIALS_DIRECTORY": str(tmp_path)}
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in env.items():
+            patch.setenv(key, value)
+        settings = load(SYSTEMD / "config.example.toml")
+    assert settings.channels["oncall-email"].url.reveal().startswith("mailtos://alerts:s3cret-pass@")
+    assert "s3cret" not in str(settings.channels["oncall-email"].url)
+    assert settings.daemon.listen == "127.0.0.1:9464"
+
+
+def test_the_unit_sandbox_scores_at_most_2() -> None:
+    import re
+    import shutil
+    import subprocess
+
+    if shutil.which("systemd-analyze") is None:
+        pytest.skip("systemd-analyze not installed")
+    out = subprocess.run(["systemd-analyze", "security", "--offline=true", str(SYSTEMD / "model-watcher.service")],
+                         capture_output=True, text=True, timeout=30).stdout
+    score = re.search(r"Overall exposure level for model-watcher.service: ([\d.]+)", out)
+    assert score is not None, out[-500:]
+    assert float(score.group(1)) <= 2.0
