@@ -17,15 +17,19 @@ import dataclasses
 import email
 import email.policy
 import json
+import shutil
 import socket
 import socketserver
 import ssl
 import subprocess
 import threading
+from collections.abc import Iterator
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 SLACK_HOST = "hooks.slack.com"
 SLACK_URL = "slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7"
@@ -222,3 +226,38 @@ class SmtpSink:
 
     def close(self) -> None:
         self.controller.stop()
+
+
+# --- fixtures (import them into a test module to use them) --------------------------------
+
+
+@pytest.fixture
+def sink() -> Iterator[WebhookSink]:
+    server = WebhookSink()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpSink]:
+    server = SmtpSink()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def slack_certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make hooks.slack.com's test certificate")
+    return make_certificate(tmp_path_factory.mktemp("slack"))
+
+
+@pytest.fixture
+def slack(slack_certificate: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeSlack]:
+    """Slack's webhook host, reachable by this process (and by subprocesses given
+    `slack.environment()`)."""
+    server = FakeSlack(*slack_certificate)
+    for name, value in server.environment().items():
+        monkeypatch.setenv(name, value)
+    yield server
+    server.close()

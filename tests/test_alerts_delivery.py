@@ -7,9 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import shutil
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,8 @@ import pytest
 from sqlmodel import select
 
 from sources.base import BuiltinSource
-from tests.alerts_support import SLACK_TOKEN_PATH, SLACK_URL, FakeSlack, SmtpSink, WebhookSink, make_certificate
+from tests.alerts_support import SLACK_TOKEN_PATH, SLACK_URL, FakeSlack, SmtpSink, WebhookSink
+from tests.alerts_support import sink, slack, slack_certificate, smtp  # noqa: F401 (fixtures)
 from watcher.alerts import outbox, silences
 from watcher.alerts.dispatch import dispatch_due
 from watcher.alerts.escape import ZWSP
@@ -80,39 +80,6 @@ def deliveries(app: App) -> list[Delivery]:
 
 def deprecate(row: Mapping[str, str], **extra: str) -> dict[str, str]:
     return {**row, "status": "deprecated", "shutdown": SHUTDOWN.isoformat(), "replacement": "gpt-5.5", **extra}
-
-
-# --- receivers ---------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def sink() -> Iterator[WebhookSink]:
-    server = WebhookSink()
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpSink]:
-    server = SmtpSink()
-    yield server
-    server.close()
-
-
-@pytest.fixture(scope="session")
-def slack_certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is needed to make hooks.slack.com's test certificate")
-    return make_certificate(tmp_path_factory.mktemp("slack"))
-
-
-@pytest.fixture
-def slack(slack_certificate: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeSlack]:
-    server = FakeSlack(*slack_certificate)
-    for name, value in server.environment().items():
-        monkeypatch.setenv(name, value)
-    yield server
-    server.close()
 
 
 # --- the tests ---------------------------------------------------------------------------------

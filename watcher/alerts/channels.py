@@ -68,11 +68,11 @@ def mask(text: str, secret: Secret) -> str:
 
 def url_problem(url: Secret) -> str | None:
     """Why apprise cannot use `url`, or None when it can (no network is touched)."""
-    plugin, problem = _instantiate(url)
+    plugin, problem = _instantiate(url, None)
     return problem if plugin is None else None
 
 
-def _instantiate(url: Secret) -> tuple[apprise.plugins.NotifyBase | None, str | None]:
+def _instantiate(url: Secret, timeout: dt.timedelta | None) -> tuple[apprise.plugins.NotifyBase | None, str | None]:
     import apprise
 
     # Captured and said once, in our words (`mask`ed), instead of apprise's own log line.
@@ -80,7 +80,7 @@ def _instantiate(url: Secret) -> tuple[apprise.plugins.NotifyBase | None, str | 
     propagate, apprise_log.propagate = apprise_log.propagate, False
     try:
         with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as captured:
-            plugin = apprise.Apprise.instantiate(url.reveal(), asset=_asset(None))
+            plugin = apprise.Apprise.instantiate(url.reveal(), asset=_asset(timeout))
     finally:
         apprise_log.propagate = propagate
     if plugin is not None:
@@ -113,14 +113,13 @@ def send(url: Secret, bodies: Bodies, severity: Severity, *, timeout: dt.timedel
 
     started = time.perf_counter()
     try:
-        plugin, problem = _instantiate(url)
+        plugin, problem = _instantiate(url, timeout)
         if plugin is None:
             return SendResult(False, problem or "unusable URL", time.perf_counter() - started)
         fmt = plugin.resolve_format(None)
         body = {apprise.NotifyFormat.HTML: bodies.html,
                 apprise.NotifyFormat.MARKDOWN: bodies.markdown}.get(fmt, bodies.text)
-        sender = apprise.Apprise(asset=_asset(timeout))
-        sender.add(plugin)
+        sender = apprise.Apprise(plugin, asset=plugin.asset)
         result = sender.notify(body=body, title=bodies.title, notify_type=_NOTIFY_TYPE[severity],
                                body_format=fmt, log_level=logging.INFO)
         said = [entry.message.strip() for entry in result.logs()

@@ -61,9 +61,10 @@ class DispatchResult:
 
 
 def claim_ttl(app: App) -> dt.timedelta:
-    """How long a claimed row is left alone: a send that outlives this is presumed
-    dead (process killed) and the row is sent again."""
-    return app.settings.alerts.send_timeout * 2 + dt.timedelta(seconds=1)
+    """How long a claimed row is left alone. Apprise gives up on a send after
+    `send_timeout`, so a claim older than that (plus time to record the outcome)
+    belongs to a dispatcher that died mid-send: the row is sent again."""
+    return app.settings.alerts.send_timeout + dt.timedelta(seconds=2)
 
 
 def dispatch_due(app: App, now: dt.datetime | None = None, *, early: bool = False) -> DispatchResult:

@@ -118,7 +118,7 @@ def send_reminders(app: App, now: dt.datetime | None = None) -> RemindersResult:
             session, settings, [item(rec, observations.get(rec.key), settings.watchlist) for rec in loud],
             kind="reminder", today=now.date(), now=now,
             anchor=lambda i: f"reminder:{thresholds[i.key]}",
-        ) if loud and settings.channels else None
+        ) if loud else None
     log.info("%d reminders recorded, %d deliveries queued", len(reminders),
              len(queued.deliveries) if queued else 0)
     return RemindersResult(tuple(reminders), queued.deliveries if queued else ())
