@@ -45,7 +45,7 @@ def snapshots() -> list[AlertItem]:
 
 
 def test_thirty_snapshots_make_one_grouped_capped_message() -> None:
-    digest = build(snapshots(), kind="changes", today=TODAY, max_items=10)
+    digest = build(snapshots(), kind="digest", today=TODAY, max_items=10)
     assert digest.headline == ("30 models deprecated: shutdown 2026-07-23 (18) and 2026-10-23 (12)",)
     assert digest.entries[0].first.model == "gpt-4o-2024-05-13"  # most severe first
     assert [e.severity for e in digest.entries[1:]] == [Severity.WARNING] * 29
@@ -68,7 +68,7 @@ def test_an_entry_says_what_changed_why_it_matters_and_where_to_look() -> None:
                 replacement="---"),
              it(2, model="sora-2", kind=ChangeKind.STATUS, field="status", old="active", new="deprecated",
                 shutdown=dt.date(2026, 9, 24), replacement="---")]
-    bodies = render(build(moved, kind="changes", today=TODAY, max_items=5), "oncall")
+    bodies = render(build(moved, kind="digest", today=TODAY, max_items=5), "oncall")
     assert bodies.title == "CRITICAL: sora-2 shutdown moved 2026-10-01 → 2026-09-24 (89 days left)"
     text = bodies.text
     assert "CRITICAL sora-2 (openai), watched" in text
@@ -82,7 +82,7 @@ def test_an_entry_says_what_changed_why_it_matters_and_where_to_look() -> None:
 def test_scraped_text_is_inert_in_every_format() -> None:
     items = [it(1, model="gpt-x <!here>", replacement=EVIL, shutdown=dt.date(2026, 8, 1),
                 new=f"status deprecated; availability {EVIL}")]
-    bodies = render(build(items, kind="changes", today=TODAY, max_items=5), "oncall")
+    bodies = render(build(items, kind="digest", today=TODAY, max_items=5), "oncall")
     # What Slack receives: apprise converts our CommonMark to mrkdwn.
     slack = NotifySlack._commonmark_to_slack(bodies.markdown)
     assert "<!channel>" not in slack and "<!here>" not in slack and "@here" not in slack
@@ -103,7 +103,7 @@ def test_scraped_text_is_inert_in_every_format() -> None:
 
 def test_scraped_newlines_cannot_start_lines_of_our_message() -> None:
     items = [it(1, model="m\n# heading\n- fake item", shutdown=dt.date(2026, 8, 1))]
-    bodies = render(build(items, kind="changes", today=TODAY, max_items=5), "r")
+    bodies = render(build(items, kind="digest", today=TODAY, max_items=5), "r")
     assert not any(line.startswith(("# heading", "- fake")) for line in bodies.markdown.splitlines())
 
 
@@ -138,7 +138,7 @@ def test_prices_and_health_headlines() -> None:
              it(2, kind=ChangeKind.PRICE, field="output/per_1m_tokens/standard", old="10", new="8"),
              it(3, kind=ChangeKind.SOURCE_HEALTH, source="openrouter", model=None, old="ok",
                 new="failing: HTTP 503", field="health")]
-    digest = build(items, kind="changes", today=TODAY, max_items=5)
+    digest = build(items, kind="digest", today=TODAY, max_items=5)
     assert digest.headline == ("source openrouter: failing: HTTP 503", "2 price changes on 2 models (1 up, 1 down)")
 
 

@@ -15,6 +15,7 @@ import dataclasses
 import datetime as dt
 import logging
 import re
+import threading
 import time
 from typing import TYPE_CHECKING, Final
 
@@ -32,6 +33,7 @@ APP_DESC: Final = "Watches where AI models are announced, priced and sold"
 # would shred the message without protecting anything.
 _MIN_SECRET_PART: Final = 4
 _URL_PARTS: Final = re.compile(r"[/:@?&=#,;+\s]+")
+_INSTANTIATING: Final = threading.Lock()
 _CHATTER: Final = re.compile(r"^\s*Notifying \d+ service")  # apprise's own progress line, not an answer
 
 
@@ -75,14 +77,16 @@ def url_problem(url: Secret) -> str | None:
 def _instantiate(url: Secret, timeout: dt.timedelta | None) -> tuple[apprise.plugins.NotifyBase | None, str | None]:
     import apprise
 
-    # Captured and said once, in our words (`mask`ed), instead of apprise's own log line.
-    apprise_log = logging.getLogger("apprise")
-    propagate, apprise_log.propagate = apprise_log.propagate, False
-    try:
-        with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as captured:
-            plugin = apprise.Apprise.instantiate(url.reveal(), asset=_asset(timeout))
-    finally:
-        apprise_log.propagate = propagate
+    # Captured and said once, in our words (`mask`ed), instead of apprise's own log
+    # line. The capture and the switch are global to the apprise logger: one at a time.
+    with _INSTANTIATING:
+        apprise_log = logging.getLogger("apprise")
+        propagate, apprise_log.propagate = apprise_log.propagate, False
+        try:
+            with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as captured:
+                plugin = apprise.Apprise.instantiate(url.reveal(), asset=_asset(timeout))
+        finally:
+            apprise_log.propagate = propagate
     if plugin is not None:
         return plugin, None
     said = " ".join(line.strip() for line in captured.getvalue().splitlines() if line.strip())

@@ -55,7 +55,7 @@ class Entry:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Digest:
-    kind: str  # "changes" (a poll), "health" (a poll with only source health), "reminder"
+    kind: str  # "digest" (a poll), "health" (a poll with only source health), "reminder"
     today: dt.date  # "days left" are counted from here (the detection date)
     entries: tuple[Entry, ...]  # every entry, most severe first
     shown: tuple[Entry, ...]  # the first `max_items` of them
@@ -119,7 +119,7 @@ def build(items: Sequence[AlertItem], *, kind: str, today: dt.date, max_items: i
     entries = [Entry(tuple(sorted(group, key=lambda i: (_KIND_ORDER.get(i.kind, 99), i.field or ""))))
                for group in by_row.values()]
     entries.sort(key=lambda e: _entry_order(e, today))
-    if kind == "changes" and all(e.category == HEALTH for e in entries):
+    if kind == "digest" and all(e.category == HEALTH for e in entries):
         kind = "health"
     return Digest(kind=kind, today=today, entries=tuple(entries), shown=tuple(entries[:max_items]),
                   headline=headline(entries, today), command=command(items, when or {}))

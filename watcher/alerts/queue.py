@@ -113,7 +113,7 @@ class OutboxHook:
         if not loud or not any(channel.enabled for channel in self.settings.channels.values()):
             return
         items = [item(r, observations.get(r.key), self.settings.watchlist, fallback_url=run.url) for r in loud]
-        queued = queue_items(session, self.settings, items, kind="changes", today=run.observed_at.date(),
+        queued = queue_items(session, self.settings, items, kind="digest", today=run.observed_at.date(),
                              anchor=_anchors(session, run), now=_now())
         log.info("%s: %d changes, %d silenced, %d deliveries queued%s", run.source, len(records),
                  len(records) - len(loud), len(queued.deliveries),
