@@ -324,3 +324,13 @@ def test_channel_urls_are_checked_at_start_up_without_showing_them() -> None:
         parse({"channels": {"x": {"url": "not a url"}}}, path=None, environ={})
     off = parse({"channels": {"oncall-slack": {"url": "${SLACK_WEBHOOK_URL:-}"}}}, path=None, environ={})
     assert not off.channels["oncall-slack"].enabled  # an unset optional URL turns the channel off
+
+
+def test_a_configuration_without_the_channel_leaves_its_deliveries_waiting(db_url: str, sink: WebhookSink) -> None:
+    app = make_app(db_url, {"hook": sink.url()})
+    poll(app, BASE, T0)
+    poll(app, [deprecate(BASE[0]), *BASE[1:]], T0 + dt.timedelta(hours=1))
+    other = make_app(db_url, {"elsewhere": sink.url("/elsewhere")})  # another config file, a renamed channel
+    assert dispatch_due(other, early=True).outcomes == ()
+    assert [d.status for d in deliveries(app)] == ["pending"]
+    assert dispatch_due(app).sent == 1 and sink.paths == ["/alerts"]

@@ -70,7 +70,7 @@ def deliver(
     retry_dead: Annotated[bool, typer.Option("--retry-dead", help="Give dead deliveries a fresh set of attempts first.")] = False,
     fmt: FormatOption = None,
 ) -> None:
-    """Send what the outbox holds now, without waiting for retry backoff."""
+    """Send what the outbox holds now, without waiting for retry backoff; exit 1 if any failed."""
     from watcher.alerts.dispatch import dispatch_due
     from watcher.alerts.outbox import retry_dead as revive
     from watcher.store.engine import write_session

@@ -80,13 +80,17 @@ def dispatch_due(app: App, now: dt.datetime | None = None, *, early: bool = Fals
     with read_session(app.engine) as session:
         found = outbox.candidates(session, now, early=early, limit=PASS_LIMIT)
     by_channel: dict[str, list[outbox.Candidate]] = defaultdict(list)
+    unknown: set[str] = set()
     for candidate in found:
+        # Rows for a channel that is off, or not in this configuration (another
+        # config file, a rename), wait, visible in `watcher outbox`: a config
+        # mistake must not throw alerts away.
         if candidate.channel not in channels:
-            outbox.kill(app.engine, candidate.id, f"channel {candidate.channel!r} is not configured any more")
-            log.warning("delivery %s: channel %s is not configured; marked dead", candidate.id, candidate.channel)
-            continue
-        if channels[candidate.channel].enabled:  # an off channel's rows wait until it is back on
+            unknown.add(candidate.channel)
+        elif channels[candidate.channel].enabled:
             by_channel[candidate.channel].append(candidate)
+    if unknown:
+        log.warning("outbox holds deliveries for channels not in this configuration: %s", ", ".join(sorted(unknown)))
     work = {name: rows for name, rows in by_channel.items() if any(c.due for c in rows)}
     if not work:
         return DispatchResult(())

@@ -117,14 +117,6 @@ def finish(engine: Engine, claimed: Claimed, *, ok: bool, error: str | None, now
     return str(values["status"])
 
 
-def kill(engine: Engine, delivery_id: int, reason: str) -> None:
-    """Mark a row dead without sending (its channel is gone from the config)."""
-    with write_session(engine) as session:
-        session.exec(update(Delivery).where(col(Delivery.id) == delivery_id,  # type: ignore[call-overload]
-                                            col(Delivery.status).in_((PENDING, SENDING)))
-                     .values(status=DEAD, last_error=reason))
-
-
 @dataclasses.dataclass(frozen=True, slots=True)
 class Candidate:
     id: int
