@@ -32,3 +32,13 @@ def test_sqlite_runs_in_wal_mode(sqlite_url: str) -> None:
     ensure_schema(engine)
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar_one() == "wal"
+
+
+def test_lightweight_relations_declare_the_same_columns_as_the_models() -> None:
+    # Query commands read through Core relations to start fast; they must not drift.
+    from watcher.store.relations import TABLES
+
+    models = {name: table for name, table in SQLModel.metadata.tables.items()}
+    assert set(TABLES) == set(models)
+    for name, relation in TABLES.items():
+        assert [c.name for c in relation.columns] == [c.name for c in models[name].columns], name

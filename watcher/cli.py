@@ -20,6 +20,7 @@ from watcher.output import Format, default_format, render
 
 if TYPE_CHECKING:
     from watcher.app import App
+    from watcher.logs import RedactingFilter
     from watcher.config import Settings
 
 app = typer.Typer(
@@ -45,6 +46,7 @@ class Context:
     config_path: Path | None
     db: str | None
     verbose: bool
+    redactor: RedactingFilter
     _settings: Settings | None = None
     _app: App | None = None
 
@@ -54,6 +56,8 @@ class Context:
             from watcher.config import load
 
             self._settings = load(self.config_path)
+            # Known secret values are masked in every log line from here on.
+            self.redactor.secrets.extend(self._settings.secrets())
         return self._settings
 
     @property
@@ -74,8 +78,8 @@ def main_options(
 ) -> None:
     from watcher.logs import setup_logging
 
-    setup_logging(logging.DEBUG if verbose else logging.WARNING)
-    ctx.obj = Context(config_path=config, db=db, verbose=verbose)
+    redactor = setup_logging(logging.DEBUG if verbose else logging.WARNING)
+    ctx.obj = Context(config_path=config, db=db, verbose=verbose, redactor=redactor)
 
 
 def _ctx(ctx: typer.Context) -> Context:
@@ -195,7 +199,8 @@ def ingest(
 
 # --- queries --------------------------------------------------------------------------
 
-CHANGE_COLUMNS = ("detected_at", "source", "model", "kind", "field", "old", "new", "severity", "note")
+CHANGE_COLUMNS = ("detected_at", "source", "model", "kind", "field", "old", "new", "severity", "note",
+                  "silence_id")
 
 
 @app.command()

@@ -34,6 +34,7 @@ def change_dict(c: ChangeRecord) -> dict[str, Any]:
         "severity": c.severity,
         "note": c.note,
         "run_id": c.run_id,
+        "silence_id": c.silence_id,  # set: recorded, but held back by that silence
     }
 
 

@@ -14,7 +14,7 @@ from watcher.store.relations import CHANGE
 from watcher.store.values import plain_rows, raw
 
 CHANGE_FIELDS: Final = ("id", "detected_at", "source", "provider", "model", "key", "kind", "field", "old", "new",
-                        "severity", "note", "run_id")
+                        "severity", "note", "run_id", "silence_id")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
