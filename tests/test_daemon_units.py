@@ -287,3 +287,19 @@ def test_the_unit_sandbox_scores_at_most_2() -> None:
     score = re.search(r"Overall exposure level for model-watcher.service: ([\d.]+)", out)
     assert score is not None, out[-500:]
     assert float(score.group(1)) <= 2.0
+
+
+def test_the_schema_check_reads_the_head_without_alembic(db_url: str) -> None:
+    import subprocess
+    import sys
+
+    from watcher.store.migrate import _head_from_files, head_revision
+
+    assert _head_from_files() == head_revision()
+    engine = make_engine(db_url)
+    ensure_schema(engine)  # creates it
+    engine.dispose()
+    probe = ("import sys; from watcher.store.engine import make_engine; from watcher.store.migrate import "
+             f"ensure_schema; ensure_schema(make_engine({db_url!r})); print('alembic' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"  # a daemon at head never loads Alembic (~10 MB)

@@ -22,12 +22,17 @@ import datetime as dt
 import email.utils
 import logging
 import random
+import sys
 import time
 from collections.abc import Sequence
 from typing import Final
 from urllib.parse import urlsplit
 
-import httpx
+# httpx imports its command-line client (click, rich, pygments: ~7 MB resident)
+# whenever those happen to be installed; we never use it, so keep it out.
+sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+
+import httpx  # noqa: E402
 
 from watcher import __version__
 from watcher.config import FetchSettings

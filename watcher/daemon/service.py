@@ -20,20 +20,23 @@ import contextlib
 import contextvars
 import dataclasses
 import datetime as dt
+import functools
 import inspect
 import logging
 import signal
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from watcher.app import App, UsageError
 from watcher.config import ConfigError, Settings, load
-from watcher.daemon import health, snapshot
+from watcher.daemon import health, memory, snapshot
 from watcher.daemon.http import Reply, StatusServer
 from watcher.daemon.jobs import DELIVER, Job, maintenance, summarize
 from watcher.daemon.lease import Lease, LeaseLost
@@ -45,16 +48,20 @@ from watcher.fetch import Fetcher
 from watcher.logs import RedactingFilter
 from watcher.model import Observation
 from watcher.pipeline import PollResult
+from watcher.store.engine import make_engine
+from watcher.store.migrate import ensure_schema
 from watcher.store.tables import ChangeRecord, Run
 
 log = logging.getLogger("watcher.daemon")
 
 DRAIN_TIMEOUT: Final = 60.0  # seconds; systemd's TimeoutStopSec (90 s) leaves room for the rest
 SNAPSHOT_EVERY: Final = 10.0
-SNAPSHOT_STALE: Final = 60.0  # /healthz fails when the database could not be read for this long
+SNAPSHOT_STALE: Final = 60.0
+_PARSED: Final = frozenset({"baseline", "changed", "refused"})  # outcomes that parsed a body  # /healthz fails when the database could not be read for this long
 
 # The lease epoch a job started under, read by the fencing commit hook. A
-# ContextVar follows the job into asyncio.to_thread, where the commit happens.
+# ContextVar follows the job into its worker thread, where the commit happens.
+_T = TypeVar("_T")
 _EPOCH: contextvars.ContextVar[int | None] = contextvars.ContextVar("lease_epoch", default=None)
 
 
@@ -91,10 +98,16 @@ class Daemon:
 
     async def run(self) -> int:
         loop = asyncio.get_running_loop()
+        # Polls do their parsing and database work one at a time, on the default
+        # executor's single thread (fetches still overlap): one catalog's worth
+        # of objects in memory at once, not five, and one malloc arena. Lease,
+        # snapshots and maintenance (a slow SMTP send) run beside them.
+        loop.set_default_executor(ThreadPoolExecutor(max_workers=1, thread_name_prefix="poll"))
+        self._side = ThreadPoolExecutor(max_workers=4, thread_name_prefix="side")
         self._stop = asyncio.Event()
         self._lease_kick = asyncio.Event()
         self.config = await self._configure(self._initial)
-        engine = await asyncio.to_thread(lambda: self.config.app.engine)  # creates or checks the schema
+        engine = await self._beside(self._open_database, self.config.app)
         self.db_url = self.config.app.db_url
         self.lease = Lease(engine, self.config.settings.daemon.lease_seconds)
         self.fetcher = Fetcher(self.config.settings.fetch)
@@ -121,6 +134,20 @@ class Daemon:
         await self._shutdown()
         return 0
 
+    @staticmethod
+    def _open_database(app: App) -> Engine:
+        """The daemon's engine: one pooled connection, the rest opened when needed and
+        closed after, since each idle SQLite connection keeps its own page cache."""
+        engine = make_engine(app.db_url, pool_size=1, max_overflow=8)
+        ensure_schema(engine)  # creates the schema on an empty database, refuses an outdated one
+        app.engine = engine  # seeds App's cached property
+        return engine
+
+    async def _beside(self, fn: Callable[..., _T], *args: Any) -> _T:
+        """Run blocking `fn` on the side threads, with this task's context (the lease epoch)."""
+        context = contextvars.copy_context()
+        return await asyncio.get_running_loop().run_in_executor(self._side, functools.partial(context.run, fn, *args))
+
     def _request_stop(self, why: str) -> None:
         if not self._stopping:
             log.info("%s: stopping after in-flight work", why)
@@ -145,13 +172,14 @@ class Daemon:
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
         try:
-            await asyncio.to_thread(self.lease.release)
+            await self._beside(self.lease.release)
         except Exception as exc:  # noqa: BLE001 - the lease expires on its own anyway
             log.warning("could not release the lease: %s", _brief(exc))
         if self._http is not None:
             await self._http.close()
         for fetcher in (self.fetcher, *self._retired_fetchers):
             await fetcher.aclose()
+        self._side.shutdown(wait=True)
         self.config.app.engine.dispose()
         log.info("stopped")
 
@@ -183,7 +211,7 @@ class Daemon:
             self.notifier.reloading()
             where = self._config_path or "./config.toml"
             try:
-                settings = await asyncio.to_thread(load, self._config_path)
+                settings = await self._beside(load, self._config_path)
                 new = await self._configure(settings)
                 if new.app.db_url != self.db_url:
                     raise ConfigError("storage.url: changing the database needs a restart")
@@ -209,7 +237,7 @@ class Daemon:
 
     async def _install(self, new: Config, previous: Config | None) -> str:
         """Make the job store match `new`: add, drop and reschedule; keep untouched jobs' phase."""
-        last_runs = await asyncio.to_thread(snapshot.last_runs, new.app.engine)
+        last_runs = await self._beside(snapshot.last_runs, new.app.engine)
         now = _now()
         old_plans = previous.plans if previous else {}
         added = [n for n in new.plans if n not in old_plans]
@@ -242,7 +270,7 @@ class Daemon:
 
     async def _align(self) -> None:
         """On taking the lead: poll at once whatever the previous leader left overdue."""
-        last_runs = await asyncio.to_thread(snapshot.last_runs, self.config.app.engine)
+        last_runs = await self._beside(snapshot.last_runs, self.config.app.engine)
         now = _now()
         for name, source_plan in self.config.plans.items():
             due = source_plan.due(last_runs.get(name), now)
@@ -296,6 +324,8 @@ class Daemon:
             self._last_success[name] = max(result.observed_at, self._last_success.get(name, result.observed_at))
         if result.changes:
             self._deliver_soon()
+        if result.outcome in _PARSED:
+            memory.release()  # a parse just churned through tens of MB of objects
         level = logging.INFO if result.ok else logging.WARNING
         log.log(level, "poll %s: %s%s, %d change(s), %.2fs%s", name, result.outcome,
                 f", {result.rows} rows" if result.rows is not None else "", len(result.changes), seconds,
@@ -311,7 +341,7 @@ class Daemon:
             if inspect.iscoroutinefunction(job.run):
                 outcome = await job.run(config.app, _now())
             else:
-                outcome = await asyncio.to_thread(job.run, config.app, _now())
+                outcome = await self._beside(job.run, config.app, _now())
         except LeaseLost as exc:
             self.metrics.jobs.labels(name, "fenced").inc()
             log.warning("job %s: discarded, no longer the leader (%s)", name, exc)
@@ -342,7 +372,7 @@ class Daemon:
     async def _lease_round(self) -> None:
         was = self.lease.held
         try:
-            await asyncio.to_thread(self.lease.acquire_or_renew)
+            await self._beside(self.lease.acquire_or_renew)
         except Exception as exc:  # noqa: BLE001 - keep trying; the lease simply runs out
             log.warning("lease: database unreachable: %s", _brief(exc))
         held = self.lease.held
@@ -366,7 +396,7 @@ class Daemon:
     async def _refresh_snapshot(self) -> None:
         settings = self.config.settings
         try:
-            snap = await asyncio.to_thread(snapshot.take, self.config.app.engine, settings.watchlist, _now())
+            snap = await self._beside(snapshot.take, self.config.app.engine, settings.watchlist, _now())
         except Exception as exc:  # noqa: BLE001
             log.warning("snapshot: database unreachable: %s", _brief(exc))
             return
