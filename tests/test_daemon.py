@@ -57,7 +57,8 @@ def test_polls_on_schedule_and_reports_to_systemd_and_prometheus(
     upstream.set(PATH, DEPRECATIONS_MD)
     port = free_port()
     config = write_config(tmp_path / "config.toml", {SOURCE: source(upstream, stale_after="2s")},
-                          extra=f'{QUICK_FETCH}[daemon]\nlisten = "127.0.0.1:{port}"\n')
+                          extra=f'{QUICK_FETCH}[watchlist]\nmodels = ["o3-2025-04-16"]\n'
+                                f'[daemon]\nlisten = "127.0.0.1:{port}"\n')
     env = {"NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "400000"}
     with watcher_process(config, sqlite_url, env=env, listen=port) as watcher:
         wait_for("4 polls", lambda: len(db.runs()) >= 4)
@@ -74,6 +75,10 @@ def test_polls_on_schedule_and_reports_to_systemd_and_prometheus(
         assert watcher.metric(f'watcher_polls_total{{outcome="baseline",source="{SOURCE}"}}') == 1
         last = watcher.metric(f'watcher_last_success_timestamp_seconds{{source="{SOURCE}"}}')
         assert last is not None and time.time() - last < 3
+        days = (dt.date(2026, 12, 11) - dt.datetime.now(dt.UTC).date()).days
+        assert watcher.metric(f'watcher_days_until_shutdown{{model="o3-2025-04-16",source="{SOURCE}"}}') == days
+        assert watcher.metric('watcher_deliveries{status="pending"}') == 0
+        assert watcher.metric("watcher_oldest_pending_delivery_age_seconds") == 0
 
         # The upstream breaks: past its staleness limit the source makes /healthz fail, with the reason.
         upstream.set(PATH, "down", status=503)

@@ -131,6 +131,8 @@ def test_one_leader_failover_fencing_and_each_change_delivered_once(
         deliveries = db.deliveries()
         assert len(sink.posts) == len(deliveries) == 2 and {d.status for d in deliveries} == {"sent"}
         assert leaders(leader, c) == [c]
+        wait_for("the outbox in c's metrics", lambda: c.metric('watcher_deliveries{status="sent"}') == 2)
+        assert c.metric("watcher_oldest_pending_delivery_age_seconds") == 0
         assert c.stop() == 0 and leader.stop() == 0
     finally:
         for process in (a, b, c):

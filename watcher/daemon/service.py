@@ -87,6 +87,7 @@ class Daemon:
         self._side = ThreadPoolExecutor(max_workers=4, thread_name_prefix="side")
         self._stop = asyncio.Event()
         self._lease_kick = asyncio.Event()
+        self._snapshot_kick = asyncio.Event()
         self._reload_lock = asyncio.Lock()
         self.config = await self._configure(self._initial)
         engine = await self._beside(_open_database, self.config.app)
@@ -95,6 +96,7 @@ class Daemon:
         self.work = Work(self.lease, self.metrics, self._beside)
         self.work.on_changes = lambda: self.jobs.run_soon(DELIVER, _now())
         self.work.on_fenced = self._lease_kick.set
+        self.work.on_written = self._snapshot_kick.set  # metrics follow a poll or a delivery at once
         self.fetcher = Fetcher(self.config.settings.fetch)
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self.jobs = JobStore(self.scheduler, poll=self._poll_job, run=self._maintenance_job)
@@ -243,13 +245,10 @@ class Daemon:
             self.notifier.status(self._status())
 
     async def _lease_loop(self) -> None:
-        while True:
-            self._lease_kick.clear()
+        while not self._stopping:
             # The leader renews at a third of the lease; a standby looks twice as
             # often, so it takes over soon after the lease runs out.
-            every = self.lease.seconds / (3 if self.lease.held else 6)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._lease_kick.wait(), timeout=every)
+            await _woken(self._lease_kick, self.lease.seconds / (3 if self.lease.held else 6))
             await self._lease_round()
 
     async def _refresh_snapshot(self) -> None:
@@ -267,8 +266,8 @@ class Daemon:
         self.metrics.apply(snap, _now())
 
     async def _snapshot_loop(self) -> None:
-        while True:
-            await asyncio.sleep(SNAPSHOT_EVERY)
+        while not self._stopping:
+            await _woken(self._snapshot_kick, SNAPSHOT_EVERY)
             await self._refresh_snapshot()
 
     async def _watchdog_loop(self) -> None:
@@ -328,6 +327,17 @@ def _open_database(app: App) -> Engine:
     ensure_schema(engine)  # creates the schema on an empty database, refuses an outdated one
     app.engine = engine  # seeds App's cached property
     return engine
+
+
+async def _woken(event: asyncio.Event, seconds: float) -> None:
+    """Wait until `event` is set or `seconds` pass, then clear it.
+
+    Not asyncio.wait_for: on 3.11 it can swallow a cancellation that arrives as
+    the event fires, and shutdown would then wait on this loop for ever."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            await event.wait()
+    event.clear()
 
 
 def _now() -> dt.datetime:

@@ -50,6 +50,7 @@ class Work:
         self.last_success: dict[str, dt.datetime] = {}
         self.stopping = False
         self.on_changes: Callable[[], None] = lambda: None  # a poll queued alerts
+        self.on_written: Callable[[], None] = lambda: None  # history or the outbox moved
         self.on_fenced: Callable[[], None] = lambda: None  # the database says we lost the lease
 
     async def spawn(self, key: str, work: Callable[[], Awaitable[None]]) -> None:
@@ -108,6 +109,7 @@ class Work:
         if result.changes:
             self.on_changes()
         if result.outcome in _PARSED:
+            self.on_written()
             memory.release()  # a parse just churned through tens of MB of objects
         level = logging.INFO if result.ok else logging.WARNING
         log.log(level, "poll %s: %s%s, %d change(s), %.2fs%s", name, result.outcome,
@@ -134,6 +136,7 @@ class Work:
         self.metrics.jobs.labels(job.name, "ok").inc()
         self.metrics.observe_job(outcome)
         if outcome is not None and getattr(outcome, "outcomes", None) != ():  # quiet when nothing was due
+            self.on_written()
             log.info("job %s: %s (%.2fs)", job.name, summarize(outcome), time.monotonic() - started)
 
 
