@@ -79,6 +79,7 @@ def test_polls_on_schedule_and_reports_to_systemd_and_prometheus(
         assert watcher.metric(f'watcher_days_until_shutdown{{model="o3-2025-04-16",source="{SOURCE}"}}') == days
         assert watcher.metric('watcher_deliveries{status="pending"}') == 0
         assert watcher.metric("watcher_oldest_pending_delivery_age_seconds") == 0
+        assert (watcher.metric("process_resident_memory_bytes") or 0) > 10_000_000
 
         # The upstream breaks: past its staleness limit the source makes /healthz fail, with the reason.
         upstream.set(PATH, "down", status=503)

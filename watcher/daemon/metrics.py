@@ -9,7 +9,10 @@ whoever polled.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import os
+import resource
+import time
+from collections.abc import Iterable, Iterator
 
 from prometheus_client import (
     CollectorRegistry,
@@ -17,10 +20,11 @@ from prometheus_client import (
     Gauge,
     Histogram,
     Info,
-    ProcessCollector,
     disable_created_metrics,
     generate_latest,
 )
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
 
 from watcher import __version__
 from watcher.daemon.snapshot import Snapshot
@@ -35,7 +39,7 @@ class Metrics:
         disable_created_metrics()  # `_created` series double the output and nobody graphs them
         self.registry = CollectorRegistry()
         r = self.registry
-        ProcessCollector(registry=r)  # resident memory, CPU, open fds: the month-long view
+        r.register(_Process())  # resident memory, CPU, open fds: the month-long view
         Info("watcher_build", "Watcher version.", registry=r).info({"version": __version__})
         self.polls = Counter("watcher_polls", "Polls by source and outcome "
                              "(baseline, changed, unchanged, not_modified, failed, refused, fenced, error).",
@@ -105,3 +109,30 @@ class Metrics:
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class _Process(Collector):
+    """The standard `process_*` series, from /proc/self only.
+
+    prometheus_client's ProcessCollector needs /proc/stat for the boot time and
+    reports nothing without it, which is what the unit's ProcSubset=pid leaves."""
+
+    def __init__(self) -> None:
+        self._started = time.time()
+        self._page = resource.getpagesize()
+
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
+        times = os.times()
+        yield CounterMetricFamily("process_cpu_seconds", "User and system CPU time spent, in seconds.",
+                                  value=times.user + times.system)
+        yield GaugeMetricFamily("process_start_time_seconds", "Start time of the process since the epoch.",
+                                value=self._started)
+        try:
+            with open("/proc/self/statm", "rb") as statm:
+                virtual, resident = (int(x) * self._page for x in statm.read().split()[:2])
+            open_fds = len(os.listdir("/proc/self/fd"))
+        except OSError:
+            return
+        yield GaugeMetricFamily("process_resident_memory_bytes", "Resident memory size in bytes.", value=resident)
+        yield GaugeMetricFamily("process_virtual_memory_bytes", "Virtual memory size in bytes.", value=virtual)
+        yield GaugeMetricFamily("process_open_fds", "Number of open file descriptors.", value=open_fds)
