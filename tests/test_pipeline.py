@@ -138,6 +138,30 @@ def test_guard_refuses_empty_and_shrunken_parses_without_touching_history(poller
     assert "delisted" not in kinds
 
 
+DATED = [dict(row, shutdown=f"2026-09-2{i}") for i, row in enumerate(ROWS)]
+
+
+def test_guard_refuses_a_parse_where_a_fact_vanishes_from_most_rows(poller: Poller) -> None:
+    """A renamed column or moved field: every row still there, each silently losing one fact."""
+    poller.record_document(SOURCE, SETTINGS, doc(DATED, T0))
+    undated = [{k: v for k, v in row.items() if k != "shutdown"} for row in DATED]
+    layout = poller.record_document(SOURCE, SETTINGS, doc(undated, T0 + dt.timedelta(hours=1)))
+    assert layout.outcome == "refused" and "shutdown date of 3 of the 3 rows" in (layout.error or "")
+    assert [c.kind for c in layout.changes] == ["source_health"]
+    unpriced = [{k: v for k, v in row.items() if k != "price"} for row in DATED]
+    assert poller.record_document(SOURCE, SETTINGS, doc(unpriced, T0 + dt.timedelta(hours=2))).outcome == "refused"
+    with read_session(poller.engine) as session:
+        current = polls.current_versions(session, "toy")
+        kinds = session.exec(select(ChangeRecord.kind)).all()
+    assert all(obs.shutdown_on is not None and obs.prices for obs in current.values())
+    assert set(kinds) == {"source_health"}
+    # One row losing its date is an edit, believed at once.
+    edited = [DATED[0], DATED[1], undated[2]]
+    result = poller.record_document(SOURCE, SETTINGS, doc(edited, T0 + dt.timedelta(hours=3)))
+    assert result.outcome == "changed"
+    assert {(c.model, c.kind, c.new) for c in result.changes} >= {("o1", "shutdown_date", None)}
+
+
 def test_failures_alert_once_after_threshold_and_once_on_recovery(poller: Poller) -> None:
     poller.record_document(SOURCE, SETTINGS, doc(ROWS, T0))
     results = [poller.record_failure(SOURCE, SETTINGS, error="HTTP 503", url="u", http_status=503,

@@ -94,7 +94,7 @@ class Poller:
             except ParseError as exc:
                 return self._refuse(session, source, settings, run, doc, digest, f"parse error: {exc}", clock)
             previous = polls.current_versions(session, source.name)
-            reason = refusal(observations, len(previous), settings.max_loss)
+            reason = refusal(observations, previous, settings.max_loss)
             if reason is not None:
                 return self._refuse(session, source, settings, run, doc, digest, reason, clock)
 

@@ -179,7 +179,7 @@ class _Replayer:
     def _parse_and_diff(self, run: Run) -> None:
         assert run.content_hash is not None
         parsed = self._parse(run)
-        reason = parsed if isinstance(parsed, str) else refusal(parsed, len(self.previous), self.settings.max_loss)
+        reason = parsed if isinstance(parsed, str) else refusal(parsed, self.previous, self.settings.max_loss)
         if reason is not None:
             run.outcome, run.error = "refused", reason
             self._record(run, [])
