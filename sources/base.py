@@ -40,6 +40,9 @@ class BuiltinSource:
     parser_version: str
     parse_fn: Callable[[Document], list[Observation]]
     description: str = ""
+    # The URLs are renderings that state different subsets (a `.md` twin without
+    # some tables): polls are compared like with like (see watcher.renderings).
+    partial_renderings: bool = False
 
     def parse(self, doc: Document) -> list[Observation]:
         return self.parse_fn(doc)

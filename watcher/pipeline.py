@@ -20,10 +20,11 @@ from watcher.config import SourceSettings
 from watcher.diff import diff
 from watcher.guard import refusal
 from watcher.model import Change, ChangeKind, Document, Observation, ParseError, Severity
+from watcher.renderings import carry_unstated, renders_partially, without_additions
 from watcher.severity import SeverityPolicy
 from watcher.store import polls
 from watcher.store.engine import write_session
-from watcher.store.tables import ChangeRecord, Run
+from watcher.store.tables import ChangeRecord, DocumentBlob, Run
 
 # Hooks run in order inside the poll's transaction after changes are written
 # (alerts queue their outbox rows here, so a change and its deliveries commit
@@ -90,10 +91,15 @@ class Poller:
                 return self._unchanged(session, source, settings, run, clock)
 
             try:
-                observations = source.parse(doc)
+                parsed = source.parse(doc)
             except ParseError as exc:
                 return self._refuse(session, source, settings, run, doc, digest, f"parse error: {exc}", clock)
             previous = polls.current_versions(session, source.name)
+            observations, first_rendering = parsed, False
+            if renders_partially(source) and previous:
+                earlier = _earlier_parse(session, source, doc.url)
+                observations = carry_unstated(parsed, previous, earlier)
+                first_rendering = earlier is None
             reason = refusal(observations, previous, settings.max_loss)
             if reason is not None:
                 return self._refuse(session, source, settings, run, doc, digest, reason, clock)
@@ -104,15 +110,16 @@ class Poller:
                 absences=polls.absences(session, source.name),
                 delist_after=settings.delist_after, baseline=baseline,
             )
+            found = without_additions(result.changes) if first_rendering else result.changes
             polls.store_document(session, doc, digest, at)
             run.outcome = "baseline" if baseline else ("changed" if result.changes or result.upserts else "unchanged")
-            run.rows = len({obs.key for obs in observations})
+            run.rows = len({obs.key for obs in parsed})
             polls.add_run(session, run)
             assert run.id is not None
             polls.apply_versions(session, source=source.name, run_id=run.id, at=at, upserts=result.upserts,
                                  delisted=result.delisted, absences_now=result.absences)
             by_key = {**previous, **{obs.key: obs for obs in observations}}
-            changes = self._assess(result.changes, by_key, at)
+            changes = self._assess(found, by_key, at)
             changes += self._recovery(session, source.name, run, last_ok)
             return self._finish(session, run, changes, by_key, clock)
 
@@ -226,6 +233,20 @@ class Poller:
 def _health(source: str, old: str, new: str, note: str | None) -> Change:
     return Change(source=source, key=source, provider=None, model=None, kind=ChangeKind.SOURCE_HEALTH,
                   field="health", old=old, new=new, severity=Severity.WARNING, note=note)
+
+
+def _earlier_parse(session: Session, source: Source, url: str) -> list[Observation] | None:
+    """What the rendering at `url` stated at its last successful poll (None: never, or not kept)."""
+    run = polls.last_run_from(session, source.name, url)
+    blob = session.get(DocumentBlob, run.content_hash) if run is not None and run.content_hash else None
+    body = polls.load_document(session, blob.sha256) if blob is not None else None
+    if run is None or blob is None or body is None:
+        return None
+    try:
+        return source.parse(Document(source=source.name, url=url, body=body, fetched_at=run.observed_at,
+                                     content_type=blob.content_type or "", http_status=run.http_status or 200))
+    except ParseError:
+        return None
 
 
 def _health_alerted_since(session: Session, source: str, last_ok: Run | None) -> bool:

@@ -30,6 +30,7 @@ from watcher.config import SourceSettings
 from watcher.diff import diff
 from watcher.guard import refusal
 from watcher.model import Change, ChangeKind, Document, Observation, ParseError
+from watcher.renderings import carry_unstated, renders_partially, without_additions
 from watcher.severity import SeverityPolicy
 from watcher.store import polls
 from watcher.store.engine import write_session
@@ -145,6 +146,7 @@ class _Replayer:
         self.last_ok_hash: str | None = None
         self.last_ok_rows: int | None = None
         self.parsed: tuple[str, list[Observation] | str] | None = None  # the last parse, by hash
+        self.stated: dict[str | None, list[Observation]] = {}  # by URL: each rendering's last parse
         kept = session.exec(select(ChangeRecord.run_id, func.count()).where(
             ChangeRecord.source == source.name, col(ChangeRecord.kind).not_in(DERIVED_KINDS))
             .group_by(col(ChangeRecord.run_id)))
@@ -179,13 +181,19 @@ class _Replayer:
     def _parse_and_diff(self, run: Run) -> None:
         assert run.content_hash is not None
         parsed = self._parse(run)
-        reason = parsed if isinstance(parsed, str) else refusal(parsed, self.previous, self.settings.max_loss)
-        if reason is not None:
-            run.outcome, run.error = "refused", reason
-            self._record(run, [])
+        if isinstance(parsed, str):
+            self._refuse(run, parsed)
             return
-        assert not isinstance(parsed, str)
-        result = diff(self.source.name, self.previous, parsed, absences=self.absences,
+        observations, first_rendering = parsed, False
+        if renders_partially(self.source) and self.previous:  # as the live pipeline does
+            earlier = self.stated.get(run.url)
+            observations = carry_unstated(parsed, self.previous, earlier)
+            first_rendering = earlier is None
+        reason = refusal(observations, self.previous, self.settings.max_loss)
+        if reason is not None:
+            self._refuse(run, reason)
+            return
+        result = diff(self.source.name, self.previous, observations, absences=self.absences,
                       delist_after=self.settings.delist_after, baseline=self.baseline)
         if self.baseline:
             run.outcome = "baseline"
@@ -195,11 +203,16 @@ class _Replayer:
             run.outcome = "unchanged"
         run.error = None
         run.rows = self.last_ok_rows = len({obs.key for obs in parsed})
-        by_key = {**self.previous, **{obs.key: obs for obs in parsed}}
+        by_key = {**self.previous, **{obs.key: obs for obs in observations}}
         self._apply(run, result.upserts, result.delisted, result.absences)
         self.baseline = False
         self.last_ok_hash = run.content_hash
-        self._record(run, result.changes, by_key)
+        self.stated[run.url] = parsed
+        self._record(run, without_additions(result.changes) if first_rendering else result.changes, by_key)
+
+    def _refuse(self, run: Run, reason: str) -> None:
+        run.outcome, run.error = "refused", reason
+        self._record(run, [])
 
     def _parse(self, run: Run) -> list[Observation] | str:
         """Observations, or why the body was refused; the same body is parsed once in a row."""

@@ -29,6 +29,13 @@ def last_run(session: Session, source: str, *, successful: bool = False) -> Run 
     return session.exec(query.order_by(col(Run.started_at).desc(), col(Run.id).desc()).limit(1)).first()
 
 
+def last_run_from(session: Session, source: str, url: str) -> Run | None:
+    """The source's last successful run whose body came from `url` (one of its renderings)."""
+    query = select(Run).where(Run.source == source, Run.url == url, col(Run.outcome).in_(SUCCESS_OUTCOMES),
+                              col(Run.content_hash).is_not(None))
+    return session.exec(query.order_by(col(Run.started_at).desc(), col(Run.id).desc()).limit(1)).first()
+
+
 def latest_observed_at(session: Session, source: str) -> dt.datetime | None:
     return session.exec(select(func.max(Run.observed_at)).where(Run.source == source)).one()
 
