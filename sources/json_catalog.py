@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -45,11 +46,21 @@ _CHALLENGE_MARKERS: Final = ("just a moment", "challenge-platform", "cf_chl_", "
 @dataclasses.dataclass(frozen=True, slots=True)
 class JsonCatalogSource:
     spec: CatalogSpec
-    parser_version: str = PARSER_VERSION
 
     @property
     def name(self) -> str:
         return self.spec.name
+
+    @property
+    def parser_version(self) -> str:
+        """The parser's version and a digest of the options it reads (not the URL).
+
+        Editing field paths or units in config.toml changes what the same bytes
+        mean: the next poll re-reads the body instead of diffing the next body
+        against history read with the old options (every price x1e6 at once).
+        """
+        options = repr(dataclasses.replace(self.spec, url=""))
+        return f"{PARSER_VERSION}+{hashlib.sha256(options.encode()).hexdigest()[:8]}"
 
     @property
     def urls(self) -> tuple[str, ...]:

@@ -4,6 +4,7 @@ queued in its transaction, then delivered through apprise to real receivers on
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -311,6 +312,25 @@ def test_ingest_never_queues_alerts(db_url: str, sink: WebhookSink, tmp_path: Pa
     app.ingest("openai-deprecations", older, dt.datetime(2026, 6, 1, tzinfo=dt.UTC))
     result = app.ingest("openai-deprecations", FIXTURE, dt.datetime(2026, 6, 27, tzinfo=dt.UTC))
     assert len(result.changes) == 32 and deliveries(app) == []
+
+
+def test_a_new_parser_reading_the_same_page_is_recorded_not_alerted(db_url: str, sink: WebhookSink) -> None:
+    app = make_app(db_url, {"hook": sink.url()})
+    poll(app, BASE, T0)
+
+    def upgraded(doc: Document) -> list[Observation]:
+        return [dataclasses.replace(obs, availability="available") for obs in _parse(doc)]
+
+    v2 = dataclasses.replace(TOY, parser_version="2", parse_fn=upgraded)
+    same_page = Document("toy", TOY.urls[0], json.dumps(BASE).encode(), T0 + dt.timedelta(hours=1))
+    reread = app.poller.record_document(v2, TOY_SETTINGS, same_page)
+    assert reread.outcome == "changed" and {c.kind for c in reread.changes} == {"availability"}
+    assert deliveries(app) == []
+    # The page's next real change is news again.
+    edited = Document("toy", TOY.urls[0], json.dumps([deprecate(BASE[0]), *BASE[1:]]).encode(),
+                      T0 + dt.timedelta(hours=2))
+    assert app.poller.record_document(v2, TOY_SETTINGS, edited).changes
+    assert len(deliveries(app)) == 1
 
 
 def test_channel_urls_are_checked_at_start_up_without_showing_them() -> None:

@@ -136,7 +136,10 @@ def test_source_contract_and_registry() -> None:
     assert isinstance(source, Source)
     assert source.name == "flatkey"
     assert list(source.urls) == ["https://router.flatkey.ai/v1/pricing"]
-    assert source.parser_version == "1"
+    assert source.parser_version.startswith("1+")
+    # Options the parser reads are part of its version (a config edit re-reads the body); the URL is not.
+    assert registry.configure("flatkey", {**FLATKEY, "url": "http://127.0.0.1/p"}).parser_version == source.parser_version
+    assert registry.configure("flatkey", {**FLATKEY, "id": "name"}).parser_version != source.parser_version
 
 
 # --- new-api, Together, object-of-rows ------------------------------------------------

@@ -109,6 +109,12 @@ class OutboxHook:
         # A backfill replays the past: alerting on it would page people about old news.
         if run.trigger == "ingest" or not records:
             return
+        if _reread(session, run):
+            # The page did not change, our reading of it did (a parser upgrade, a
+            # json-catalog option edited): history records it, nobody is paged.
+            records = [r for r in records if r.kind == ChangeKind.SOURCE_HEALTH.value]
+            if not records:
+                return
         loud = hold_silenced(session, records, observations, run.observed_at)
         if not loud or not any(channel.enabled for channel in self.settings.channels.values()):
             return
@@ -118,6 +124,17 @@ class OutboxHook:
         log.info("%s: %d changes, %d silenced, %d deliveries queued%s", run.source, len(records),
                  len(records) - len(loud), len(queued.deliveries),
                  f", {queued.duplicates} already queued" if queued.duplicates else "")
+
+
+def _reread(session: Session, run: Run) -> bool:
+    """Is `run` the same body as the source's previous successful run, read by another parser version?"""
+    if run.content_hash is None:
+        return False
+    previous = session.exec(select(Run).where(
+        Run.source == run.source, col(Run.outcome).in_(SUCCESS_OUTCOMES), col(Run.id) < (run.id or 0))
+        .order_by(col(Run.id).desc()).limit(1)).first()
+    return (previous is not None and previous.content_hash == run.content_hash
+            and previous.parser_version != run.parser_version)
 
 
 def _anchors(session: Session, run: Run) -> Callable[[AlertItem], str]:
