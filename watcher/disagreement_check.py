@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Final
 
 from sqlmodel import Session
 
-from watcher.disagreements import Disagreement, Official, effective_shutdowns, find, reconcile
+from watcher.disagreements import Disagreement, Kind, Official, effective_shutdowns, find, reconcile
 from watcher.model import Change, Observation
 from watcher.severity import FIRST_PARTY_SOURCES, SeverityPolicy
 from watcher.store import polls
@@ -45,9 +45,13 @@ def evaluate(session: Session, today: dt.date, policy: SeverityPolicy,
     """The disagreement changes due now: new ones, and open ones that no longer hold."""
     officials = effective_shutdowns(official_rows(session, official_sources))
     catalog = catalog_rows(session, officials, exclude=official_sources) if officials else []
-    dated = dated_sources(session, {row.source for row in catalog})
+    open_now = open_disagreements(session)
+    # A catalog that was held to dates stays held to them: when its last dated row
+    # goes, its open "no date" reports have not been resolved (and must not flap).
+    dated = dated_sources(session, {row.source for row in catalog}) | {
+        o.source for o in open_now.values() if o.kind == Kind.NO_SHUTDOWN_DATE.value}
     found = find(officials, catalog, today, dated_sources=dated)
-    appeared, resolved = reconcile(found, open_disagreements(session))
+    appeared, resolved = reconcile(found, open_now)
     out = [policy.assess(change, _subject(officials[(d.provider, d.model)], d), today) for change, d in appeared]
     # A resolution is judged without the shutdown's urgency: it is good news.
     out += [policy.assess(change, None, today) for change in resolved]
