@@ -339,7 +339,7 @@ def test_channel_urls_are_checked_at_start_up_without_showing_them() -> None:
               environ={"HOOK": "T1JJ3T3L2/B0GUSTOKEN"})
     message = str(caught.value)
     assert message.startswith("channels.oncall-slack.url: apprise cannot use this URL")
-    assert "B0GUSTOKEN" not in message
+    assert "B0GUSTOKEN" not in message and "T1JJ3T3L2" not in message  # a slack:// "host" is a token too
     with pytest.raises(ConfigError, match=r"channels\.x\.url: .*Unsupported URL"):
         parse({"channels": {"x": {"url": "not a url"}}}, path=None, environ={})
     off = parse({"channels": {"oncall-slack": {"url": "${SLACK_WEBHOOK_URL:-}"}}}, path=None, environ={})

@@ -66,6 +66,12 @@ def test_secrets_never_print_their_value(tmp_path: Path) -> None:
                        "https://hooks.slack.com/services/T0/B0/zzz", [from_credential])
     assert "s3cret" not in text and "zzz" not in text
     assert redact_url("https://hooks.slack.com/services/T0/B0/abc123") == "https://hooks.slack.com/***"
+    assert redact_url("mailtos://u:pw@mail.example.com:587?to=a@b.c") == "mailtos://mail.example.com:587/***"
+    # Schemes that carry a token where the host would be show no host at all.
+    for url in ("slack://xoxb-1234-s3cret/#alerts", "tgram://123456:s3cretBot/42", "discord://4174216298/s3cret"):
+        bot = expand("${URL}", where="channels.c.url", environ={"URL": url})
+        assert "s3cret" not in str(bot) and "s3cret" not in repr(bot)
+        assert "s3cret" not in redact_text(f"posting to {url} failed", [bot])
 
 
 def test_secret_errors_name_the_key_not_the_value() -> None:

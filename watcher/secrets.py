@@ -78,8 +78,23 @@ def redact_url(url: str) -> str:
     if not match:
         return _REDACTED
     scheme, host = match.group(1), match.group(2)
+    if not is_network_host(host):
+        return f"{scheme}://{_REDACTED}"
     rest = url[match.end():]
     return f"{scheme}://{host}{'/' + _REDACTED if rest.strip('/') else ''}"
+
+
+# A host name with a dot, an IP address or localhost, with an optional port.
+_NETWORK_HOST: Final = re.compile(
+    r"^(?:localhost|\[[0-9A-Fa-f:.]+\]|(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z0-9-]*[A-Za-z0-9])"
+    r"(?::\d{1,5})?$"
+)
+
+
+def is_network_host(host: str) -> bool:
+    """Is this the host of a URL, as opposed to a token many apprise schemes put in
+    the host's place (`slack://xoxb-…`, `tgram://BOT_TOKEN/…`, `discord://ID/TOKEN`)?"""
+    return bool(_NETWORK_HOST.match(host))
 
 
 _USERINFO: Final = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.\-]*://)[^\s/@'\"<>]+@")

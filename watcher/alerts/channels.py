@@ -20,7 +20,7 @@ import time
 from typing import TYPE_CHECKING, Final
 
 from watcher.model import Severity
-from watcher.secrets import Secret, redact_text
+from watcher.secrets import Secret, is_network_host, redact_text
 
 if TYPE_CHECKING:
     import apprise
@@ -59,9 +59,12 @@ def mask(text: str, secret: Secret) -> str:
     """`text` with the channel's URL, credentials and any token of it hidden."""
     value = secret.reveal()
     text = redact_text(text, [secret])
-    # The scheme and host are what `str(secret)` already shows; everything else may be a token.
+    # The scheme and a network host are what `str(secret)` already shows; everything
+    # else may be a token (`slack://xoxb-…` puts one where the host would be).
     scheme_host = re.match(r"^([a-zA-Z][a-zA-Z0-9+.\-]*)://(?:[^@/]*@)?([^/?#:]*)", value)
-    public = {scheme_host.group(1), scheme_host.group(2)} if scheme_host else set()
+    public = {scheme_host.group(1)} if scheme_host else set()
+    if scheme_host and is_network_host(scheme_host.group(2)):
+        public.add(scheme_host.group(2))
     for part in sorted(_URL_PARTS.split(value), key=len, reverse=True):
         if len(part) >= _MIN_SECRET_PART and part not in public and "://" not in part:
             text = text.replace(part, "***")
