@@ -102,6 +102,15 @@ def test_check_prints_observations_and_stores_nothing(tmp_path: Path) -> None:
         (["ingest", "openai-deprecations", str(MD), "--observed-at", "yesterday-ish"], "not a time"),
         (["--config", "/nonexistent/config.toml", "changes"], "no such config file"),
         (["--db", "mysql://x@y/z", "changes"], "unsupported database"),
+        (["--db", "postgresql://u:pw@db:port/x", "changes"], "not a database URL"),
+        (["changes", "--format", "xml"], "'xml' is not one of 'table', 'json', 'csv', 'ndjson'"),
+        (["changes", "--no-such-option"], "no such option: --no-such-option"),
+        (["history"], "watcher history: missing argument"),
+        (["no-such-command"], "no such command 'no-such-command'"),
+        (["export", "no_such_table"], "no table or view 'no_such_table'"),
+        (["asof", "soon"], "not a time"),
+        (["ingest", "openai-deprecations", str(FIXTURES / "json_catalog")], "no capture time in the name"),
+        (["notify-test", "no-such-channel"], "no channel named 'no-such-channel'"),
     ],
 )
 def test_bad_input_is_one_clear_line_and_nonzero_exit(tmp_path: Path, args: list[str], message: str) -> None:

@@ -330,21 +330,48 @@ def _human(delta: dt.timedelta | None) -> str:
     return f"{seconds}s"
 
 
+# Click's exception classes, whichever click Typer runs on (its own vendored copy
+# or the click package): found through a public Typer class that derives from them.
+_CLICK_ERROR: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+_USAGE_ERROR: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
+
+
 def main() -> None:
     """Entry point: run the app, turning expected failures into one clear line."""
     from watcher.errors import describe
 
     try:
-        app()
-    except KeyboardInterrupt:
+        code = app(standalone_mode=False)
+    except (KeyboardInterrupt, typer.Abort):
         typer.echo("watcher: interrupted", err=True)
         sys.exit(130)
+    except _USAGE_ERROR as exc:
+        sys.exit(_usage(exc))
+    except _CLICK_ERROR as exc:
+        typer.echo(f"watcher: {exc.format_message()}", err=True)  # type: ignore[attr-defined]
+        sys.exit(getattr(exc, "exit_code", 1))
     except Exception as exc:  # noqa: BLE001 - the one place that turns errors into messages
         message = describe(exc)
         if message is None:
             raise
         typer.echo(f"watcher: {message}", err=True)
         sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _usage(exc: Exception) -> int:
+    """A usage error as one line naming the command and where its help is; the help
+    itself when a command group was given nothing to do."""
+    ctx = getattr(exc, "ctx", None)
+    where = ctx.command_path if ctx is not None else "watcher"
+    message: str = exc.format_message()  # type: ignore[attr-defined]
+    if type(exc).__name__ == "NoArgsIsHelpError":
+        typer.echo(message, err=True)
+    else:
+        # Typer's enum check words its message "Value error, 'xml' is not one of …".
+        message = message.replace("Value error, ", "").rstrip(".")
+        typer.echo(f"{where}: {message[:1].lower()}{message[1:]} (see '{where} --help')", err=True)
+    return int(getattr(exc, "exit_code", 2))
 
 
 import watcher.cli_analysts  # noqa: E402,F401  (registers the analyst commands)

@@ -39,7 +39,7 @@ def redact_url(url: str) -> str:
     """The URL with any password hidden, safe to log or print."""
     try:
         return make_url(normalise_url(url)).render_as_string(hide_password=True)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
         return "<unparsable database URL>"
 
 
@@ -54,7 +54,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     url = normalise_url(url)
     try:
         parsed = make_url(url)
-    except ArgumentError as exc:
+    except (ArgumentError, ValueError) as exc:  # ValueError: a port that is not a number
         raise DatabaseURLError(f"not a database URL: {redact_url(url)}") from exc
     backend = parsed.get_backend_name()
     if backend == "sqlite":
