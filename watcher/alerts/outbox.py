@@ -28,6 +28,7 @@ from watcher.alerts.channels import Bodies
 from watcher.model import Severity
 from watcher.store.engine import write_session
 from watcher.store.tables import Delivery
+from watcher.store.values import iso_time
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +162,7 @@ def state(row: Delivery) -> str:
 
 def delivery_dict(row: Delivery) -> dict[str, Any]:
     def stamp(t: dt.datetime | None) -> str | None:
-        return t.isoformat().replace("+00:00", "Z") if t else None
+        return iso_time(t) if t else None
 
     return {
         "id": row.id,

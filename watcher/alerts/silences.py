@@ -7,13 +7,14 @@ silence that held it back; it is never queued for delivery.
 from __future__ import annotations
 
 import datetime as dt
-import fnmatch
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlmodel import Session, col, func, select
 
+from watcher.matching import watched
 from watcher.store.tables import ChangeRecord, Silence
+from watcher.store.values import iso_time
 
 
 class SilenceError(ValueError):
@@ -56,7 +57,7 @@ def holding(silences: Sequence[Silence], source: str, names: Iterable[str | None
     for silence in silences:
         if silence.source is not None and silence.source != source:
             continue
-        if any(fnmatch.fnmatchcase(name, silence.model) for name in named):
+        if watched(named, [silence.model]):
             return silence
     return None
 
@@ -79,4 +80,4 @@ def listing(session: Session, now: dt.datetime, *, everything: bool = False) -> 
 
 
 def _stamp(t: dt.datetime | None) -> str | None:
-    return t.isoformat().replace("+00:00", "Z") if t else None
+    return iso_time(t) if t else None

@@ -25,8 +25,11 @@ from watcher.model import Observation, format_replacement
 from watcher.money import format_price
 from watcher.store.codec import from_row
 from watcher.store.disagreements import open_for_model
+from watcher.store.globs import is_glob
 from watcher.store.polls import SUCCESS_OUTCOMES
+from watcher.store.queries_versions import alias_condition, model_filter
 from watcher.store.tables import ObservationVersion, Run
+from watcher.store.values import iso_time
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -40,10 +43,13 @@ def model_views(session: Session, query: str, today: dt.date, *,
                 official_sources: Collection[str]) -> list[dict[str, Any]]:
     """One dict per canonical model matching `query`: the provider's shutdown and days
     left, each source's current row, and the open disagreements."""
-    groups = _glob(session, query) if any(ch in query for ch in "*?") else _exact(session, query)
+    groups = _glob(session, query) if is_glob(query) else _exact(session, query)
     last_seen = _last_seen(session, {f.source for found in groups.values() for f in found})
     return [_view(session, provider, model, found, today, official_sources, last_seen)
             for (provider, model), found in sorted(groups.items())]
+
+
+_TABLE = ObservationVersion.__table__
 
 
 def _current() -> Any:
@@ -57,12 +63,9 @@ def _found(row: ObservationVersion) -> _Found:
 def _exact(session: Session, query: str) -> dict[tuple[str, str], list[_Found]]:
     identity = resolve(query)
     models = sorted({identity.model, query})
-    alias_of = [col(ObservationVersion.aliases) == identity.model,
-                col(ObservationVersion.aliases).like(f"{_like(identity.model)}, %", escape="\\"),
-                col(ObservationVersion.aliases).like(f"%, {_like(identity.model)}", escape="\\"),
-                col(ObservationVersion.aliases).like(f"%, {_like(identity.model)}, %", escape="\\")]
+    alias_of = alias_condition(identity.model, session.get_bind().dialect.name, _TABLE.c)
     rows = session.exec(_current().where(or_(col(ObservationVersion.model).in_(models),
-                                             col(ObservationVersion.source_id) == query, *alias_of)))
+                                             col(ObservationVersion.source_id) == query, alias_of)))
     found = [
         _found(row) for row in rows
         if row.source_id == query or identity.provider == UNKNOWN_PROVIDER or row.provider == identity.provider
@@ -71,17 +74,11 @@ def _exact(session: Session, query: str) -> dict[tuple[str, str], list[_Found]]:
 
 
 def _glob(session: Session, query: str) -> dict[tuple[str, str], list[_Found]]:
-    like = _like(query).replace("*", "%").replace("?", "_")
-    rows = session.exec(_current().where(or_(col(ObservationVersion.model).like(like, escape="\\"),
-                                             col(ObservationVersion.source_id).like(like, escape="\\"))))
+    rows = session.exec(_current().where(model_filter(query, session.get_bind().dialect.name, _TABLE.c)))
     groups: defaultdict[tuple[str, str], list[_Found]] = defaultdict(list)
     for row in rows:
         groups[(row.provider, row.model)].append(_found(row))
     return dict(groups)
-
-
-def _like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _last_seen(session: Session, sources: Collection[str]) -> dict[str, dt.datetime]:
@@ -135,5 +132,5 @@ def _source_row(f: _Found, last_seen: dict[str, dt.datetime], disagreements: dic
 
 
 def _iso(at: dt.datetime | None) -> str | None:
-    return at.isoformat().replace("+00:00", "Z") if at else None
+    return iso_time(at) if at else None
 

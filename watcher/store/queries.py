@@ -12,9 +12,11 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from watcher.store import polls
 from watcher.store.queries_changes import ChangeFilter, changes
 from watcher.store.queries_versions import asof, history, upcoming
-from watcher.store.tables import ChangeRecord, ObservationVersion, Run
+from watcher.store.tables import ChangeRecord, ObservationVersion
+from watcher.store.values import iso_time
 
 __all__ = ["ChangeFilter", "asof", "change_dict", "changes", "history", "source_summaries", "upcoming"]
 
@@ -22,7 +24,7 @@ __all__ = ["ChangeFilter", "asof", "change_dict", "changes", "history", "source_
 def change_dict(c: ChangeRecord) -> dict[str, Any]:
     return {
         "id": c.id,
-        "detected_at": c.detected_at.isoformat().replace("+00:00", "Z"),
+        "detected_at": iso_time(c.detected_at),
         "source": c.source,
         "provider": c.provider,
         "model": c.model,
@@ -42,23 +44,16 @@ def source_summaries(session: Session, names: Sequence[str]) -> dict[str, dict[s
     """Per source: last run, last success, consecutive failures, current rows."""
     out: dict[str, dict[str, Any]] = {}
     for name in names:
-        last = session.exec(select(Run).where(Run.source == name)
-                            .order_by(col(Run.started_at).desc(), col(Run.id).desc()).limit(1)).first()
-        last_ok = session.exec(select(Run).where(Run.source == name,
-                                                 col(Run.outcome).in_(("changed", "unchanged", "not_modified", "baseline")))
-                               .order_by(col(Run.started_at).desc(), col(Run.id).desc()).limit(1)).first()
+        last = polls.last_run(session, name)
+        last_ok = polls.last_run(session, name, successful=True)
         rows = session.exec(select(func.count()).select_from(ObservationVersion).where(
             ObservationVersion.source == name, col(ObservationVersion.valid_to).is_(None))).one()
-        failures_q = select(func.count()).select_from(Run).where(
-            Run.source == name, col(Run.outcome).in_(("failed", "refused")))
-        if last_ok is not None:
-            failures_q = failures_q.where(col(Run.id) > last_ok.id)
         out[name] = {
-            "last_run": last.started_at.isoformat().replace("+00:00", "Z") if last else None,
+            "last_run": iso_time(last.started_at) if last else None,
             "last_outcome": last.outcome if last else None,
-            "last_success": last_ok.observed_at.isoformat().replace("+00:00", "Z") if last_ok else None,
-            "failures": int(session.exec(failures_q).one()),
+            "last_success": iso_time(last_ok.observed_at) if last_ok else None,
+            "failures": polls.consecutive_failures(session, name),
             "rows": int(rows),
-            "last_error": last.error if last and last.outcome in ("failed", "refused") else None,
+            "last_error": last.error if last and last.outcome in polls.FAILURE_OUTCOMES else None,
         }
     return out

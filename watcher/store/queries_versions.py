@@ -11,6 +11,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any, Final
 
 from sqlalchemy import Connection, ColumnElement, and_, literal, or_, select, tuple_, union
+from sqlalchemy.sql.base import ReadOnlyColumnCollection
 
 from watcher.store.globs import is_glob, matches
 from watcher.store.relations import OBSERVATION_VERSION
@@ -28,17 +29,21 @@ _V = OBSERVATION_VERSION.c
 _COLUMNS: Final = [_V[name] for name in VERSION_FIELDS]
 
 
-def _alias_condition(name: str, dialect: str) -> ColumnElement[bool]:
-    """`name` is one of the ", "-joined aliases (or, as a glob, fits one of them)."""
+def alias_condition(name: str, dialect: str, v: ReadOnlyColumnCollection[str, Any] = _V) -> ColumnElement[bool]:
+    """`name` is one of the ", "-joined aliases (or, as a glob, fits one of them).
+
+    `v`: the columns of `observation_version` as the caller's query names them
+    (the ORM table for `watcher show`, the Core relation here)."""
     if is_glob(name):
         # A glob may then span the separator: good enough for a search.
-        return matches(_V.aliases, f"*{name}*", dialect)
-    return or_(_V.aliases == literal(name), *(matches(_V.aliases, pattern, dialect)
-                                              for pattern in (f"{name}, *", f"*, {name}", f"*, {name}, *")))
+        return matches(v.aliases, f"*{name}*", dialect)
+    return or_(v.aliases == literal(name), *(matches(v.aliases, pattern, dialect)
+                                             for pattern in (f"{name}, *", f"*, {name}", f"*, {name}, *")))
 
 
-def _model_filter(name: str, dialect: str) -> ColumnElement[bool]:
-    return or_(matches(_V.model, name, dialect), matches(_V.source_id, name, dialect))
+def model_filter(name: str, dialect: str, v: ReadOnlyColumnCollection[str, Any] = _V) -> ColumnElement[bool]:
+    """The row's id, canonical or as the source spells it, is `name` (or fits it, as a glob)."""
+    return or_(matches(v.model, name, dialect), matches(v.source_id, name, dialect))
 
 
 def history(connection: Connection, model: str) -> list[dict[str, Any]]:
@@ -49,8 +54,8 @@ def history(connection: Connection, model: str) -> list[dict[str, Any]]:
     gained the name. Ordered by source, key, then time.
     """
     dialect = connection.dialect.name
-    by_name = select(_V.source, _V.key).where(_model_filter(model, dialect))
-    by_alias = select(_V.source, _V.key).where(_V.aliases.is_not(None), _alias_condition(model, dialect))
+    by_name = select(_V.source, _V.key).where(model_filter(model, dialect))
+    by_alias = select(_V.source, _V.key).where(_V.aliases.is_not(None), alias_condition(model, dialect))
     keys = union(by_name, by_alias).subquery()
     query = (select(*map(raw, _COLUMNS))
              .where(tuple_(_V.source, _V.key).in_(select(keys.c.source, keys.c.key)))
@@ -65,7 +70,7 @@ def asof(connection: Connection, at: dt.datetime, *, sources: Sequence[str] = ()
     if sources:
         query = query.where(_V.source.in_(sources))
     if model:
-        query = query.where(_model_filter(model, connection.dialect.name))
+        query = query.where(model_filter(model, connection.dialect.name))
     query = query.order_by(_V.source, _V.key)
     yield from plain_rows(connection.execute(query), _COLUMNS)
 
@@ -84,7 +89,7 @@ def upcoming(connection: Connection, *, today: dt.date, within: dt.timedelta, so
     if sources:
         query = query.where(_V.source.in_(sources))
     if model:
-        query = query.where(_model_filter(model, connection.dialect.name))
+        query = query.where(model_filter(model, connection.dialect.name))
     query = query.order_by(_V.shutdown_on, _V.model, _V.source, _V.key)
     out: list[dict[str, Any]] = []
     for row in connection.execute(query):
