@@ -126,3 +126,22 @@ def test_archives_older_than_the_history_are_merged_as_if_watched_then(db_url: s
     with read_session(live.engine) as session:
         runs = session.exec(select(Run.observed_at, Run.outcome).order_by(Run.observed_at)).all()
     assert [o for _, o in runs] == ["baseline", "changed", "unchanged"]
+
+
+def test_a_backfill_records_changes_and_queues_no_delivery(db_url: str, tmp_path: Path) -> None:
+    """Both paths: captures older than the history (merged) and newer ones (ingested), with a channel on."""
+    from watcher.app import read_capture
+    from watcher.backfill import backfill
+    from watcher.store.tables import Delivery
+
+    settings = parse({"channels": {"hook": {"url": "json://127.0.0.1:9/hook"}}}, path=None, environ={})
+    app = App.create(settings, db_url)
+    name = "openai-deprecations"
+    app.poller.record_document(app.source(name), app.source_settings(name), read_capture(name, CAPTURES / B[0], B[2]))
+    later = ("deprecations-2025-11-13.html", "2026-07-02T00:00:00Z.html", dt.datetime(2026, 7, 2, tzinfo=UTC))
+    rows = backfill(app, name, discover(_dir(tmp_path, A, later)), progress=lambda _: None)
+    assert [(r["how"], r["changes"] > 0) for r in rows] == [("merged", False), ("ingested", True)]
+    with read_session(app.engine) as session:
+        changes = session.exec(select(ChangeRecord.kind).where(ChangeRecord.detected_at > B[2])).all()
+        queued = session.exec(select(Delivery)).all()
+    assert changes and queued == []
