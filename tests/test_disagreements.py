@@ -60,6 +60,12 @@ def test_the_latest_announcement_gives_the_effective_date_and_aliases_match() ->
     assert aliased[("openai", "gpt-4")].shutdown_on == D(2026, 10, 23)
     assert aliased[("openai", "gpt-4")].row.model == "gpt-4-0613"
 
+    # The price list's own undated rows for `gpt-4` and `gpt-4-0613` hide no date.
+    priced = [Row("openai-pricing", Observation(key=m, provider="openai", model=m)) for m in ("gpt-4", "gpt-4-0613")]
+    with_prices = effective_shutdowns([*priced, *rows[:3], *priced])
+    assert with_prices[("openai", "gpt-4")].shutdown_on == D(2026, 10, 23)
+    assert with_prices[("openai", "gpt-4-0613")].source == "openai-deprecations"
+
 
 def test_the_three_kinds_and_who_is_compared() -> None:
     officials = effective_shutdowns([SORA, SORA_PRO])
