@@ -12,6 +12,7 @@ most of the day. The daemon runs as its own process; its RSS is read from /proc.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -33,6 +34,19 @@ def _rss_kb(pid: int) -> dict[str, int]:
         if key in ("VmRSS", "VmHWM", "RssAnon", "RssFile"):
             fields[key] = int(value.split()[0])
     return fields
+
+
+def _unit_environment() -> dict[str, str]:
+    """The interpreter/allocator settings the systemd unit runs the daemon with, so
+    the figure is the deployed one (paths and config variables are the bench's own)."""
+    unit = Path(__file__).resolve().parent.parent / "systemd" / "model-watcher.service"
+    found = {}
+    for line in unit.read_text().splitlines():
+        if line.startswith("Environment=") and "=" in line[len("Environment="):]:
+            name, _, value = line[len("Environment="):].partition("=")
+            if name.startswith(("PYTHON", "MALLOC")):
+                found[name] = value
+    return found
 
 
 def _runs(db: Path) -> dict[str, int]:
@@ -70,7 +84,8 @@ def main() -> None:
                            capture_output=True)
             log = (folder / "daemon.log").open("wb")
             daemon = subprocess.Popen([sys.executable, "-m", "watcher", "--config", str(config), "--db", str(db),
-                                       "run"], stdout=log, stderr=subprocess.STDOUT, cwd=folder)
+                                       "run"], stdout=log, stderr=subprocess.STDOUT, cwd=folder,
+                                      env={**os.environ, **_unit_environment()})
             started = time.monotonic()
             first: dict[str, int] | None = None
             samples: list[int] = []

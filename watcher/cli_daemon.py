@@ -17,9 +17,11 @@ def run(ctx: typer.Context) -> None:
     import asyncio
     import logging
 
+    from watcher.daemon.memory import tune_allocator
     from watcher.daemon.service import Daemon
     from watcher.logs import setup_logging
 
+    tune_allocator()  # before any thread starts: a months-long process stays small
     c = _ctx(ctx)
     settings = c.settings
     # The daemon's log is its product: INFO by default, one line per event.

@@ -6,6 +6,8 @@ arenas) unless asked to return them; `malloc_trim(0)` does, where the C
 library has it (glibc; a no-op elsewhere). It works best with
 PYTHONMALLOC=malloc (set in the systemd unit), which lets freed objects'
 pages go back individually instead of only as whole 256 KiB pymalloc arenas.
+`tune_allocator` caps glibc's per-thread arenas and pins its mmap threshold, so
+big buffers never fragment the heap.
 """
 
 from __future__ import annotations
@@ -21,16 +23,48 @@ from watcher.identity import resolve
 log = logging.getLogger(__name__)
 
 
+# glibc mallopt parameter numbers (malloc.h)
+_M_TRIM_THRESHOLD = -1
+_M_MMAP_THRESHOLD = -3
+_M_ARENA_MAX = -8
+_ARENAS = 1  # the threads allocate little at once: contention costs nothing here
+# Buffers above this size (a 2 MB catalog body, its decoded text) get pages of
+# their own that go back to the kernel on free. Setting it also stops glibc
+# from raising the threshold after each big free, which is what otherwise
+# parks those buffers on the heap and fragments it for the process's life.
+_BIG = 128 * 1024
+
+
+def _libc() -> ctypes.CDLL | None:
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+    except OSError:
+        return None
+
+
 def _trimmer() -> Callable[[int], int] | None:
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        trim: Callable[[int], int] = libc.malloc_trim
+        trim: Callable[[int], int] = _libc().malloc_trim  # type: ignore[union-attr]
         return trim
-    except (OSError, AttributeError):
+    except AttributeError:
         return None
 
 
 _TRIM = _trimmer()
+
+
+def tune_allocator() -> None:
+    """Before the daemon starts its threads: cap glibc's malloc arenas (one per
+    thread otherwise) and fix the mmap/trim thresholds, as MALLOC_ARENA_MAX=1
+    MALLOC_MMAP_THRESHOLD_=131072 MALLOC_TRIM_THRESHOLD_=131072 would.
+    A no-op where the C library is not glibc."""
+    libc = _libc()
+    mallopt = getattr(libc, "mallopt", None)
+    if mallopt is None:
+        return
+    for parameter, value in ((_M_ARENA_MAX, _ARENAS), (_M_MMAP_THRESHOLD, _BIG), (_M_TRIM_THRESHOLD, _BIG)):
+        if mallopt(parameter, value) != 1:
+            log.debug("mallopt(%d, %d) refused", parameter, value)
 
 
 def release() -> None:
