@@ -140,3 +140,17 @@ def test_db_prune_and_db_stats_on_the_command_line(sqlite_url: str, tmp_path: Pa
     stats = json.loads(watcher("db", "stats", "--format", "json").stdout)
     assert {(r["table"], r["source"], r["rows"]) for r in stats} >= {("document", None, 1), ("run", "cat-a", 4)}
     assert "table" in watcher("db", "stats", "--format", "csv").stdout.splitlines()[0]
+
+
+def test_a_backfilled_older_archive_does_not_displace_the_latest_body(db_url: str) -> None:
+    # The archive is inserted after the live poll (a higher run id) but speaks for an older
+    # time: the body to protect is the live poll's, as the pipeline means "latest".
+    engine = _engine(db_url)
+    source, settings = catalog_source("cat-a"), SourceSettings(name="cat-a")
+    poller = Poller(engine=engine)
+    record(poller, source, settings, [{"id": "m", "model": "m", "status": "active", "input": "2"}], NOW - 100 * DAY)
+    record(poller, source, settings, [{"id": "m", "model": "m", "status": "active", "input": "1"}], NOW - 300 * DAY)
+    with read_session(engine) as session:
+        doomed, total = prunable(session, RetentionSettings(documents_max_age=30 * DAY, documents_keep=0), NOW)
+    assert total == 2
+    assert [d.last_seen for d in doomed] == [NOW - 300 * DAY]

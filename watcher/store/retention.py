@@ -19,7 +19,7 @@ from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
 from watcher.config import RetentionSettings
-from watcher.store.polls import SUCCESS_OUTCOMES
+from watcher.store.polls import last_run
 from watcher.store.tables import DocumentBlob, Run
 
 
@@ -85,14 +85,11 @@ def _documents(session: Session) -> list[_Doc]:
 
 
 def _latest_successful_hashes(session: Session) -> set[str]:
-    latest = (
-        select(Run.source, func.max(Run.id).label("id"))
-        .where(col(Run.outcome).in_(SUCCESS_OUTCOMES))
-        .group_by(Run.source)
-        .subquery()
-    )
-    rows = session.exec(select(Run.content_hash).join(latest, col(Run.id) == latest.c.id)).all()
-    return {h for h in rows if h}
+    """The body behind each source's latest successful run, "latest" as the pipeline
+    means it (observed time, not insertion order: a backfilled archive is older)."""
+    sources = session.exec(select(Run.source).distinct()).all()
+    runs = (last_run(session, source, successful=True) for source in sources)
+    return {run.content_hash for run in runs if run is not None and run.content_hash}
 
 
 def _aware(value: dt.datetime | str) -> dt.datetime:
