@@ -3,6 +3,7 @@ unchanged short-circuit, guard refusals, debounced delisting, source health."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 
@@ -177,3 +178,36 @@ def test_archives_must_be_ingested_oldest_first(poller: Poller) -> None:
     poller.record_document(SOURCE, SETTINGS, doc(ROWS, T0), check_order=True)
     with pytest.raises(OutOfOrderError, match="oldest first"):
         poller.record_document(SOURCE, SETTINGS, doc(ROWS[:2], T0 - dt.timedelta(days=1)), check_order=True)
+
+
+def test_two_pollers_of_one_source_never_collide(poller: Poller) -> None:
+    # A manual `watcher poll` beside the daemon: the second waits for the first and
+    # then finds the body already recorded, instead of both writing a current version.
+    import threading
+    import time
+
+    def slow_commit(*_: object) -> None:
+        time.sleep(0.3)  # both have read the current versions; the first holds its writes open
+
+    racing = dataclasses.replace(poller, hooks=(slow_commit,))
+    poller.record_document(SOURCE, SETTINGS, doc(ROWS, T0))
+    changed = doc([dict(ROWS[0], status="deprecated"), *ROWS[1:]], T0 + dt.timedelta(hours=1))
+    outcomes: list[str] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            outcomes.append(racing.record_document(SOURCE, SETTINGS, changed).outcome)
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    assert sorted(outcomes) == ["changed", "unchanged"]
+    with read_session(poller.engine) as session:
+        kinds = session.exec(select(ChangeRecord.kind)).all()
+    assert kinds == ["status"]

@@ -7,10 +7,11 @@ crash at any point either loses nothing or leaves the previous state intact.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
@@ -76,7 +77,7 @@ class Poller:
         started_at = started_at or doc.fetched_at
         digest = polls.content_hash(doc.body)
         at = doc.fetched_at
-        with write_session(self.engine) as session:
+        with self._transaction(source.name) as session:
             if check_order:
                 latest = polls.latest_observed_at(session, source.name)
                 if latest is not None and at < latest:
@@ -136,7 +137,7 @@ class Poller:
     ) -> PollResult:
         """A fetch that produced no usable body: history stays as it was."""
         clock = time.perf_counter()
-        with write_session(self.engine) as session:
+        with self._transaction(source.name) as session:
             run = Run(source=source.name, trigger=trigger, started_at=at, observed_at=at, outcome="failed",
                       url=url, http_status=http_status, error=error, parser_version=source.parser_version)
             polls.add_run(session, run)
@@ -152,7 +153,7 @@ class Poller:
                             at: dt.datetime, trigger: str = "poll") -> PollResult:
         """A 304: the body we already have is still current."""
         clock = time.perf_counter()
-        with write_session(self.engine) as session:
+        with self._transaction(source.name) as session:
             last_ok = polls.last_run(session, source.name, successful=True)
             run = Run(source=source.name, trigger=trigger, started_at=at, observed_at=at, outcome="not_modified",
                       url=url, http_status=304, parser_version=source.parser_version,
@@ -162,6 +163,13 @@ class Poller:
             return self._unchanged(session, source, settings, run, clock, outcome="not_modified")
 
     # --- the parts -------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _transaction(self, source: str) -> Iterator[Session]:
+        """The poll's one transaction, holding the source's writer lock throughout."""
+        with write_session(self.engine) as session:
+            polls.lock_source(session, source)
+            yield session
 
     @staticmethod
     def _new_run(source: Source, doc: Document, trigger: str, started_at: dt.datetime, digest: str) -> Run:

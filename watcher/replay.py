@@ -104,6 +104,7 @@ def reparse(engine: Engine, source: Source, settings: SourceSettings, policy: Se
 def replay(session: Session, source: Source, settings: SourceSettings, policy: SeverityPolicy, *,
            require_from: dt.datetime | None = None) -> ReplayReport:
     """Replay inside the caller's transaction. `require_from`: fail unless the replay reaches back that far."""
+    polls.lock_source(session, source.name)
     _lock(session)
     runs = list(session.exec(select(Run).where(Run.source == source.name)
                              .order_by(col(Run.observed_at), col(Run.id))))

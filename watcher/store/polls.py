@@ -7,7 +7,7 @@ import hashlib
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 
-from sqlalchemy import func, update
+from sqlalchemy import func, text, update
 from sqlmodel import Session, col, select
 
 from watcher.model import Change, Document, Observation
@@ -16,6 +16,18 @@ from watcher.store.tables import Absence, ChangeRecord, DocumentBlob, Observatio
 
 SUCCESS_OUTCOMES = ("changed", "unchanged", "not_modified", "baseline")
 FAILURE_OUTCOMES = ("failed", "refused")
+
+
+def lock_source(session: Session, source: str) -> None:
+    """Serialise writers of one source for the rest of this transaction.
+
+    Two pollers of the same source (a manual `watcher poll` beside the daemon, a
+    reparse) must not both diff against the same current versions: the second
+    waits here, then sees the first's result. SQLite needs nothing: its writers
+    already hold the database lock from BEGIN IMMEDIATE.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:source))"), {"source": f"watcher:{source}"})
 
 
 def content_hash(body: bytes) -> str:
