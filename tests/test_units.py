@@ -116,3 +116,10 @@ def test_builtin_sources_default_on_and_can_be_disabled() -> None:
     assert settings.sources["openai-deprecations"].enabled
     assert not settings.sources["models-dev"].enabled
     assert isinstance(Secret("x"), Secret)
+
+
+def test_jitter_can_be_turned_off_but_intervals_cannot_be_zero() -> None:
+    settings = parse(tomllib.loads('[sources.openrouter]\njitter = "0s"'), path=None, environ={})
+    assert settings.sources["openrouter"].jitter == dt.timedelta(0)
+    with pytest.raises(ConfigError, match="sources.openrouter.every: must be positive"):
+        parse(tomllib.loads('[sources.openrouter]\nevery = "0s"'), path=None, environ={})

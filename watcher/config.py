@@ -198,7 +198,8 @@ def _sources(raw: Mapping[str, Any]) -> dict[str, SourceSettings]:
             enabled=_opt(table, "enabled", bool, where, default=True),
             every=every,
             cron=cron,
-            jitter=_duration(j, f"{where}.jitter") if (j := _opt(table, "jitter", str, where)) else None,
+            # "0s" turns jitter off (the default spreads polls by a tenth of the interval)
+            jitter=_duration(j, f"{where}.jitter", zero_ok=True) if (j := _opt(table, "jitter", str, where)) else None,
             delist_after=delist_after or 2,
             max_loss=float(max_loss) if max_loss is not None else 0.5,
             failures_before_alert=_opt(table, "failures_before_alert", int, where, default=3),
@@ -372,12 +373,12 @@ def _no_unknown(raw: Mapping[str, Any], allowed: set[str], parent: str) -> None:
             raise ConfigError(f"{_join(parent, key)}: unknown key (expected one of: {hint})")
 
 
-def _duration(text: str, where: str) -> dt.timedelta:
+def _duration(text: str, where: str, *, zero_ok: bool = False) -> dt.timedelta:
     try:
         value = parse_duration(text)
     except ValueError as exc:
         raise ConfigError(f"{where}: {exc}") from None
-    if value <= dt.timedelta(0):
+    if value < dt.timedelta(0) or (value == dt.timedelta(0) and not zero_ok):
         raise ConfigError(f"{where}: must be positive")
     return value
 
