@@ -107,6 +107,7 @@ def test_check_prints_observations_and_stores_nothing(tmp_path: Path) -> None:
         (["--db", "postgresql://u:pw@db:port/x", "changes"], "not a database URL"),
         (["changes", "--format", "xml"], "'xml' is not one of 'table', 'json', 'csv', 'ndjson'"),
         (["changes", "--no-such-option"], "no such option: --no-such-option"),
+        (["changes", "--limit", "-1"], "invalid value for '--limit'"),
         (["history"], "watcher history: missing argument"),
         (["no-such-command"], "no such command 'no-such-command'"),
         (["export", "no_such_table"], "no table or view 'no_such_table'"),

@@ -213,7 +213,7 @@ def changes(
     model: Annotated[Optional[str], typer.Option("--model", "-m", help="Model id or glob, e.g. 'sora-2*'.")] = None,
     kind: Annotated[Optional[list[str]], typer.Option("--kind", "-k", help="Only these kinds: listed, delisted, status, shutdown_date, price, … (repeatable).")] = None,
     severity: Annotated[Optional[list[str]], typer.Option(help="Only these severities: info, warning, critical (repeatable).")] = None,
-    limit: Annotated[Optional[int], typer.Option(help="At most this many rows.")] = None,
+    limit: Annotated[Optional[int], typer.Option(min=0, help="At most this many rows.")] = None,
     fmt: FormatOption = None,
 ) -> None:
     """List detected changes, oldest first."""

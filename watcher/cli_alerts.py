@@ -47,7 +47,7 @@ def _report(result: DispatchResult) -> None:
 def outbox(
     ctx: typer.Context,
     state: Annotated[Optional[list[str]], typer.Option("--state", help="pending, failed, sending, dead or sent (repeatable; default: all but sent).")] = None,
-    limit: Annotated[Optional[int], typer.Option(help="At most this many rows.")] = None,
+    limit: Annotated[Optional[int], typer.Option(min=0, help="At most this many rows.")] = None,
     fmt: FormatOption = None,
 ) -> None:
     """Deliveries waiting, failing (with the channel's last answer), in flight, or dead."""
