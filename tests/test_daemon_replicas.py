@@ -128,6 +128,8 @@ def test_one_leader_failover_fencing_and_each_change_delivered_once(
         time.sleep(1.5)  # time for a duplicate to show up, if there were one
 
         assert shutdown_changes(db) == [("2026-12-11", "2027-01-15"), ("2027-01-15", "2026-12-11")]
+        # The webhook has the message before the sender records it as sent: wait for the row.
+        wait_for("both deliveries marked sent", lambda: {d.status for d in db.deliveries()} == {"sent"}, timeout=8)
         deliveries = db.deliveries()
         assert len(sink.posts) == len(deliveries) == 2 and {d.status for d in deliveries} == {"sent"}
         assert leaders(leader, c) == [c]
