@@ -14,7 +14,7 @@ from watcher.alerts.digest import build
 from watcher.alerts.escape import ZWSP, safe_url
 from watcher.alerts.items import AlertItem
 from watcher.alerts.outbox import backoff
-from watcher.alerts.reminders import due, threshold_for
+from watcher.alerts.reminders import authoritative, due, threshold_for
 from watcher.alerts.render import render
 from watcher.alerts.routing import route
 from watcher.config import RouteSettings
@@ -155,6 +155,27 @@ def test_reminders_only_for_watched_models_and_once_per_model_and_date() -> None
             ("openai-deprecations", Observation(key="a/o1", provider="openai", model="o1", shutdown_on=shutdown))]
     found = due(rows, ["gpt-4o*"], (90, 30, 14, 7, 1, 0), TODAY)
     assert [(r.model, r.threshold, r.days_left, len(r.rows)) for r in found] == [("gpt-4o", 30, 20, 2)]
+
+
+def test_reminders_count_down_to_the_providers_date_not_a_catalogs() -> None:
+    official = TODAY + dt.timedelta(days=20)
+    rows = [
+        ("openai-deprecations", Observation(key="2026-03-24/sora-2", provider="openai", model="sora-2",
+                                            shutdown_on=official)),
+        # A catalog with a wrong, earlier date: a disagreement, never a countdown.
+        ("litellm", Observation(key="sora-2", provider="openai", model="sora-2", shutdown_on=TODAY + dt.timedelta(days=5))),
+        # Azure's own schedule does not speak for the model.
+        ("litellm", Observation(key="azure/sora-2", provider="openai", model="sora-2", distribution="azure",
+                                shutdown_on=TODAY + dt.timedelta(days=1))),
+        # A model the provider says nothing about: the catalog's date is all there is.
+        ("openrouter", Observation(key="z-ai/glm-4.5", provider="z-ai", model="glm-4.5",
+                                   shutdown_on=TODAY + dt.timedelta(days=7))),
+    ]
+    found = due(authoritative(rows), ["sora-2*", "glm-*"], (90, 30, 14, 7, 1, 0), TODAY)
+    assert [(r.model, r.shutdown_on, r.threshold, [s for s, _ in r.rows]) for r in found] == [
+        ("glm-4.5", TODAY + dt.timedelta(days=7), 7, ["openrouter"]),
+        ("sora-2", official, 30, ["openai-deprecations"]),
+    ]
 
 
 def test_backoff_doubles_up_to_a_cap() -> None:

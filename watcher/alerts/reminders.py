@@ -21,8 +21,10 @@ from sqlmodel import Session, col, select
 
 from watcher.alerts.items import item
 from watcher.alerts.queue import hold_silenced, queue_items
+from watcher.disagreements import Row as DisagreementRow
+from watcher.disagreements import effective_shutdowns
 from watcher.model import Change, ChangeKind, Observation
-from watcher.severity import SeverityPolicy, is_watched
+from watcher.severity import FIRST_PARTY_SOURCES, SeverityPolicy, is_watched
 from watcher.store import polls
 from watcher.store.codec import from_row
 from watcher.store.engine import write_session
@@ -77,6 +79,26 @@ def due(rows: Sequence[tuple[str, Observation]], watchlist: Sequence[str], thres
     return out
 
 
+def authoritative(rows: Sequence[tuple[str, Observation]]) -> list[tuple[str, Observation]]:
+    """The shutdown dates a reminder may speak for. Pure.
+
+    Where the provider states a date (its latest announcement, aliases included:
+    the same rule as disagreements), only that date: a catalog's wrong date is
+    a disagreement to report, never a countdown to page anyone with. A model the
+    provider says nothing about keeps the dates catalogs give for the maker's
+    own offering; Azure's or Bedrock's own schedules never speak for the model.
+    """
+    officials = effective_shutdowns(
+        DisagreementRow(source, obs) for source, obs in rows if source in FIRST_PARTY_SOURCES and obs.is_model)
+    out = [(official.source,
+            dataclasses.replace(official.row, model=model, provider=provider, shutdown_on=official.shutdown_on))
+           for (provider, model), official in sorted(officials.items())]
+    out += [(source, obs) for source, obs in rows
+            if source not in FIRST_PARTY_SOURCES and obs.distribution is None
+            and (obs.provider, obs.model) not in officials]
+    return out
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class RemindersResult:
     sent: tuple[Reminder, ...]  # newly recorded (delivered unless silenced)
@@ -96,7 +118,7 @@ def send_reminders(app: App, now: dt.datetime | None = None) -> RemindersResult:
         return RemindersResult((), ())
     policy = SeverityPolicy(watchlist=settings.watchlist, rules=settings.alerts.severity_rules)
     with write_session(app.engine) as session:
-        rows = _current_with_shutdown(session)
+        rows = authoritative(_current_with_shutdown(session))
         reminders = [r for r in due(rows, settings.watchlist, settings.alerts.reminder_days, now.date())
                      if _claim(session, r, now)]
         if not reminders:
