@@ -211,12 +211,20 @@ def test_a_truncated_gzip_body_is_an_error(upstream: Upstream) -> None:
     assert result.document is None and "truncated" in (result.error or "")
 
 
-def test_a_bot_challenge_is_blocked_and_not_retried(upstream: Upstream) -> None:
-    upstream.set("/md", "<html>Just a moment...</html>", status=403, headers={"cf-mitigated": "challenge"})
-    upstream.set("/html", "should not be asked")
+def test_a_bot_challenge_is_not_retried_and_the_other_rendering_is_tried(upstream: Upstream) -> None:
+    challenge = {"cf-mitigated": "challenge"}
+    upstream.set("/md", "<html>Just a moment...</html>", status=403, headers=challenge)
+    upstream.set("/html", "the page")
     result = fetch([upstream.url("/md"), upstream.url("/html")])
+    assert result.document is not None and result.document.body == b"the page"
+    assert [path for path, _ in upstream.requests] == ["/md", "/html"]
+
+
+def test_when_nothing_answers_a_challenge_is_what_is_reported(upstream: Upstream) -> None:
+    upstream.set("/md", "<html>Just a moment...</html>", status=403, headers={"cf-mitigated": "challenge"})
+    result = fetch([upstream.url("/md"), upstream.url("/missing")])
     assert result.blocked and result.document is None and "challenge" in (result.error or "")
-    assert [path for path, _ in upstream.requests] == ["/md"]
+    assert [path for path, _ in upstream.requests] == ["/md", "/missing"]  # each asked once, never retried
 
 
 def test_the_next_url_is_tried_after_a_404(upstream: Upstream) -> None:

@@ -112,18 +112,25 @@ class Fetcher:
         await self.aclose()
 
     async def fetch(self, source: str, urls: Sequence[str], validators: Validators | None = None) -> FetchResult:
-        """Try `urls` in order; the first that yields a body (or a 304) wins."""
+        """Try `urls` in order; the first that yields a body (or a 304) wins.
+
+        A bot challenge on one URL does not end the fetch (the page's other
+        rendering is often served plainly), but when nothing yields a body the
+        challenge is what gets reported: "blocked" says more than a later 404.
+        """
         last: FetchResult | None = None
+        blocked: FetchResult | None = None
         for url in urls:
             conditional = validators if validators is not None and validators.url in (
                 url, self._redirected.get(url)) else None
             result = await self._fetch_one(source, url, conditional)
-            if result.ok or result.blocked:
+            if result.ok:
                 return result
             last = result
+            blocked = blocked or (result if result.blocked else None)
             log.info("fetch %s: %s failed (%s), trying next URL", source, url, result.error)
         assert last is not None, "a source has at least one URL"
-        return last
+        return blocked or last
 
     async def _fetch_one(self, source: str, url: str, validators: Validators | None) -> FetchResult:
         headers: dict[str, str] = {}
