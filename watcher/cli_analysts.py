@@ -21,10 +21,6 @@ from watcher.output import Format, default_format, render
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-VERSION_COLUMNS = ("valid_from", "valid_to", "source", "key", "model", "status", "shutdown_on", "replacement",
-                   "prices", "availability")
-
-
 def query_engine(ctx: typer.Context) -> Engine:
     """The database for a read-only command: current schema, no application wiring."""
     from watcher.store.engine import database_url

@@ -53,23 +53,23 @@ def show(
 
 def flat_rows(view: dict[str, Any], *, text: bool) -> list[dict[str, Any]]:
     """One row per source row, carrying the model's shutdown, days left and that source's disagreements."""
+    from watcher.present import join_prices
+
     rows = []
     for row in view["sources"]:
         flat = {"provider": view["provider"], "model": view["model"],
                 "provider_shutdown_on": view["shutdown_on"], "days_left": view["days_left"], **row}
         if text:
-            flat["prices"] = _prices(row["prices"])
+            flat["prices"] = join_prices(row["prices"].items())
             flat["disagreements"] = "; ".join(row["disagreements"])
         rows.append(flat)
     return rows
 
 
-def _prices(prices: dict[str, str]) -> str:
-    return "; ".join(f"{key} {value}" for key, value in prices.items())
-
-
 def _table(view: dict[str, Any]) -> None:
-    rows = [{**row, "prices": _prices(row["prices"]).replace("; ", "\n")} for row in view["sources"]]
+    from watcher.present import join_prices
+
+    rows = [{**row, "prices": join_prices(row["prices"].items(), "\n")} for row in view["sources"]]
     name = f"{view['provider']}/{view['model']}"
     render(rows, Format.TABLE, columns=SOURCE_COLUMNS, title=name)
     if view["days_left"] is None:

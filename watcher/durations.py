@@ -39,7 +39,3 @@ def parse_time(text: str, *, now: dt.datetime | None = None) -> dt.datetime:
             ) from None
         return (now or dt.datetime.now(dt.UTC)) - ago
     return parsed.replace(tzinfo=dt.UTC) if parsed.tzinfo is None else parsed.astimezone(dt.UTC)
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)

@@ -170,7 +170,7 @@ class Change:
     old: str | None
     new: str | None
     severity: Severity = Severity.INFO
-    note: str | None = None  # e.g. "ratio 3.4x", "suspect: single aggregator"
+    note: str | None = None  # e.g. "x3.4; suspect: more than 3x", "3 consecutive failed polls"
 
 
 def format_replacement(value: tuple[str, ...] | None) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from watcher.diff import shutdown_text
@@ -9,10 +10,16 @@ from watcher.model import Observation, format_replacement
 from watcher.money import format_price
 
 
+def join_prices(prices: Iterable[tuple[object, str]], separator: str = "; ") -> str:
+    """`price key value` pairs as one line (or one per line with separator="\n"): the
+    single spelling of prices in listings, `watcher check` and `watcher show` alike."""
+    return separator.join(f"{key} {value}" for key, value in prices)
+
+
 def prices_text(obs: Observation) -> str | None:
     if not obs.prices:
         return None
-    return "; ".join(f"{key}={format_price(value)}" for key, value in sorted(obs.prices.items()))
+    return join_prices((key, format_price(value)) for key, value in sorted(obs.prices.items()))
 
 
 def observation_dict(obs: Observation) -> dict[str, Any]:

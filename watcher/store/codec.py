@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, Protocol
 
 from watcher.model import Observation, PriceKey, Status, format_replacement, parse_replacement
 from watcher.money import format_price
-from watcher.store.tables import ObservationVersion
 
 
-def prices_to_text(prices: dict[PriceKey, Decimal] | object) -> str | None:
+def prices_to_text(prices: Mapping[PriceKey, Decimal]) -> str | None:
+    """JSON object text, keys sorted, so equal prices are equal text."""
     if not prices:
         return None
-    assert isinstance(prices, dict)
     items = sorted((str(k), format_price(v)) for k, v in prices.items())
     return json.dumps(dict(items), separators=(",", ":"))
 
@@ -24,10 +24,6 @@ def prices_from_text(text: str | None) -> dict[PriceKey, Decimal]:
     if not text:
         return {}
     return {PriceKey.parse(k): Decimal(v) for k, v in json.loads(text).items()}
-
-
-def to_row(obs: Observation, *, source: str, valid_from: dt.datetime, run_id: int) -> ObservationVersion:
-    return ObservationVersion(**row_values(obs, source=source, valid_from=valid_from, run_id=run_id))
 
 
 def row_values(obs: Observation, *, source: str, valid_from: dt.datetime, run_id: int) -> dict[str, Any]:
@@ -47,7 +43,7 @@ def row_values(obs: Observation, *, source: str, valid_from: dt.datetime, run_id
         shutdown_qualifier=obs.shutdown_qualifier,
         replacement=format_replacement(obs.replacement),
         aliases=", ".join(obs.aliases) or None,
-        prices=prices_to_text(dict(obs.prices)),
+        prices=prices_to_text(obs.prices),
         availability=obs.availability,
         section=obs.section,
         url=obs.url,

@@ -13,7 +13,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from watcher.store import polls
-from watcher.store.queries_changes import ChangeFilter, changes
+from watcher.store.queries_changes import CHANGE_FIELDS, ChangeFilter, changes
 from watcher.store.queries_versions import asof, history, upcoming
 from watcher.store.tables import ChangeRecord, ObservationVersion
 from watcher.store.values import iso_time
@@ -22,22 +22,11 @@ __all__ = ["ChangeFilter", "asof", "change_dict", "changes", "history", "source_
 
 
 def change_dict(c: ChangeRecord) -> dict[str, Any]:
-    return {
-        "id": c.id,
-        "detected_at": iso_time(c.detected_at),
-        "source": c.source,
-        "provider": c.provider,
-        "model": c.model,
-        "key": c.key,
-        "kind": c.kind,
-        "field": c.field,
-        "old": c.old,
-        "new": c.new,
-        "severity": c.severity,
-        "note": c.note,
-        "run_id": c.run_id,
-        "silence_id": c.silence_id,  # set: recorded, but held back by that silence
-    }
+    """A change record as `watcher changes` prints it (the same fields, in the same order).
+    `silence_id` set means recorded, but held back by that silence."""
+    row = {name: getattr(c, name) for name in CHANGE_FIELDS}
+    row["detected_at"] = iso_time(c.detected_at)
+    return row
 
 
 def source_summaries(session: Session, names: Sequence[str]) -> dict[str, dict[str, Any]]:
