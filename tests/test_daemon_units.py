@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from tests.daemon_support import NotifySocket
+from tests.daemon_support import NotifySocket, wait_for
 from watcher.config import ConfigError, RetentionSettings, SourceSettings
 from watcher.daemon.health import problems
 from watcher.daemon.http import Reply, StatusServer, parse_listen
@@ -99,8 +99,7 @@ def test_notify_sends_datagrams_and_honours_watchdog_pid() -> None:
         notifier.reloading()
         notifier.watchdog()
         notifier.stopping()
-        time.sleep(0.3)
-        fields = sock.fields()
+        fields = wait_for("six notify fields", lambda: len(f := sock.fields()) >= 6 and f)
         assert fields[:2] == ["READY=1", "STATUS=leader"] and fields[2] == "RELOADING=1"
         assert fields[3].startswith("MONOTONIC_USEC=") and int(fields[3].split("=")[1]) > 0
         assert fields[4:6] == ["WATCHDOG=1", "STOPPING=1"]
@@ -143,12 +142,13 @@ def test_status_server_answers_get_and_head_only() -> None:
 def test_lease_is_exclusive_fences_and_changes_hands_by_the_database_clock(db_url: str) -> None:
     engine = make_engine(db_url)
     ensure_schema(engine)
-    a, b = Lease(engine, seconds=1), Lease(engine, seconds=1)
+    # Long enough that a loaded machine cannot let it lapse between two statements.
+    a, b = Lease(engine, seconds=3), Lease(engine, seconds=3)
     assert a.acquire_or_renew() and not b.acquire_or_renew()
     assert (a.epoch, b.epoch, a.held, b.held) == (1, None, True, False)
     with write_session(engine) as session:
         a.fence(session, 1)
-    time.sleep(1.1)  # a stops renewing: expiry is judged by the database's clock
+    time.sleep(3.1)  # a stops renewing: expiry is judged by the database's clock
     assert not a.held and b.acquire_or_renew() and b.epoch == 2
     with pytest.raises(LeaseLost, match="epoch 1 is gone"), write_session(engine) as session:
         a.fence(session, 1)
