@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import ipaddress
 import os
+import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -8,6 +10,32 @@ from pathlib import Path
 import pytest
 
 from tests.support import PG_ENV, Upstream
+
+# Test configurations name the sources they use: a built-in source a test does
+# not name is off, here and in every `watcher` subprocess (they inherit this).
+os.environ["WATCHER_BUILTIN_SOURCES"] = "named"
+
+_real_getaddrinfo = socket.getaddrinfo
+
+
+def _loopback_only(host: bytes | str | None, *args: object, **kwargs: object) -> object:
+    name = host.decode() if isinstance(host, bytes) else host
+    if name not in (None, "", "localhost") and not _is_loopback(name):
+        raise socket.gaierror(socket.EAI_NONAME, f"tests never reach beyond loopback (asked for {name!r})")
+    return _real_getaddrinfo(host, *args, **kwargs)  # type: ignore[arg-type]
+
+
+def _is_loopback(name: str) -> bool:
+    try:
+        return ipaddress.ip_address(name.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture(autouse=True)
+def no_network_beyond_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Resolving any other host name fails at once, loudly, in the test process."""
+    monkeypatch.setattr(socket, "getaddrinfo", _loopback_only)
 
 
 def _backends() -> list[str]:

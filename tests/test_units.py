@@ -111,7 +111,8 @@ def test_shipped_config_toml_is_valid_and_lists_every_builtin_source() -> None:
     assert not any(channel.enabled for channel in settings.channels.values())  # no secrets set here
 
 
-def test_builtin_sources_default_on_and_can_be_disabled() -> None:
+def test_builtin_sources_default_on_and_can_be_disabled(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("WATCHER_BUILTIN_SOURCES")  # the suite turns unnamed built-ins off
     settings = parse(tomllib.loads('[sources.models-dev]\nenabled = false'), path=None, environ={})
     assert settings.sources["openai-deprecations"].enabled
     assert not settings.sources["models-dev"].enabled
