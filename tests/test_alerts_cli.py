@@ -193,7 +193,15 @@ def test_silences_hold_back_alerts_and_say_so(sqlite_url: str, upstream: Upstrea
 def test_an_unusable_channel_url_stops_start_up_naming_the_channel(
         sqlite_url: str, upstream: Upstream, tmp_path: Path) -> None:
     config = write_config(tmp_path, upstream, {"oncall-slack": "slack://${HOOK}"})
-    done = watcher(config, sqlite_url, "outbox", env={"HOOK": f"T1JJ3T3L2/{SECRET}"})
-    assert done.returncode == 1
-    assert done.stderr.startswith("watcher: channels.oncall-slack.url: apprise cannot use this URL")
-    assert SECRET not in done.stderr and done.stderr.count("\n") == 1
+    env = {"HOOK": f"T1JJ3T3L2/{SECRET}"}
+    for args in (("config", "check"), ("notify-test", "oncall-slack"), ("run",)):
+        done = watcher(config, sqlite_url, *args, env=env)
+        assert done.returncode == 1, args
+        assert done.stderr.startswith("watcher: channels.oncall-slack.url: apprise cannot use this URL")
+        assert SECRET not in done.stderr and done.stderr.count("\n") == 1
+    # Query commands read the config without asking apprise (it costs more than the query).
+    assert watcher(config, sqlite_url, "outbox", env=env).returncode == 0
+    env["HOOK"] = "example.com/T1JJ3T3L2/" + SECRET
+    good = write_config(tmp_path, upstream, {"oncall-slack": "json://${HOOK}"})
+    done = watcher(good, sqlite_url, "config", "check", env=env)
+    assert done.returncode == 0 and "1 of 1 channels enabled" in done.stdout and SECRET not in done.stdout

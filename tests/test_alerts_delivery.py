@@ -25,7 +25,7 @@ from watcher.alerts.escape import ZWSP
 from watcher.alerts.queue import OutboxHook
 from watcher.alerts.reminders import send_reminders
 from watcher.app import App
-from watcher.config import ConfigError, SourceSettings, parse
+from watcher.config import ConfigError, SourceSettings, check_channels, parse
 from watcher.model import Document, Observation, Status
 from watcher.pipeline import PollResult
 from watcher.store.engine import read_session, write_session
@@ -335,15 +335,16 @@ def test_a_new_parser_reading_the_same_page_is_recorded_not_alerted(db_url: str,
 
 def test_channel_urls_are_checked_at_start_up_without_showing_them() -> None:
     with pytest.raises(ConfigError) as caught:
-        parse({"channels": {"oncall-slack": {"url": "slack://${HOOK}"}}}, path=None,
-              environ={"HOOK": "T1JJ3T3L2/B0GUSTOKEN"})
+        check_channels(parse({"channels": {"oncall-slack": {"url": "slack://${HOOK}"}}}, path=None,
+                             environ={"HOOK": "T1JJ3T3L2/B0GUSTOKEN"}))
     message = str(caught.value)
     assert message.startswith("channels.oncall-slack.url: apprise cannot use this URL")
     assert "B0GUSTOKEN" not in message and "T1JJ3T3L2" not in message  # a slack:// "host" is a token too
-    with pytest.raises(ConfigError, match=r"channels\.x\.url: .*Unsupported URL"):
-        parse({"channels": {"x": {"url": "not a url"}}}, path=None, environ={})
+    with pytest.raises(ConfigError, match=r"channels\.x\.url: apprise cannot use this URL"):
+        check_channels(parse({"channels": {"x": {"url": "nosuchscheme://x"}}}, path=None, environ={}))
     off = parse({"channels": {"oncall-slack": {"url": "${SLACK_WEBHOOK_URL:-}"}}}, path=None, environ={})
     assert not off.channels["oncall-slack"].enabled  # an unset optional URL turns the channel off
+    check_channels(off)  # nothing to check on a channel that is off
 
 
 def test_a_configuration_without_the_channel_leaves_its_deliveries_waiting(db_url: str, sink: WebhookSink) -> None:

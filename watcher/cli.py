@@ -6,7 +6,6 @@ that need them, so that `watcher --help` and quick queries start fast.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import datetime as dt
 import logging
@@ -103,6 +102,8 @@ def poll(
     fmt: FormatOption = None,
 ) -> None:
     """Poll sources once now, record what they say, and print the changes found."""
+    import asyncio
+
     c = _ctx(ctx)
     names = c.app.enabled_sources(sources or [])
     results = asyncio.run(_poll_all(c, names))
@@ -143,6 +144,8 @@ def check(
     if file is not None:
         doc = read_capture(source, file, dt.datetime.now(dt.UTC))
     else:
+        import asyncio
+
         doc = asyncio.run(_fetch_only(c, source))
     observations = c.app.check(source, doc)
     typer.echo(f"{source}: {len(observations)} rows from {doc.url}", err=True)
@@ -257,13 +260,13 @@ def history(
 @app.command("sources")
 def sources_cmd(ctx: typer.Context, fmt: FormatOption = None) -> None:
     """Configured sources, their schedule and their health."""
-    from watcher.store.engine import read_session
-    from watcher.store.queries import source_summaries
+    from watcher.cli_analysts import query_engine
+    from watcher.store.queries_sources import source_summaries
 
     c = _ctx(ctx)
     names = list(c.settings.sources)
-    with read_session(c.app.engine) as session:
-        health = source_summaries(session, names)
+    with query_engine(ctx).connect() as connection:
+        health = source_summaries(connection, names)
     rows = []
     for name in names:
         s = c.settings.sources[name]
@@ -377,4 +380,5 @@ def _usage(exc: Exception) -> int:
 import watcher.cli_analysts  # noqa: E402,F401  (registers the analyst commands)
 import watcher.cli_catalog  # noqa: E402,F401  (registers `show`)
 import watcher.cli_alerts  # noqa: E402,F401  (registers outbox, deliver, notify-test, silence)
+import watcher.cli_config  # noqa: E402,F401  (registers `config check`)
 import watcher.cli_daemon  # noqa: E402,F401  (registers `run`)

@@ -52,14 +52,14 @@ def outbox(
 ) -> None:
     """Deliveries waiting, failing (with the channel's last answer), in flight, or dead."""
     from watcher.alerts.outbox import listing
+    from watcher.cli_analysts import query_engine
     from watcher.store.engine import read_session
 
     for value in state or []:
         if value not in OUTBOX_STATES:
             fail(f"--state {value!r}: expected one of {', '.join(OUTBOX_STATES)}", 2)
     states = state or ["pending", "failed", "sending", "dead"]
-    c = _ctx(ctx)
-    with read_session(c.app.engine) as session:
+    with read_session(query_engine(ctx)) as session:
         rows = listing(session, states, limit)
     render(rows, fmt or default_format(), columns=OUTBOX_COLUMNS, title="outbox")
 
@@ -95,7 +95,7 @@ def notify_test(
     channel: Annotated[str, typer.Argument(help="A channel name from [channels.NAME] in config.toml.")],
 ) -> None:
     """Send a test message through one channel now and print its answer."""
-    from watcher.alerts.channels import Bodies, send
+    from watcher.alerts.channels import Bodies, send, url_problem
     from watcher.model import Severity
 
     c = _ctx(ctx)
@@ -105,6 +105,9 @@ def notify_test(
         fail(f"no channel named {channel!r} (channels: {known})", 2)
     if not settings.channels[channel].enabled:
         fail(f"channel {channel!r} is off: its URL expands to nothing (is its environment variable set?)", 2)
+    problem = url_problem(settings.channels[channel].url)
+    if problem is not None:
+        fail(f"channels.{channel}.url: {problem}")
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%SZ")
     line = f"Test message from Model Lifecycle Watcher to channel {channel}, sent {now}. No action needed."
     bodies = Bodies(title=f"Model Lifecycle Watcher: test of {channel}", text=line, markdown=line,

@@ -30,13 +30,13 @@ def show(
     fmt: FormatOption = None,
 ) -> None:
     """What every source says now about a model; days to the provider's shutdown; disagreements."""
+    from watcher.cli_analysts import query_engine
     from watcher.disagreement_check import OFFICIAL_SOURCES
     from watcher.store.catalog import model_views
     from watcher.store.engine import read_session
 
     day = _date(today) if today else dt.datetime.now(dt.UTC).date()
-    c = _ctx(ctx)
-    with read_session(c.app.engine) as session:
+    with read_session(query_engine(ctx)) as session:
         views = model_views(session, model, day, official_sources=OFFICIAL_SOURCES)
     if not views:
         fail(f"no source lists {model!r}")

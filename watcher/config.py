@@ -229,16 +229,23 @@ def _channels(raw: Mapping[str, Any], env: dict[str, str]) -> dict[str, ChannelS
         url = _opt(table, "url", str, where)
         if not url:
             raise ConfigError(f"{where}.url: required (an apprise URL, e.g. \"${{SLACK_WEBHOOK_URL}}\")")
-        channel = ChannelSettings(name=name, url=_secret(url, f"{where}.url", env))
-        if channel.enabled:
-            # Validated now, not at the first alert: a typo found at 3 a.m. is an outage.
-            from watcher.alerts.channels import url_problem
-
-            problem = url_problem(channel.url)
-            if problem is not None:
-                raise ConfigError(f"{where}.url: {problem}")
-        out[name] = channel
+        out[name] = ChannelSettings(name=name, url=_secret(url, f"{where}.url", env))
     return out
+
+
+def check_channels(settings: Settings) -> None:
+    """Raise ConfigError for the first enabled channel whose URL apprise cannot use.
+
+    Asked by what sends or validates (`run` and its reloads, `notify-test`, `config
+    check`), not by every config load: apprise loads all its plugins to answer (a
+    few hundred milliseconds), which query commands should not pay. A typo found at
+    3 a.m. is an outage, so the daemon refuses to start on one.
+    """
+    from watcher.alerts.channels import url_problem
+
+    for name, channel in settings.channels.items():
+        if channel.enabled and (problem := url_problem(channel.url)) is not None:
+            raise ConfigError(f"channels.{name}.url: {problem}")
 
 
 def _routes(raw: Any, channels: Mapping[str, ChannelSettings]) -> tuple[RouteSettings, ...]:

@@ -29,7 +29,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import Engine
 
 from watcher.app import App, UsageError
-from watcher.config import ConfigError, Settings, load
+from watcher.config import ConfigError, Settings, check_channels, load
 from watcher.daemon import health, snapshot
 from watcher.daemon.http import Reply, StatusServer
 from watcher.daemon.jobs import DELIVER, Job, maintenance
@@ -157,6 +157,7 @@ class Daemon:
 
     async def _configure(self, settings: Settings) -> Config:
         """Validate `settings` completely (raising ConfigError/UsageError) and build what runs it."""
+        check_channels(settings)
         app = App.create(settings, self._db)
         app.hooks = (*app.hooks, self._fence)
         now = _now()

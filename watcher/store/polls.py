@@ -12,10 +12,10 @@ from sqlmodel import Session, col, select
 
 from watcher.model import Change, Document, Observation
 from watcher.store.codec import from_row, row_values
+from watcher.store.outcomes import FAILURE_OUTCOMES, SUCCESS_OUTCOMES
 from watcher.store.tables import Absence, ChangeRecord, DocumentBlob, ObservationVersion, Run
 
-SUCCESS_OUTCOMES = ("changed", "unchanged", "not_modified", "baseline")
-FAILURE_OUTCOMES = ("failed", "refused")
+__all__ = ["FAILURE_OUTCOMES", "SUCCESS_OUTCOMES"]  # re-exported: callers know them as polls.*
 
 
 def lock_source(session: Session, source: str) -> None:

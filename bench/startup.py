@@ -1,0 +1,93 @@
+"""Issue 13 figure: how fast query commands answer, beside `urlwatch --list` (target ≤ 1.3×).
+
+Both run as fresh processes from this interpreter's environment, interleaved
+(ours, theirs, ours, …) so that a busy machine slows both alike; the figure is the
+median wall time. Ours read a SQLite database holding the nine LiteLLM releases;
+urlwatch lists a jobs file naming the same built-in sources. urlwatch comes with
+the `bench` extra (`pip install -e '.[bench]'`); without it the ratios are left out.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench import _releases
+from bench.common import report
+
+REPEAT = int(os.environ.get("BENCH_STARTUP_REPEAT", "15"))
+COMMANDS = (
+    ("changes", ["changes", "--since", "2026-01-08"]),
+    ("history", ["history", "gpt-4o"]),
+    ("show", ["show", "gpt-4o", "--today", "2026-01-10"]),
+    ("upcoming", ["upcoming"]),
+    ("sources", ["sources"]),
+    ("outbox", ["outbox"]),
+)
+TARGET = 1.3
+
+
+def _urlwatch() -> Path | None:
+    beside = Path(sys.executable).with_name("urlwatch")
+    found = beside if beside.exists() else shutil.which("urlwatch")
+    return Path(found) if found else None
+
+
+def _urlwatch_files(folder: Path) -> list[str]:
+    from sources.registry import BUILTIN, builtin
+
+    jobs = "---\n".join(f"name: {name}\nurl: {builtin(name).urls[0]}\n" for name in BUILTIN)
+    (folder / "urls.yaml").write_text(jobs)
+    return ["--urls", str(folder / "urls.yaml"), "--config", str(folder / "urlwatch.yaml"),
+            "--cache", str(folder / "cache.db"), "--hooks", str(folder / "hooks.py")]
+
+
+def _seconds(argv: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        sys.exit(f"{' '.join(argv)} failed ({done.returncode}): {done.stderr.decode()[-500:]}")
+    return elapsed
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="bench-startup-") as tmp:
+        folder = Path(tmp)
+        db = folder / "watcher.db"
+        for _ in _releases.record(db, _releases.NINE):
+            pass
+        (folder / "config.toml").write_text("")
+        env = {**os.environ, "WATCHER_DB": str(db), "WATCHER_CONFIG": str(folder / "config.toml")}
+        ours = [sys.executable, "-m", "watcher"]
+        urlwatch = _urlwatch()
+        peer = [str(urlwatch), *_urlwatch_files(folder), "--list"] if urlwatch else None
+        if peer:
+            _seconds(peer, env)  # writes its default config once
+        timings: dict[str, list[float]] = {name: [] for name, _ in COMMANDS}
+        theirs: list[float] = []
+        for _ in range(REPEAT):
+            for name, args in COMMANDS:
+                timings[name].append(_seconds([*ours, *args, "--format", "json"], env))
+                if peer:
+                    theirs.append(_seconds(peer, env))
+    peer_ms = statistics.median(theirs) * 1000 if theirs else None
+    if peer_ms:
+        report("urlwatch --list", {"median_ms": round(peer_ms), "runs": len(theirs)})
+    for name, samples in timings.items():
+        ms = statistics.median(samples) * 1000
+        figures: dict[str, object] = {"median_ms": round(ms), "best_ms": round(min(samples) * 1000)}
+        if peer_ms:
+            figures["urlwatch_ms"] = round(peer_ms)
+            figures["ratio"] = round(ms / peer_ms, 2)
+        report(f"start-up: watcher {name}", figures, f"≤ {TARGET}× urlwatch --list")
+
+
+if __name__ == "__main__":
+    main()

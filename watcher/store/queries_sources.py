@@ -1,0 +1,47 @@
+"""`watcher sources`: each source's last run, last success, failures in a row and current rows.
+
+Read through Core relations (no ORM, no application wiring), so the command starts
+like the other queries; the same rules as `polls.last_run` and `polls.consecutive_failures`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Row, func, select
+
+from watcher.store.outcomes import FAILURE_OUTCOMES, SUCCESS_OUTCOMES
+from watcher.store.relations import OBSERVATION_VERSION, RUN
+from watcher.store.values import iso_time
+
+
+def source_summaries(connection: Connection, names: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Per source: last run, last success, consecutive failures, current rows."""
+    out: dict[str, dict[str, Any]] = {}
+    for name in names:
+        last = _last_run(connection, name, successful=False)
+        last_ok = _last_run(connection, name, successful=True)
+        failures = select(func.count()).select_from(RUN).where(
+            RUN.c.source == name, RUN.c.outcome.in_(FAILURE_OUTCOMES))
+        if last_ok is not None:
+            failures = failures.where(RUN.c.id > last_ok.id)
+        rows = connection.execute(select(func.count()).select_from(OBSERVATION_VERSION).where(
+            OBSERVATION_VERSION.c.source == name, OBSERVATION_VERSION.c.valid_to.is_(None))).scalar_one()
+        out[name] = {
+            "last_run": iso_time(last.started_at) if last else None,
+            "last_outcome": last.outcome if last else None,
+            "last_success": iso_time(last_ok.observed_at) if last_ok else None,
+            "failures": int(connection.execute(failures).scalar_one()),
+            "rows": int(rows),
+            "last_error": last.error if last and last.outcome in FAILURE_OUTCOMES else None,
+        }
+    return out
+
+
+def _last_run(connection: Connection, source: str, *, successful: bool) -> Row[Any, Any, Any, Any, Any] | None:
+    query = select(RUN.c.id, RUN.c.started_at, RUN.c.observed_at, RUN.c.outcome, RUN.c.error).where(
+        RUN.c.source == source)
+    if successful:
+        query = query.where(RUN.c.outcome.in_(SUCCESS_OUTCOMES))
+    return connection.execute(query.order_by(RUN.c.started_at.desc(), RUN.c.id.desc()).limit(1)).first()
