@@ -223,7 +223,7 @@ def test_the_same_change_is_queued_once_per_channel_when_two_processes_race(db_u
 
 
 def test_concurrent_dispatchers_send_each_message_once(db_url: str, sink: WebhookSink) -> None:
-    app = make_app(db_url, {"hook": sink.url()}, watchlist=())
+    app = make_app(db_url, {"hook": sink.url()}, watchlist=(), alerts={"flapping_changes": 0})
     poll(app, BASE, T0)
     for n in range(6):
         poll(app, [BASE[0], {"id": "o1", "availability": f"v{n}"}, BASE[2]], T0 + dt.timedelta(minutes=n + 1))

@@ -73,6 +73,9 @@ class AlertSettings:
     retry_max: dt.timedelta = dt.timedelta(hours=1)
     # How long one send may take before apprise gives up on it.
     send_timeout: dt.timedelta = dt.timedelta(seconds=30)
+    # Flapping (watcher/alerts/flapping.py): this many changes of one field within the window.
+    flapping_changes: int = 4
+    flapping_window: dt.timedelta = dt.timedelta(hours=24)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -271,7 +274,7 @@ def _routes(raw: Any, channels: Mapping[str, ChannelSettings]) -> tuple[RouteSet
 
 
 _ALERT_KEYS: Final = {"max_attempts", "digest_max_items", "reminder_days", "severity_rules",
-                      "retry_after", "retry_max", "send_timeout"}
+                      "retry_after", "retry_max", "send_timeout", "flapping_changes", "flapping_window"}
 _WHEN_KEYS: Final = {"source", "provider", "model", "kind", "severity", "watchlist"}
 _SEVERITIES: Final = ("info", "warning", "critical")
 
@@ -316,7 +319,12 @@ def _alerts(raw: Mapping[str, Any]) -> AlertSettings:
         else dt.timedelta(hours=1),
         send_timeout=_duration(t, "alerts.send_timeout") if (t := _opt(raw, "send_timeout", str, "alerts"))
         else dt.timedelta(seconds=30),
+        flapping_changes=_opt(raw, "flapping_changes", int, "alerts", default=4),
+        flapping_window=_duration(w, "alerts.flapping_window") if (w := _opt(raw, "flapping_window", str, "alerts"))
+        else dt.timedelta(hours=24),
     )
+    if settings.flapping_changes < 0:
+        raise ConfigError(f"alerts.flapping_changes: 0 (off) or more, got {settings.flapping_changes}")
     if settings.max_attempts < 1:
         raise ConfigError(f"alerts.max_attempts: at least 1, got {settings.max_attempts}")
     if settings.digest_max_items < 1:

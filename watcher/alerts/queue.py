@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 
 from sqlmodel import Session, col, func, select
 
-from watcher.alerts import outbox, silences
+from watcher.alerts import flapping, outbox, silences
 from watcher.alerts.digest import build
 from watcher.alerts.items import AlertItem, fingerprint, item
 from watcher.alerts.render import render
@@ -24,7 +24,7 @@ from watcher.alerts.routing import route
 from watcher.config import Settings
 from watcher.model import ChangeKind, Observation
 from watcher.store.polls import SUCCESS_OUTCOMES
-from watcher.store.tables import ChangeRecord, Delivery, Run
+from watcher.store.tables import ChangeRecord, Delivery, ObservationVersion, Run
 
 log = logging.getLogger(__name__)
 
@@ -118,11 +118,20 @@ class OutboxHook:
         loud = hold_silenced(session, records, observations, run.observed_at)
         if not loud or not any(channel.enabled for channel in self.settings.channels.values()):
             return
-        items = [item(r, observations.get(r.key), self.settings.watchlist, fallback_url=run.url) for r in loud]
+        rule = flapping.Rule(self.settings.alerts.flapping_changes, self.settings.alerts.flapping_window)
+        news, starts, held = flapping.damp(session, loud, rule)
+        if held:
+            log.info("%s: %d changes not alerted: flapping (%s)", run.source, len(held), rule.describe())
+        watchlist = self.settings.watchlist
+        items = [item(r, observations.get(r.key), watchlist, fallback_url=run.url) for r in news]
+        items += [dataclasses.replace(item(r, observations.get(r.key), watchlist, fallback_url=run.url),
+                                      note=f"flapping: {rule.describe()}") for r in starts]
+        if not items:
+            return
         queued = queue_items(session, self.settings, items, kind="digest", today=run.observed_at.date(),
-                             anchor=_anchors(session, run), now=_now())
-        log.info("%s: %d changes, %d silenced, %d deliveries queued%s", run.source, len(records),
-                 len(records) - len(loud), len(queued.deliveries),
+                             anchor=_anchors(session, run, items), now=_now())
+        log.info("%s: %d changes, %d silenced, %d flapping, %d deliveries queued%s", run.source, len(records),
+                 len(records) - len(loud), len(starts) + len(held), len(queued.deliveries),
                  f", {queued.duplicates} already queued" if queued.duplicates else "")
 
 
@@ -137,30 +146,47 @@ def _reread(session: Session, run: Run) -> bool:
             and previous.parser_version != run.parser_version)
 
 
-def _anchors(session: Session, run: Run) -> Callable[[AlertItem], str]:
-    """What a change was seen in, so that the same news gets the same dedupe key.
+def _anchors(session: Session, run: Run, items: Sequence[AlertItem]) -> Callable[[AlertItem], str]:
+    """What a change supersedes, so that the same news gets the same dedupe key.
 
-    Two pollers racing on one source fetched the same bytes (same hash) and
-    diffed against the same past: their changes share a fingerprint, while the
-    same transition seen again later comes from another document. Health changes
-    are anchored on the last successful run instead (a second failure streak is
-    news even when the error page is the same), and derived changes
-    (disagreements, clock runs) on their own run.
+    A change to a row ends the row's version current before the run (the one
+    this run closed, or the last one ever for a relisting; nothing for a first
+    listing). Two pollers racing on one source diff against the same past, so
+    their changes end the same version: one delivery. The same transition
+    happening again later (A→B, B→A, A→B) ends another version each time: new
+    news, whatever bytes it came in. Health changes end the last successful run
+    (a second failure streak is news even when the error page is the same), and
+    derived changes (disagreements, clock runs) are anchored on their own run.
     """
     last_ok = session.exec(select(func.max(Run.id)).where(
         Run.source == run.source, col(Run.outcome).in_(SUCCESS_OUTCOMES), col(Run.id) < (run.id or 0))).one()
     own = f"run:{run.id}"
     streak = f"after-run:{last_ok}" if last_ok is not None else own
-    document = f"doc:{run.content_hash}" if run.content_hash else streak
+    ended = _ended_versions(session, run, sorted({i.key for i in items if _about_a_row(i, run)}))
 
     def anchor(i: AlertItem) -> str:
         if i.kind is ChangeKind.SOURCE_HEALTH:
             return streak
-        if i.kind is ChangeKind.DISAGREEMENT:
+        if not _about_a_row(i, run):
             return own
-        return document
+        return f"ends:{ended.get(i.key, 'nothing')}"
 
     return anchor
+
+
+def _about_a_row(i: AlertItem, run: Run) -> bool:
+    return i.source == run.source and i.kind not in (ChangeKind.SOURCE_HEALTH, ChangeKind.DISAGREEMENT)
+
+
+def _ended_versions(session: Session, run: Run, keys: Sequence[str]) -> dict[str, int]:
+    """Per key of `run.source`: the newest version written before `run` (the one its changes end)."""
+    found: dict[str, int] = {}
+    for start in range(0, len(keys), 500):
+        rows = session.exec(select(ObservationVersion.key, func.max(ObservationVersion.id)).where(
+            ObservationVersion.source == run.source, col(ObservationVersion.key).in_(keys[start:start + 500]),
+            col(ObservationVersion.run_id) < (run.id or 0)).group_by(ObservationVersion.key))
+        found.update({key: version for key, version in rows if version is not None})
+    return found
 
 
 def _now() -> dt.datetime:
