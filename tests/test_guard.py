@@ -16,7 +16,7 @@ import pytest
 
 from sources import litellm, openai_deprecations
 from watcher.diff import diff
-from watcher.guard import MIN_LOST_FACTS, NEGLIGIBLE_SHARE, fact_losses, refusal
+from watcher.guard import MIN_FACT_SHARE, MIN_LOST_FACTS, NEGLIGIBLE_SHARE, fact_losses, refusal
 from watcher.model import Document, Observation, PriceKey, PriceUnit, Status
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -186,3 +186,14 @@ def test_delisted_rows_are_the_row_checks_business_not_a_lost_fact() -> None:
     assert refusal(before[:6], by_key(before), 0.5) is None  # 4 of 10 rows gone: within max_loss
     [loss] = fact_losses(by_key(drop(before, 3, shutdown_on=None)), by_key(before))
     assert (loss.fact, loss.had, loss.lost, loss.still, loss.providers) == ("shutdown date", 10, 3, 7, 1)
+
+
+def test_a_fact_stated_by_fewer_than_one_percent_of_the_rows_vanishing_is_an_edit() -> None:
+    """Real case: LiteLLM 1.91.0 removed the batch cached-input price from the only 7 of 2,838 rows stating it
+    (tests/test_real_cases.py replays it end to end)."""
+    assert MIN_FACT_SHARE == 0.01
+    dated = rows(3, shutdown_on=dt.date(2026, 9, 1))
+    for others, refused in ((297, True), (298, False)):  # 3 of 300 rows is exactly 1%; 3 of 301 is fewer
+        before = dated + [dataclasses.replace(obs, key=f"x/{obs.key}") for obs in rows(others)]
+        after = drop(before, 3, shutdown_on=None)
+        assert (refusal(after, by_key(before), 0.5) is not None) is refused

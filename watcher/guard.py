@@ -9,7 +9,8 @@ an error page or a truncated body as news:
 - one kind of fact (a status, an announced or shutdown date, a replacement, an
   availability, aliases, or one price family: component, unit and tier) vanishes
   from the whole parse. That is: at least `MIN_LOST_FACTS` rows that stated it
-  stop stating it, more than `max_loss` of the rows that stated it lose it, *and*
+  stop stating it, it was stated by at least `MIN_FACT_SHARE` of the source's
+  rows, more than `max_loss` of the rows that stated it lose it, *and*
   no row, or a negligible share (`NEGLIGIBLE_SHARE` of the rows that stated it
   before), still states it anywhere in the document. A renamed column or a moved
   JSON field looks exactly like this: every row loses its replacement at once
@@ -20,11 +21,15 @@ Everything else is an edit and is reported as changes:
 - While other rows of the same document still state a fact, the parser evidently
   still reads it, so the rows that dropped it are real edits. LiteLLM 1.72.0
   removed `search_context_cost_per_query` from 9 of 16 OpenAI models (7 kept it);
-  LiteLLM 1.108.0 dropped a per-second audio price from 6 of 11 rows.
+  LiteLLM 1.103.0 dropped a per-second audio price from 6 of the 16 rows stating one.
 - Losses concentrated in one provider inside an aggregator (a catalog whose rows
   come from several providers) are that provider's edit: models.dev's chutes
   dropped its zero-valued audio prices from 51 models at once.
 - Fewer than `MIN_LOST_FACTS` rows losing a fact is an edit: small sources edit rows.
+- A fact stated by fewer than `MIN_FACT_SHARE` of the rows is too rare for its loss to
+  mean a layout change: LiteLLM 1.91.0 removed `cache_read_input_token_cost_batches`
+  from the only 7 of its 2,838 rows that stated it (OpenAI's and Gemini's), and the
+  source stayed refused for 13 releases.
 """
 
 from __future__ import annotations
@@ -42,6 +47,10 @@ MIN_LOST_FACTS: Final = 3
 # "nearly" from the parse: the stragglers of a renamed column (a row in another
 # table, a footnote) do not make the loss an edit.
 NEGLIGIBLE_SHARE: Final = 0.05
+# A fact stated by fewer than this share of the source's rows is a rare one: its
+# vanishing is an edit (7 of LiteLLM's 2,838 rows losing a batch cached price), not
+# a renamed column, which takes a fact from a large share of the rows at once.
+MIN_FACT_SHARE: Final = 0.01
 
 _FACTS: Final[Mapping[str, Callable[[Observation], bool]]] = {
     "status": lambda obs: obs.status is not None,
@@ -83,7 +92,7 @@ def refusal(observations: Sequence[Observation], previous: Mapping[str, Observat
             )
     aggregator = len({_provider(obs) for obs in previous.values()}) > 1
     for loss in fact_losses(current, previous):
-        if structural(loss, max_loss, aggregator=aggregator):
+        if structural(loss, max_loss, aggregator=aggregator, rows=previous_rows):
             still = f", {loss.still} still state it" if loss.still else ", no row states it any more"
             return (
                 f"parse lost the {loss.fact} of {loss.lost} of the {loss.had} rows that stated one"
@@ -92,10 +101,13 @@ def refusal(observations: Sequence[Observation], previous: Mapping[str, Observat
     return None
 
 
-def structural(loss: FactLoss, max_loss: float, *, aggregator: bool) -> bool:
-    """Is this loss a layout change rather than edits? (The rule in the module docstring.)"""
+def structural(loss: FactLoss, max_loss: float, *, aggregator: bool, rows: int) -> bool:
+    """Is this loss a layout change rather than edits? (The rule in the module docstring.)
+    `rows`: how many rows the source has now."""
     if loss.lost < MIN_LOST_FACTS or loss.lost / loss.had <= max_loss:
         return False
+    if loss.had < MIN_FACT_SHARE * rows:
+        return False  # a rare fact: its rows' edits, not a layout change
     if loss.still > NEGLIGIBLE_SHARE * loss.had:
         return False  # the parser still reads this fact elsewhere in the document
     return not (aggregator and loss.providers == 1)
