@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import lzma
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 
-from sqlalchemy import func, text, update
+from sqlalchemy import func, insert, text, update
 from sqlmodel import Session, col, select
 
 from watcher.model import Change, Document, Observation
@@ -88,8 +89,8 @@ def store_document(session: Session, doc: Document, digest: str, now: dt.datetim
             source=doc.source,
             content_type=doc.content_type or None,
             size=len(doc.body),
-            compression="zlib",
-            body=zlib.compress(doc.body, 6),
+            compression="xz",
+            body=compress(doc.body),
             first_seen_at=now,
         )
     )
@@ -100,7 +101,20 @@ def load_document(session: Session, digest: str) -> bytes | None:
     blob = session.get(DocumentBlob, digest)
     if blob is None:
         return None
-    return zlib.decompress(blob.body) if blob.compression == "zlib" else blob.body
+    return decompress(blob.body, blob.compression)
+
+
+def compress(body: bytes) -> bytes:
+    # xz at preset 2 keeps the nine LiteLLM releases' catalogs in 0.48 MB (zlib: 0.64 MB)
+    # for 0.1 s more per 2 MB body, needing ~17 MB while it works (bz2 -9: 0.39 MB but
+    # 0.5 s per body; xz -6 wants 94 MB, which the daemon cannot spare).
+    return lzma.compress(body, preset=2)
+
+
+def decompress(body: bytes, compression: str) -> bytes:
+    if compression == "xz":
+        return lzma.decompress(body)
+    return zlib.decompress(body) if compression == "zlib" else body
 
 
 def add_run(session: Session, run: Run) -> Run:
@@ -155,26 +169,18 @@ def apply_versions(
 
 def add_changes(session: Session, changes: Sequence[Change], *, run_id: int | None,
                 at: dt.datetime) -> list[ChangeRecord]:
-    records = [
-        ChangeRecord(
-            run_id=run_id,
-            source=c.source,
-            key=c.key,
-            provider=c.provider,
-            model=c.model,
-            kind=c.kind.value,
-            field=c.field,
-            old=c.old,
-            new=c.new,
-            severity=c.severity.value,
-            note=c.note,
-            detected_at=at,
-        )
+    """Write `changes` as one bulk INSERT … RETURNING (in order): constructing and
+    flushing an ORM object per change took half of a 1,700-change poll. The records
+    returned are in the session, so hooks may still mark them (a silence)."""
+    if not changes:
+        return []
+    rows = [
+        dict(run_id=run_id, source=c.source, key=c.key, provider=c.provider, model=c.model, kind=c.kind.value,
+             field=c.field, old=c.old, new=c.new, severity=c.severity.value, note=c.note, detected_at=at)
         for c in changes
     ]
-    session.add_all(records)
-    session.flush()
-    return records
+    statement = insert(ChangeRecord).returning(ChangeRecord, sort_by_parameter_order=True)
+    return list(session.scalars(statement, rows))
 
 
 def _chunks(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:

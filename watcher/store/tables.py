@@ -53,7 +53,7 @@ class DocumentBlob(SQLModel, table=True):
     source: str = Field(max_length=100, index=True)
     content_type: str | None = None
     size: int  # uncompressed bytes
-    compression: str = Field(default="zlib", max_length=10)
+    compression: str = Field(default="xz", max_length=10)  # xz; zlib before migration 0004
     body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     first_seen_at: dt.datetime = Field(sa_column=_utc())
 
@@ -70,7 +70,9 @@ class ObservationVersion(SQLModel, table=True):
             sqlite_where=text("valid_to IS NULL"),
             postgresql_where=text("valid_to IS NULL"),
         ),
-        Index("ix_observation_source_key", "source", "key", "valid_from"),
+        # A row's versions (history, the views' period ends); a row has few versions, so
+        # ordering them by valid_from needs no index column (migration 0004).
+        Index("ix_observation_source_key", "source", "key"),
         Index("ix_observation_model", "model"),
         # `watcher history ID` finds rows by any spelling (migration 0003).
         Index("ix_observation_source_id", "source_id"),
@@ -103,14 +105,20 @@ class ObservationVersion(SQLModel, table=True):
 
 class ChangeRecord(SQLModel, table=True):
     __tablename__ = "change"
+    # Indexed for the queries that run: `watcher changes` by time; per poll, a source's
+    # open health alert and the open disagreements (few rows, so partial indexes).
+    # By source, model or run nothing reads a range often enough to pay for an index
+    # on every change row (migration 0004).
     __table_args__ = (
         Index("ix_change_detected", "detected_at"),
-        Index("ix_change_source_detected", "source", "detected_at"),
-        Index("ix_change_model", "model"),
+        Index("ix_change_health", "source", sqlite_where=text("kind = 'source_health'"),
+              postgresql_where=text("kind = 'source_health'")),
+        Index("ix_change_disagreement", "key", sqlite_where=text("kind = 'disagreement'"),
+              postgresql_where=text("kind = 'disagreement'")),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    run_id: int | None = Field(default=None, foreign_key="run.id", index=True)
+    run_id: int | None = Field(default=None, foreign_key="run.id")
     source: str = Field(max_length=100)
     key: str
     provider: str | None = None
