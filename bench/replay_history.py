@@ -30,7 +30,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Final
 
-from bench.common import REFERENCE
 from bench._replay_compare import Score, score
 from bench._replay_rawdiff import (
     KINDS,
@@ -47,6 +46,7 @@ from bench._replay_sources import (
     litellm_history,
     models_dev_history,
 )
+from bench.common import REFERENCE
 
 FIRST_DAY: Final = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 DELIST_AFTER: Final = 2

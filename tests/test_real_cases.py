@@ -14,7 +14,12 @@ from typing import Any
 import pytest
 
 from bench._replay_compare import score
-from bench._replay_rawdiff import RawRow, expected_changes, litellm_rows, models_dev_rows
+from bench._replay_rawdiff import (
+    RawRow,
+    expected_changes,
+    litellm_rows,
+    models_dev_rows,
+)
 from tests.support import FIXTURES
 from watcher.app import App
 from watcher.config import parse
