@@ -16,7 +16,13 @@ import pytest
 
 from sources import litellm, openai_deprecations
 from watcher.diff import diff
-from watcher.guard import MIN_FACT_SHARE, MIN_LOST_FACTS, NEGLIGIBLE_SHARE, fact_losses, refusal
+from watcher.guard import (
+    MIN_FACT_SHARE,
+    MIN_LOST_FACTS,
+    NEGLIGIBLE_SHARE,
+    fact_losses,
+    refusal,
+)
 from watcher.model import Document, Observation, PriceKey, PriceUnit, Status
 
 FIXTURES = Path(__file__).parent / "fixtures"
