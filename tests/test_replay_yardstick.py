@@ -62,11 +62,11 @@ def test_reports_match_real_changes_by_row_and_value_in_any_unit_scale() -> None
     before = litellm_rows(litellm(a={"input_cost_per_token": 1e-06, "input_cost_per_query": 0.01}))
     after = litellm_rows(litellm(a={"input_cost_per_token": 2e-06}))
     expected = expected_changes([before, after], 2)
-    right = [{"kind": "price", "key": "a", "field": "input", "old": "1", "new": "2"},
+    right: list[dict[str, Any]] = [{"kind": "price", "key": "a", "field": "input", "old": "1", "new": "2"},
              {"kind": "price", "key": "a", "field": "query", "old": "0.01", "new": None}]
     found = score(expected, [[], right])
     assert (sum(found.on_time.values()), found.missed_list, found.false_list) == (2, [], [])
-    wrong = [{"kind": "price", "key": "a", "field": "input", "old": "1", "new": "3"},  # wrong value
+    wrong: list[dict[str, Any]] = [{"kind": "price", "key": "a", "field": "input", "old": "1", "new": "3"},  # wrong value
              {"kind": "price", "key": "b", "field": "query", "old": "0.01", "new": None}]  # wrong row
     found = score(expected, [[], wrong])
     assert (len(found.missed_list), len(found.false_list), found.on_time["price"]) == (2, 2, 0)
