@@ -64,3 +64,102 @@ def test_flapping_rule() -> None:
     assert verdict([t, t + MIN], t, rule) is Verdict.NEWS
     assert verdict([t - MIN, t - 2 * MIN, t - 3 * MIN], t, Rule(changes=0, window=rule.window)) is Verdict.HELD
     assert json.dumps(rule.describe()) and "2 times within 1 h" in rule.describe()
+
+
+# --- a channel that comes back, a delivery that dies -----------------------------------------
+
+def _clock() -> dt.datetime:
+    """The dispatch clock's start: real now, since deliveries are stamped when queued."""
+    return dt.datetime.now(dt.UTC)
+
+
+def _models(n: int) -> list[dict[str, str]]:
+    """The base rows plus one new model per poll (different rows: nothing flaps)."""
+    return [*BASE, *({"id": f"m{k}"} for k in range(n))]
+
+
+def test_a_channel_down_three_hours_gets_its_whole_backlog_in_one_pass(db_url: str, sink: WebhookSink) -> None:
+    app = make_app(db_url, {"hook": sink.url()}, watchlist=())
+    poll(app, _models(0), T0)
+    sink.status = 500
+    step = dt.timedelta(minutes=10)
+    clock = start = _clock()
+    for n in range(1, 19):  # 3 hours of 10-minute dispatch passes, a new alert every half hour
+        if n % 3 == 0:
+            poll(app, _models(n // 3), T0 + n * step)
+        dispatch_due(app, clock)
+        clock += step
+    assert len(deliveries(app)) == 6 and {d.status for d in deliveries(app)} == {"pending"}
+    assert sink.attempts > 6  # retried all along, each on its backoff
+    sink.status = 200
+    passes = []
+    while not passes or not passes[-1].outcomes:
+        passes.append(dispatch_due(app, clock))
+        clock += step
+        assert clock < start + dt.timedelta(hours=5)
+    assert passes[-1].sent == 6 and passes[-1].failed == 0  # the first pass that reaches it sends it all
+    assert {d.status for d in deliveries(app)} == {"sent"}
+    assert sorted(p["title"] for p in sink.payloads) == sorted(
+        f"INFO: m{k} newly listed by toy" for k in range(6))
+
+
+def test_the_first_accepted_send_makes_the_backlog_due_for_every_dispatcher(db_url: str, sink: WebhookSink) -> None:
+    app = make_app(db_url, {"hook": sink.url()}, watchlist=())
+    poll(app, _models(0), T0)
+    sink.status = 500
+    for n in range(1, 3):
+        poll(app, _models(n), T0 + n * MIN)
+    now = _clock()
+    assert dispatch_due(app, now).failed == 2
+    sink.status = 200
+    poll(app, _models(3), T0 + 3 * MIN)
+    now = _clock()
+    from watcher.alerts import outbox
+    from watcher.store.engine import write_session
+
+    with write_session(app.engine) as session:  # what `_drain` does on its first accepted send
+        assert outbox.release(app.engine, "hook", now) == 2
+        assert [c.due for c in outbox.candidates(session, now, early=False, limit=10)] == [True, True, True]
+
+
+def test_a_dead_delivery_is_told_once_on_the_other_channels(db_url: str, sink: WebhookSink) -> None:
+    down = WebhookSink()
+    try:
+        down.status = 500
+        app = make_app(db_url, {"down": down.url("/down"), "up": sink.url("/up")}, watchlist=())
+        poll(app, _models(0), T0)
+        poll(app, _models(1), T0 + MIN)
+        now = _clock()
+        first = dispatch_due(app, now)
+        assert (first.sent, first.failed, first.dead) == (1, 1, 0)
+        # Still failing 23 hours on: not dead yet (the default keeps trying for a day).
+        assert dispatch_due(app, now + dt.timedelta(hours=23)).dead == 0
+        last = dispatch_due(app, now + dt.timedelta(hours=25))
+        assert (last.dead, last.sent) == (1, 1)  # given up, and said so on the other channel in the same pass
+        news = sink.payloads[-1]
+        assert news["title"] == "WARNING: 1 alert to channel down could not be delivered"
+        assert "INFO: m0 newly listed by toy" in news["message"] and "watcher outbox --state dead" in news["message"]
+        assert "500" in news["message"] and "watcher deliver --retry-dead" in news["message"]
+        assert dispatch_due(app, now + dt.timedelta(days=3)).outcomes == ()  # once
+        assert len(sink.payloads) == 2 and [d.kind for d in deliveries(app)] == ["digest", "digest", "dead"]
+
+        from watcher.daemon.metrics import Metrics
+        from watcher.daemon.snapshot import take
+
+        snap = take(app.engine, (), now)
+        assert snap.dead_by_channel == {"down": 1}
+        metrics = Metrics()
+        metrics.apply(snap, now)
+        assert b'watcher_dead_deliveries{channel="down"} 1.0' in metrics.exposition()
+    finally:
+        down.close()
+
+
+def test_news_about_dead_news_is_never_queued(db_url: str, sink: WebhookSink) -> None:
+    sink.status = 500
+    app = make_app(db_url, {"a": sink.url("/a"), "b": sink.url("/b")}, watchlist=(), alerts={"max_attempts": 1})
+    poll(app, _models(0), T0)
+    poll(app, _models(1), T0 + MIN)
+    result = dispatch_due(app, _clock())
+    assert result.dead == 4  # two digests, then the news about each on the other channel, dead too
+    assert sorted(d.kind for d in deliveries(app)) == ["dead", "dead", "digest", "digest"]

@@ -64,7 +64,9 @@ class RouteSettings:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class AlertSettings:
-    max_attempts: int = 8
+    max_attempts: int | None = None  # None: no cap on attempts, only `give_up_after`
+    # A delivery failing this long after it was queued is dead (and is news itself).
+    give_up_after: dt.timedelta = dt.timedelta(days=1)
     digest_max_items: int = 15
     reminder_days: tuple[int, ...] = (90, 30, 14, 7, 1, 0)
     severity_rules: tuple[Mapping[str, Any], ...] = ()
@@ -274,7 +276,7 @@ def _routes(raw: Any, channels: Mapping[str, ChannelSettings]) -> tuple[RouteSet
 
 
 _ALERT_KEYS: Final = {"max_attempts", "digest_max_items", "reminder_days", "severity_rules",
-                      "retry_after", "retry_max", "send_timeout", "flapping_changes", "flapping_window"}
+                      "retry_after", "retry_max", "send_timeout", "give_up_after", "flapping_changes", "flapping_window"}
 _WHEN_KEYS: Final = {"source", "provider", "model", "kind", "severity", "watchlist"}
 _SEVERITIES: Final = ("info", "warning", "critical")
 
@@ -309,7 +311,9 @@ def _alerts(raw: Mapping[str, Any]) -> AlertSettings:
         if rule.get("severity") not in _SEVERITIES:
             raise ConfigError(f"{where}.severity: one of {', '.join(_SEVERITIES)}, got {rule.get('severity')!r}")
     settings = AlertSettings(
-        max_attempts=_opt(raw, "max_attempts", int, "alerts", default=8),
+        max_attempts=_opt(raw, "max_attempts", int, "alerts"),
+        give_up_after=_duration(g, "alerts.give_up_after") if (g := _opt(raw, "give_up_after", str, "alerts"))
+        else dt.timedelta(days=1),
         digest_max_items=_opt(raw, "digest_max_items", int, "alerts", default=15),
         reminder_days=tuple(sorted(set(days), reverse=True)) if days is not None else (90, 30, 14, 7, 1, 0),
         severity_rules=tuple(rules),
@@ -325,7 +329,7 @@ def _alerts(raw: Mapping[str, Any]) -> AlertSettings:
     )
     if settings.flapping_changes < 0:
         raise ConfigError(f"alerts.flapping_changes: 0 (off) or more, got {settings.flapping_changes}")
-    if settings.max_attempts < 1:
+    if settings.max_attempts is not None and settings.max_attempts < 1:
         raise ConfigError(f"alerts.max_attempts: at least 1, got {settings.max_attempts}")
     if settings.digest_max_items < 1:
         raise ConfigError(f"alerts.digest_max_items: at least 1, got {settings.digest_max_items}")

@@ -3,8 +3,12 @@
 One worker per channel, so a channel that hangs (an SMTP server timing out)
 does not hold up another. Within a channel, due rows go oldest first, each on
 its own backoff; two failures in a row end that channel's turn (no point
-hammering it). When a channel answers again, its backlog goes out at once
-instead of waiting out each row's backoff.
+hammering it). The first send a channel accepts makes its other pending
+deliveries due now (for every dispatcher) and this pass sends them: a channel
+that comes back gets its backlog at once instead of waiting out each backoff.
+
+A delivery still failing `give_up_after` after it was queued is dead, and that
+is news: one message about it on each other channel (`watcher.alerts.dead`).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Final
 
-from watcher.alerts import outbox
+from watcher.alerts import dead, outbox
 from watcher.alerts.channels import send
 from watcher.store.engine import read_session
 
@@ -38,6 +42,7 @@ class Outcome:
     attempts: int
     answer: str
     seconds: float
+    claimed: outbox.Claimed | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -98,7 +103,27 @@ def dispatch_due(app: App, now: dt.datetime | None = None, *, early: bool = Fals
     with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(work)), thread_name_prefix="deliver") as pool:
         for done in pool.map(lambda kv: _drain(app, kv[0], kv[1], now), work.items()):
             outcomes.extend(done)
+    if _tell_the_dead(app, outcomes, now):
+        # The news about dead deliveries goes out in this same pass.
+        outcomes.extend(dispatch_due(app, now).outcomes)
     return DispatchResult(tuple(outcomes))
+
+
+def _tell_the_dead(app: App, outcomes: list[Outcome], now: dt.datetime) -> bool:
+    """Queue one message per other channel about the deliveries that died in this pass."""
+    died: dict[str, list[Outcome]] = defaultdict(list)
+    for o in outcomes:
+        if o.status == outbox.DEAD and o.claimed is not None and o.claimed.kind != dead.KIND:
+            died[o.channel].append(o)
+    queued = False
+    for channel, lost in died.items():
+        others = [name for name, c in app.settings.channels.items() if c.enabled and name != channel]
+        added = dead.queue_news(app.engine, channel, [o.claimed for o in lost if o.claimed is not None],
+                                [o.answer for o in lost], others, now)
+        log.error("%d deliveries to %s are dead (failing since queued, up to %s); told %d other channels",
+                  len(lost), channel, app.settings.alerts.give_up_after, len(added))
+        queued = queued or bool(added)
+    return queued
 
 
 async def dispatch_due_async(app: App, now: dt.datetime | None = None, *, early: bool = False) -> DispatchResult:
@@ -109,19 +134,23 @@ async def dispatch_due_async(app: App, now: dt.datetime | None = None, *, early:
 
 def _drain(app: App, name: str, rows: list[outbox.Candidate], now: dt.datetime) -> list[Outcome]:
     """Due rows first, each on its own backoff; two failures in a row and the
-    channel is left alone until the next pass. If the channel answered, the rows
-    still backing off go too: it is back, they need not wait."""
+    channel is left alone until the next pass. Once the channel accepts a send,
+    the rows still backing off are due: it is back, they need not wait."""
     out: list[Outcome] = []
     failures = 0
+    released = False
     for candidate in (c for c in rows if c.due):
         outcome = _attempt(app, name, candidate.id, now)
         if outcome is None:
             continue
         out.append(outcome)
+        if outcome.status == outbox.SENT and not released:
+            released = True
+            outbox.release(app.engine, name, now)
         failures = 0 if outcome.status == outbox.SENT else failures + 1
         if failures >= 2:
             return out
-    if out and out[-1].status == outbox.SENT:
+    if released:
         for candidate in (c for c in rows if not c.due):
             outcome = _attempt(app, name, candidate.id, now)
             if outcome is not None:
@@ -138,13 +167,14 @@ def _attempt(app: App, name: str, delivery_id: int, now: dt.datetime) -> Outcome
     if claimed is None:
         return None
     result = send(app.settings.channels[name].url, claimed.bodies, claimed.severity, timeout=alerts.send_timeout)
-    finished = max(now, dt.datetime.now(dt.UTC))
+    # On the pass's clock (injected in tests), plus the time the send took.
+    finished = now + dt.timedelta(seconds=result.seconds)
     status = outbox.finish(app.engine, claimed, ok=result.ok, error=None if result.ok else result.answer,
-                           now=finished, max_attempts=alerts.max_attempts, retry_after=alerts.retry_after,
-                           retry_max=alerts.retry_max)
+                           now=finished, max_attempts=alerts.max_attempts, give_up_after=alerts.give_up_after,
+                           retry_after=alerts.retry_after, retry_max=alerts.retry_max)
     if result.ok:
         log.info("delivery %s sent to %s in %.2fs", claimed.id, name, result.seconds)
     else:
-        log.warning("delivery %s to %s failed (attempt %d of %d, now %s): %s", claimed.id, name,
-                    claimed.attempts, alerts.max_attempts, status, result.answer)
-    return Outcome(claimed.id, name, status, claimed.attempts, result.answer, result.seconds)
+        log.warning("delivery %s to %s failed (attempt %d, now %s): %s", claimed.id, name,
+                    claimed.attempts, status, result.answer)
+    return Outcome(claimed.id, name, status, claimed.attempts, result.answer, result.seconds, claimed)

@@ -66,9 +66,11 @@ class Claimed:
 
     id: int
     channel: str
+    kind: str
     severity: Severity
     bodies: Bodies
     attempts: int  # including this one
+    created_at: dt.datetime
 
 
 def claim(engine: Engine, delivery_id: int, now: dt.datetime, ttl: dt.timedelta) -> Claimed | None:
@@ -81,9 +83,9 @@ def claim(engine: Engine, delivery_id: int, now: dt.datetime, ttl: dt.timedelta)
         if row.status == SENDING and row.next_attempt_at > now:
             return None
         # Copied before the UPDATE, which also refreshes `row` in the session.
-        claimed = Claimed(id=delivery_id, channel=row.channel, severity=Severity(row.severity),
+        claimed = Claimed(id=delivery_id, channel=row.channel, kind=row.kind, severity=Severity(row.severity),
                           bodies=Bodies(row.title, row.body_text, row.body_markdown, row.body_html),
-                          attempts=row.attempts + 1)
+                          attempts=row.attempts + 1, created_at=row.created_at)
         taken = session.exec(  # type: ignore[call-overload]
             update(Delivery)
             .where(col(Delivery.id) == delivery_id, col(Delivery.status) == row.status,
@@ -93,12 +95,21 @@ def claim(engine: Engine, delivery_id: int, now: dt.datetime, ttl: dt.timedelta)
         return claimed if taken.rowcount == 1 else None
 
 
+def gives_up(claimed: Claimed, now: dt.datetime, *, max_attempts: int | None, give_up_after: dt.timedelta) -> bool:
+    """A failed send is the last one when the delivery has been failing for
+    `give_up_after` since it was queued (or used `max_attempts`, when set)."""
+    if max_attempts is not None and claimed.attempts >= max_attempts:
+        return True
+    return now - claimed.created_at >= give_up_after
+
+
 def finish(engine: Engine, claimed: Claimed, *, ok: bool, error: str | None, now: dt.datetime,
-           max_attempts: int, retry_after: dt.timedelta, retry_max: dt.timedelta) -> str:
+           max_attempts: int | None, give_up_after: dt.timedelta, retry_after: dt.timedelta,
+           retry_max: dt.timedelta) -> str:
     """Record the outcome of a claimed send; returns the row's new status."""
     if ok:
         values: dict[str, Any] = {"status": SENT, "sent_at": now, "last_error": None}
-    elif claimed.attempts >= max_attempts:
+    elif gives_up(claimed, now, max_attempts=max_attempts, give_up_after=give_up_after):
         values = {"status": DEAD, "last_error": error}
     else:
         values = {"status": PENDING, "last_error": error,
@@ -116,6 +127,18 @@ def finish(engine: Engine, claimed: Claimed, *, ok: bool, error: str | None, now
         log.warning("delivery %s: claim lost while sending; outcome %s not recorded", claimed.id,
                     values["status"])
     return str(values["status"])
+
+
+def release(engine: Engine, channel: str, now: dt.datetime) -> int:
+    """The channel answered: its deliveries backing off are due now (for every dispatcher)."""
+    with write_session(engine) as session:
+        done = session.exec(  # type: ignore[call-overload]
+            update(Delivery)
+            .where(col(Delivery.channel) == channel, col(Delivery.status) == PENDING,
+                   col(Delivery.next_attempt_at) > now)
+            .values(next_attempt_at=now)
+        )
+    return int(done.rowcount)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -147,7 +170,8 @@ def retry_dead(session: Session, ids: Sequence[int] = ()) -> int:
     if ids:
         query = query.where(col(Delivery.id).in_(ids))
     now = dt.datetime.now(dt.UTC)
-    result = session.exec(query.values(status=PENDING, attempts=0, next_attempt_at=now))  # type: ignore[call-overload]
+    # Queued again: `give_up_after` counts from now.
+    result = session.exec(query.values(status=PENDING, attempts=0, next_attempt_at=now, created_at=now))  # type: ignore[call-overload]
     return int(result.rowcount)
 
 
@@ -188,6 +212,11 @@ def listing(session: Session, states: Sequence[str], limit: int | None = None) -
     rows = [delivery_dict(row) for row in session.exec(query)]
     rows = [row for row in rows if row["state"] in states]
     return rows[:limit] if limit else rows
+
+
+def dead_by_channel(session: Session) -> dict[str, int]:
+    query = select(Delivery.channel, func.count()).where(Delivery.status == DEAD).group_by(Delivery.channel)
+    return {channel: int(n) for channel, n in session.exec(query)}
 
 
 def counts(session: Session) -> dict[str, int]:

@@ -54,6 +54,9 @@ class Metrics:
                                ["source", "kind"], registry=r)
         self.deliveries = Gauge("watcher_deliveries", "Outbox deliveries by outcome (pending, sent, dead).",
                                 ["status"], registry=r)
+        self.dead_deliveries = Gauge("watcher_dead_deliveries",
+                                     "Deliveries given up, per channel (listed by `watcher outbox --state dead`).",
+                                     ["channel"], registry=r)
         self.oldest_pending = Gauge("watcher_oldest_pending_delivery_age_seconds",
                                     "Age of the oldest delivery still pending; 0 when none.", registry=r)
         self.days_until_shutdown = Gauge("watcher_days_until_shutdown",
@@ -96,6 +99,9 @@ class Metrics:
             self.last_success.labels(source).set(at.timestamp())
         for status in {*_DELIVERY_STATUSES, *snapshot.deliveries}:
             self.deliveries.labels(status).set(snapshot.deliveries.get(status, 0))
+        self.dead_deliveries.clear()  # `watcher deliver --retry-dead` brings a channel back to none
+        for channel, n in snapshot.dead_by_channel.items():
+            self.dead_deliveries.labels(channel).set(n)
         oldest = snapshot.oldest_pending
         self.oldest_pending.set(max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)
         self.days_until_shutdown.clear()  # a model leaving the watchlist leaves the metrics

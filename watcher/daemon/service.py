@@ -75,6 +75,7 @@ class Daemon:
         self.started_at = _now()
         self._background: list[asyncio.Task[None]] = []
         self._snapshot_at = time.monotonic()
+        self._dead: dict[str, int] = {}  # dead deliveries per channel, from the last snapshot
         self._stopping = False
         self._retired_fetchers: list[Fetcher] = []
         self._http: StatusServer | None = None
@@ -265,6 +266,7 @@ class Daemon:
             if name not in known or at > known[name]:
                 known[name] = at
         self.metrics.apply(snap, _now())
+        self._dead = snap.dead_by_channel
 
     async def _snapshot_loop(self) -> None:
         while not self._stopping:
@@ -305,9 +307,16 @@ class Daemon:
     def _health_reply(self) -> Reply:
         found = self._problems()
         self.metrics.healthy.set(0 if found else 1)
+        news = self._dead_deliveries()
         if found:
-            return Reply(503, ("unhealthy\n" + "\n".join(found) + "\n").encode())
-        return Reply(200, f"ok: {self._role()}, {len(self.config.plans)} sources fresh\n".encode())
+            return Reply(503, ("unhealthy\n" + "\n".join([*found, *news]) + "\n").encode())
+        return Reply(200, "\n".join([f"ok: {self._role()}, {len(self.config.plans)} sources fresh", *news, ""])
+                     .encode())
+
+    def _dead_deliveries(self) -> list[str]:
+        """Not unhealthy (restarting would not help) but news: alerts that did not get through."""
+        return [f"dead deliveries: {channel} {n} (watcher outbox --state dead)"
+                for channel, n in sorted(self._dead.items())]
 
     def _metrics_reply(self) -> Reply:
         self.metrics.scheduler_running.set(1 if self.scheduler.running else 0)

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
+from watcher.alerts.outbox import dead_by_channel
 from watcher.matching import watched
 from watcher.store.engine import read_session
 from watcher.store.polls import SUCCESS_OUTCOMES
@@ -35,6 +36,7 @@ class Snapshot:
     deliveries: dict[str, int]  # outbox rows by status
     oldest_pending: dt.datetime | None
     shutdowns: tuple[Shutdown, ...]  # watched models with a shutdown date, earliest per (model, source)
+    dead_by_channel: dict[str, int] = dataclasses.field(default_factory=dict)  # dead deliveries per channel
 
 
 def take(engine: Engine, watchlist: Sequence[str], now: dt.datetime) -> Snapshot:
@@ -47,6 +49,7 @@ def take(engine: Engine, watchlist: Sequence[str], now: dt.datetime) -> Snapshot
             oldest_pending=_aware(session.exec(
                 select(func.min(Delivery.created_at)).where(Delivery.status == "pending")).one()),
             shutdowns=_watched_shutdowns(session, watchlist),
+            dead_by_channel=dead_by_channel(session),
         )
 
 
