@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 
+from sqlmodel import select
+
 from tests.alerts_support import WebhookSink
 from tests.alerts_support import sink  # noqa: F401 (fixture)
+from tests.support import FIXTURES, Upstream
 from tests.test_alerts_delivery import BASE, T0, deliveries, make_app, poll
+from watcher.app import App
+from watcher.store.disagreements import open_disagreements
 from watcher.alerts.dispatch import dispatch_due
 from watcher.alerts.flapping import Rule, Verdict, verdict
 
@@ -163,3 +169,74 @@ def test_news_about_dead_news_is_never_queued(db_url: str, sink: WebhookSink) ->
     result = dispatch_due(app, _clock())
     assert result.dead == 4  # two digests, then the news about each on the other channel, dead too
     assert sorted(d.kind for d in deliveries(app)) == ["dead", "dead", "digest", "digest"]
+
+
+# --- a fresh install -------------------------------------------------------------------------
+
+CAPTURES = {
+    "openai-deprecations": ("/deprecations.md", "openai_deprecations/deprecations-2026-06-27.md"),
+    "openai-pricing": ("/pricing.md", "openai_pricing/pricing-2026-06-27.md"),
+    "openrouter": ("/api/v1/models", "openrouter/models-2026-08-19.json"),
+    "litellm": ("/model_prices_and_context_window.json", "litellm/model_prices-1.98.0.json"),
+    "models-dev": ("/api.json", "models_dev/api-2026-05-21.json"),
+}
+
+
+def test_a_fresh_install_polling_every_builtin_source_sends_one_hello_per_channel(
+        db_url: str, sink: WebhookSink, upstream: Upstream) -> None:
+    from watcher.config import parse
+    from watcher.fetch import Fetcher
+    from watcher.store.engine import read_session
+    from watcher.store.tables import ChangeRecord
+
+    for path, fixture in CAPTURES.values():
+        upstream.set(path, (FIXTURES / fixture).read_bytes())
+    raw = {"sources": {name: {"url": upstream.url(path)} for name, (path, _) in CAPTURES.items()},
+           "channels": {"oncall": {"url": sink.url("/oncall")}, "team": {"url": sink.url("/team")}},
+           "watchlist": {"models": ["gpt-4o*", "o1*"]}}
+    app = App.create(parse(raw, path=None, environ={}), db_url)
+    assert sorted(app.enabled_sources()) == sorted(CAPTURES)
+
+    async def poll_all() -> list[str]:
+        async with Fetcher(app.settings.fetch) as fetcher:
+            return [(await app.poll(name, fetcher)).outcome for name in app.enabled_sources()]
+
+    assert asyncio.run(poll_all()) == ["baseline"] * len(CAPTURES)
+    assert dispatch_due(app).sent == 2
+    assert sorted(sink.paths) == ["/oncall", "/team"]  # one message per channel, nothing else
+    hello = sink.payloads[0]
+    with read_session(app.engine) as session:
+        disagreements = len(open_disagreements(session))
+        recorded = session.exec(select(ChangeRecord).where(ChangeRecord.kind == "disagreement")).all()
+    assert disagreements > 0 and len(recorded) >= disagreements  # recorded, not alerted
+    assert hello["title"] == "Model Lifecycle Watcher is now watching 5 sources"
+    assert f"Open disagreements between sources: {disagreements} " in hello["message"]
+    assert "Watchlist: gpt-4o*, o1* (" in hello["message"] and "watcher upcoming" in hello["message"]
+    assert "litellm (" in hello["message"] and " rows)" in hello["message"]
+    # Nothing more on the next round, and never a second hello.
+    assert asyncio.run(poll_all()) == ["unchanged"] * len(CAPTURES)
+    assert dispatch_due(app).outcomes == () and len(sink.payloads) == 2
+
+
+def test_the_hello_waits_for_every_enabled_source_and_counts_what_failed(
+        db_url: str, sink: WebhookSink, upstream: Upstream) -> None:
+    from watcher.config import parse
+    from watcher.fetch import Fetcher
+
+    upstream.set("/deprecations.md", (FIXTURES / CAPTURES["openai-deprecations"][1]).read_bytes())
+    raw = {"sources": {"openai-deprecations": {"url": upstream.url("/deprecations.md")},
+                       "openai-pricing": {"url": upstream.url("/missing.md")},
+                       **{name: {"enabled": False} for name in ("openrouter", "litellm", "models-dev")}},
+           "channels": {"oncall": {"url": sink.url("/oncall")}}, "fetch": {"retries": 0}}
+    app = App.create(parse(raw, path=None, environ={}), db_url)
+
+    async def poll(name: str) -> str:
+        async with Fetcher(app.settings.fetch) as fetcher:
+            return (await app.poll(name, fetcher)).outcome
+
+    assert asyncio.run(poll("openai-deprecations")) == "baseline"
+    assert deliveries(app) == []  # one of two sources has run: not yet
+    assert asyncio.run(poll("openai-pricing")) == "failed"
+    [hello] = deliveries(app)
+    assert hello.kind == "watching" and "openai-pricing (no successful poll yet)" in hello.body_text
+    assert "Watchlist: empty" in hello.body_text

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 
 from sqlmodel import Session, col, func, select
 
-from watcher.alerts import flapping, outbox, silences
+from watcher.alerts import flapping, outbox, silences, welcome
 from watcher.alerts.digest import build
 from watcher.alerts.items import AlertItem, fingerprint, item
 from watcher.alerts.render import render
@@ -49,11 +49,11 @@ def queue_items(session: Session, settings: Settings, items: Sequence[AlertItem]
             digest = build(batch.items, kind=kind, today=today, max_items=settings.alerts.digest_max_items,
                            when=batch.when)
             bodies = render(digest, batch.route)
-            rendered[(batch.route, ids)] = dict(
-                route=batch.route, kind=digest.kind, severity=digest.severity.value, title=bodies.title,
-                body_text=bodies.text, body_markdown=bodies.markdown, body_html=bodies.html,
-                change_ids=json.dumps(digest.change_ids),
-            )
+            rendered[(batch.route, ids)] = {
+                "route": batch.route, "kind": digest.kind, "severity": digest.severity.value, "title": bodies.title,
+                "body_text": bodies.text, "body_markdown": bodies.markdown, "body_html": bodies.html,
+                "change_ids": json.dumps(digest.change_ids),
+            }
         fields = rendered[(batch.route, ids)]
         delivery = Delivery(
             **fields,  # type: ignore[arg-type]
@@ -107,7 +107,16 @@ class OutboxHook:
     def __call__(self, session: Session, run: Run, records: Sequence[ChangeRecord],
                  observations: dict[str, Observation]) -> None:
         # A backfill replays the past: alerting on it would page people about old news.
-        if run.trigger == "ingest" or not records:
+        if run.trigger == "ingest":
+            return
+        on = [name for name, channel in self.settings.channels.items() if channel.enabled]
+        if on and welcome.first_round_complete(session, self.settings, run):
+            welcome.queue(session, self.settings, on, run.observed_at.date(), _now())
+        if run.outcome == "baseline":
+            # The first poll of a source records what it found (and the disagreements
+            # that causes) without alerting: the hello message sums it up instead.
+            return
+        if not records:
             return
         if _reread(session, run):
             # The page did not change, our reading of it did (a parser upgrade, a
