@@ -190,7 +190,8 @@ def test_thirty_changes_in_one_poll_make_one_message_per_route(db_url: str, sink
     assert sorted(sink.paths) == ["/email", "/pager", "/slack"]
     message = sink.payloads[sink.paths.index("/slack")]["message"]
     assert message.startswith("openai-deprecations: 32 models deprecated: shutdown 2026-07-23 (15) and 2026-10-23 (17)")
-    assert "…and 17 more. List them all: watcher changes --source openai-deprecations --since 2026-06-27T10:00:00Z" in message
+    assert ("…and 17 more (32 in all, 32 changes). List all 32 changes: watcher changes --source openai-deprecations"
+            " --since 2026-06-27T10:00:00Z") in message
 
 
 def test_the_same_change_is_queued_once_per_channel_when_two_processes_race(db_url: str, sink: WebhookSink) -> None:

@@ -29,21 +29,33 @@ _ENDING: Final = ("deprecated", "retired", "legacy")
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Entry:
-    """Everything one message says about one row (one source's statement on one model)."""
+    """Everything one message says about one model's change in one source: one
+    row, or several rows of that source saying the same about the same model
+    (a catalog listing one model under several keys)."""
 
-    items: tuple[AlertItem, ...]  # at least one; same source and key; most telling kind first
+    items: tuple[AlertItem, ...]  # the first row's; at least one; most telling kind first
+    also: tuple[tuple[AlertItem, ...], ...] = ()  # the other rows saying the same, in key order
 
     @property
     def first(self) -> AlertItem:
         return self.items[0]
 
     @property
+    def every_item(self) -> tuple[AlertItem, ...]:
+        return self.items + tuple(i for row in self.also for i in row)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The catalog entries (row keys) this entry covers."""
+        return (self.first.key, *(row[0].key for row in self.also))
+
+    @property
     def severity(self) -> Severity:
-        return max((i.severity for i in self.items), key=lambda s: s.rank)
+        return max((i.severity for i in self.every_item), key=lambda s: s.rank)
 
     @property
     def watched(self) -> bool:
-        return any(i.watched for i in self.items)
+        return any(i.watched for i in self.every_item)
 
     @property
     def category(self) -> str:
@@ -72,7 +84,7 @@ class Digest:
 
     @property
     def change_ids(self) -> list[int]:
-        return sorted(i.change_id for e in self.entries for i in e.items)
+        return sorted(i.change_id for e in self.entries for i in e.every_item)
 
     @property
     def sources(self) -> list[str]:
@@ -116,8 +128,9 @@ def build(items: Sequence[AlertItem], *, kind: str, today: dt.date, max_items: i
     by_row: dict[tuple[str, str], list[AlertItem]] = defaultdict(list)
     for it in items:
         by_row[(it.source, it.key)].append(it)
-    entries = [Entry(tuple(sorted(group, key=lambda i: (_KIND_ORDER.get(i.kind, 99), i.field or ""))))
-               for group in by_row.values()]
+    rows = [tuple(sorted(group, key=lambda i: (_KIND_ORDER.get(i.kind, 99), i.field or "")))
+            for group in by_row.values()]
+    entries = collapse(rows)
     entries.sort(key=lambda e: _entry_order(e, today))
     if kind == "digest" and all(e.category == HEALTH for e in entries):
         kind = "health"
@@ -125,10 +138,31 @@ def build(items: Sequence[AlertItem], *, kind: str, today: dt.date, max_items: i
                   headline=headline(entries, today), command=command(items, when or {}))
 
 
-def _entry_order(e: Entry, today: dt.date) -> tuple[int, int, int, str, str]:
+def collapse(rows: Sequence[tuple[AlertItem, ...]]) -> list[Entry]:
+    """One entry per (source, model, change): rows of one source that name the same
+    model and say the same thing about it become one entry covering all their keys."""
+    same: dict[tuple[object, ...], list[tuple[AlertItem, ...]]] = defaultdict(list)
+    for row in rows:
+        same[(row[0].source, row[0].name, _what(row))].append(row)
+    entries: list[Entry] = []
+    for group in same.values():
+        group.sort(key=lambda row: (len(row[0].key), row[0].key))  # the plainest key speaks for the others
+        entries.append(Entry(group[0], tuple(group[1:])))
+    return entries
+
+
+def _what(row: tuple[AlertItem, ...]) -> tuple[object, ...]:
+    """What a row's changes say, without which row says it."""
+    first = row[0]
+    return (tuple((i.kind, i.field, i.old, i.new) for i in row), first.shutdown_on, first.replacement)
+
+
+def _entry_order(e: Entry, today: dt.date) -> tuple[int, int, int, int, str, str]:
+    """Most severe first; then watched; then shutdowns ahead (soonest first), entries
+    without a shutdown date, shutdowns already past (most recent first)."""
     days = e.days_left(today)
-    return (-e.severity.rank, 0 if e.watched else 1, days if days is not None else 10**6,
-            e.first.name, e.first.source)
+    when = (1, 0) if days is None else (0, days) if days >= 0 else (2, -days)
+    return (-e.severity.rank, 0 if e.watched else 1, *when, e.first.name, e.first.source)
 
 
 # --- the headline ------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from watcher.alerts.items import AlertItem
 from watcher.model import ChangeKind
 
 TITLE_MAX: Final = 150
+KEYS_SHOWN: Final = 10  # catalog entries named under a collapsed entry
 NONE: Final = "—"
 
 
@@ -145,7 +146,17 @@ def _header(e: Entry, style: _Style) -> str:
     i = e.first
     who = f" ({style.value(i.provider)})" if i.provider else ""
     watched = ", watched" if e.watched else ""
-    return f"{style.strong(e.severity.value.upper())} {style.strong(style.value(i.name))}{who}{watched}"
+    entries = f", {len(e.keys)} catalog entries" if len(e.keys) > 1 else ""
+    return f"{style.strong(e.severity.value.upper())} {style.strong(style.value(i.name))}{who}{watched}{entries}"
+
+
+def _keys_line(e: Entry, style: _Style) -> list[str]:
+    """Which catalog entries a collapsed entry covers (none for a single row)."""
+    if len(e.keys) < 2:
+        return []
+    named = ", ".join(style.value(key) for key in e.keys[:KEYS_SHOWN])
+    rest = f" and {len(e.keys) - KEYS_SHOWN} more" if len(e.keys) > KEYS_SHOWN else ""
+    return [f"as: {named}{rest}"]
 
 
 def _facts(e: Entry, style: _Style, today: dt.date) -> str:
@@ -164,7 +175,8 @@ def _facts(e: Entry, style: _Style, today: dt.date) -> str:
 
 
 def _entry_lines(e: Entry, style: _Style, today: dt.date) -> list[str]:
-    return [_header(e, style), *(_change_line(i, style, today) for i in e.items), _facts(e, style, today)]
+    return [_header(e, style), *_keys_line(e, style), *(_change_line(i, style, today) for i in e.items),
+            _facts(e, style, today)]
 
 
 def _more(digest: Digest, style: _Style) -> str | None:
@@ -172,7 +184,9 @@ def _more(digest: Digest, style: _Style) -> str | None:
         return None
     # The command is ours (config names and times), not scraped: only HTML needs escaping.
     command = escape.html_text(digest.command, 2000) if style is _HTML else digest.command
-    return f"…and {digest.more} more. List them all: {style.code(command)}"
+    changes = plural(len(digest.change_ids), "change")
+    return (f"…and {digest.more} more ({len(digest.entries)} in all, {changes}). "
+            f"List all {changes}: {style.code(command)}")
 
 
 def _body(digest: Digest, route: str, style: _Style,
