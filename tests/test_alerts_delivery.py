@@ -127,22 +127,25 @@ def test_slack_receives_mrkdwn_from_apprises_slack_plugin(db_url: str, slack: Fa
     assert "<https://catalog.example/models#gpt-4o|toy>" in text  # our link, in Slack's own syntax
 
 
-def test_scraped_mentions_links_and_markup_arrive_inert(db_url: str, slack: FakeSlack, smtp: SmtpSink) -> None:
-    app = make_app(db_url, {"slack": SLACK_URL, "email": smtp.url("oncall@example.com")})
+def test_scraped_mentions_links_and_markup_arrive_inert(db_url: str, slack: FakeSlack, smtp: SmtpSink,
+                                                        sink: WebhookSink) -> None:
+    from tests.test_alerts_render import assert_inert
+
+    app = make_app(db_url, {"slack": SLACK_URL, "email": smtp.url("oncall@example.com"), "hook": sink.url()})
     poll(app, BASE, T0)
-    poll(app, [deprecate(BASE[0], availability=EVIL, replacement=f"gpt-5.5 {EVIL}"), *BASE[1:]],
-         T0 + dt.timedelta(hours=1))
-    assert dispatch_due(app).sent == 2
+    poll(app, [deprecate(BASE[0], availability=EVIL, replacement=f"gpt-5.5 {EVIL}"), *BASE[1:],
+               {"id": f"evil {EVIL}"}], T0 + dt.timedelta(hours=1))
+    assert dispatch_due(app).sent == 3
     slack_text = slack.posts[0].payload["attachments"][0]["text"]
-    assert "<!channel>" not in slack_text and "@here" not in slack_text
-    assert "&lt;!channel&gt;" in slack_text and f"@{ZWSP}here" in slack_text
-    assert "<https://evil.example" not in slack_text and "|click>" not in slack_text and "|y>" not in slack_text
-    assert "&lt;b&gt;bold&lt;/b&gt;" in slack_text
+    assert_inert(slack_text)
+    assert f"&lt;{ZWSP}!channel&gt;" in slack_text and f"@{ZWSP}here" in slack_text
+    assert "|click>" not in slack_text and "|y>" not in slack_text
     [mail] = smtp.mails
     html, text = mail.part("html"), mail.part("plain")
-    assert "<b>bold</b>" not in html and 'href="https://evil.example' not in html
-    assert "&lt;!channel&gt;" in html and "[click](https://evil.example/x)" in html
-    assert "<!channel>" in text and "<b>bold</b>" in text  # shown as the page said it, as text
+    assert 'href="https://evil.example' not in html
+    for body in (html, text, mail.message["Subject"], sink.payloads[0]["message"], sink.payloads[0]["title"]):
+        assert_inert(body)
+    assert f"<{ZWSP}!channel>" in text and f"<{ZWSP}b>bold<{ZWSP}/b>" in text  # shown as the page said it
 
 
 def test_channel_down_for_three_polls_then_back_delivers_every_change_once(db_url: str, sink: WebhookSink) -> None:

@@ -59,7 +59,7 @@ def test_the_real_1_98_0_digest_says_each_model_and_change_once_with_counts_that
     # The title, the "and N more" line and the command agree.
     more = int(re.search(r"\(\+(\d+) more\)$", digest.title).group(1))  # type: ignore[union-attr]
     tail = re.search(r"…and (\d+) more \((\d+) in all, (\d+) changes\)\. List all \3 changes: (.+)$",
-                     digest.body_text, re.M)
+                     digest.body_text, re.MULTILINE)
     assert tail is not None, digest.body_text
     assert int(tail.group(2)) == more + 1 == int(tail.group(1)) + len(shown)
     assert int(tail.group(3)) == changes and f"· {changes} changes ·" in digest.body_text

@@ -8,14 +8,16 @@ import json
 
 from sqlmodel import select
 
-from tests.alerts_support import WebhookSink
-from tests.alerts_support import sink  # noqa: F401 (fixture)
+from tests.alerts_support import (
+    WebhookSink,
+    sink,  # noqa: F401 (fixture)
+)
 from tests.support import FIXTURES, Upstream
 from tests.test_alerts_delivery import BASE, T0, deliveries, make_app, poll
-from watcher.app import App
-from watcher.store.disagreements import open_disagreements
 from watcher.alerts.dispatch import dispatch_due
 from watcher.alerts.flapping import Rule, Verdict, verdict
+from watcher.app import App
+from watcher.store.disagreements import open_disagreements
 
 MIN = dt.timedelta(minutes=1)
 

@@ -79,26 +79,44 @@ def test_an_entry_says_what_changed_why_it_matters_and_where_to_look() -> None:
     assert '<a href="https://developers.openai.com/api/docs/deprecations#sora-2">' in bodies.html
 
 
+HOSTILE = ("<!channel>", "<!here>", "<script", "<https://evil", "](https://evil", "<b>bold", "@here", "@everyone")
+
+
+def assert_inert(text: str) -> None:
+    """Nothing a receiver (Slack, a Markdown or HTML renderer, a chat reading text) would act on."""
+    for threat in HOSTILE:
+        assert threat not in text, (threat, text)
+
+
 def test_scraped_text_is_inert_in_every_format() -> None:
-    items = [it(1, model="gpt-x <!here>", replacement=EVIL, shutdown=dt.date(2026, 8, 1),
-                new=f"status deprecated; availability {EVIL}")]
+    evil = f"{EVIL} <script>alert(1)</script> @everyone"
+    items = [it(1, model="gpt-x <!here>", replacement=evil, shutdown=dt.date(2026, 8, 1),
+                new=f"status deprecated; availability {evil}")]
     bodies = render(build(items, kind="digest", today=TODAY, max_items=5), "oncall")
     # What Slack receives: apprise converts our CommonMark to mrkdwn.
     slack = NotifySlack._commonmark_to_slack(bodies.markdown)
-    assert "<!channel>" not in slack and "<!here>" not in slack and "@here" not in slack
-    assert "&lt;!channel&gt;" in slack and f"@{ZWSP}here" in slack
-    assert "<https://evil.example" not in slack and "|click>" not in slack
-    assert "[click](https://evil.example/x)" in slack  # shown as text, not a link
-    assert "&lt;b&gt;bold&lt;/b&gt;" in slack
+    assert_inert(slack)
+    assert f"&lt;{ZWSP}!channel&gt;" in slack and f"@{ZWSP}here" in slack
+    assert "|click>" not in slack and f"[click]{ZWSP}(https://evil.example/x)" in slack  # text, not a link
+    assert f"&lt;{ZWSP}b&gt;bold&lt;{ZWSP}/b&gt;" in slack
     # Our own link survives as a link.
     assert "<https://developers.openai.com/api/docs/deprecations#gpt-x%20%3C!here%3E|openai-deprecations>" in slack
-    # Email: no markup from the page, and the text part keeps it visible as text.
-    assert "<b>bold</b>" not in bodies.html and "&lt;b&gt;bold&lt;/b&gt;" in bodies.html
-    assert 'href="https://evil.example' not in bodies.html and "&lt;!channel&gt;" in bodies.html
+    # Markdown as stored (Discord, Telegram, Matrix … get it through apprise).
+    assert_inert(bodies.markdown.replace("\\", ""))
+    # Email: no markup from the page; its text part (apprise's rendering of the HTML) inert as well.
+    assert_inert(bodies.html)
+    assert "&lt;" + ZWSP + "b&gt;bold&lt;" + ZWSP + "/b&gt;" in bodies.html
+    assert 'href="https://evil.example' not in bodies.html
     text_part = convert_between(NotifyFormat.HTML, NotifyFormat.TEXT, bodies.html)
-    assert "<!channel>" in text_part and "[click](https://evil.example/x)" in text_part
-    # Titles are plain text everywhere: mentions defused.
-    assert "@here" not in bodies.title and "<!here>" in bodies.title
+    assert_inert(text_part)
+    assert f"<{ZWSP}!channel>" in text_part and f"[click]{ZWSP}(https://evil.example/x)" in text_part
+    # Plain text (json:// and form:// webhooks, SMS …) and the title (email subject): inert, still readable.
+    assert_inert(bodies.text)
+    assert_inert(bodies.title)
+    assert f"<{ZWSP}script>alert(1)<{ZWSP}/script>" in bodies.text
+    assert bodies.title.startswith(f"WARNING: gpt-x <{ZWSP}!here> deprecated")
+    for body in (bodies.text, bodies.title, text_part):
+        assert body.replace(ZWSP, "").count("<!channel>") == body.count(f"<{ZWSP}!channel>")
 
 
 def test_scraped_newlines_cannot_start_lines_of_our_message() -> None:

@@ -25,7 +25,11 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from watcher.alerts.dispatch import DispatchResult, dispatch_due, dispatch_due_async
     from watcher.alerts.queue import OutboxHook
-    from watcher.alerts.reminders import RemindersResult, send_reminders, send_reminders_async
+    from watcher.alerts.reminders import (
+        RemindersResult,
+        send_reminders,
+        send_reminders_async,
+    )
 
 __all__ = ["DispatchResult", "OutboxHook", "RemindersResult", "dispatch_due", "dispatch_due_async",
            "send_reminders", "send_reminders_async"]

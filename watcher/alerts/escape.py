@@ -30,6 +30,7 @@ _MENTION: Final = re.compile(r"(?<![\w.@])@(?=\w)")
 # itself interprets: links and images, autolinks/mentions, emphasis, code.
 # `&` is left to apprise, which entity-escapes it; `_` and `~` only style text.
 _MARKDOWN_SPECIAL: Final = re.compile(r"([\\`*\[\]()<>!])")
+_LINK_JOIN: Final = re.compile(r"\]\(")
 _URL_SAFE: Final = ":/?#@!$&+,;=%-._~"
 
 
@@ -46,18 +47,27 @@ def no_mentions(text: str) -> str:
     return _MENTION.sub("@" + ZWSP, text)
 
 
+def no_markup(text: str) -> str:
+    """Text that stays text wherever it is pasted or forwarded: a zero-width space
+    after each `<` (no `<!channel>`, `<script>` or `<https://x|y>` survives) and
+    between `](` (no Markdown link). It reads the same."""
+    return _LINK_JOIN.sub("]" + ZWSP + "(", text.replace("<", "<" + ZWSP))
+
+
 def plain(value: object, limit: int = MAX_VALUE) -> str:
-    """For text bodies and titles (chat channels that take text may still parse mentions)."""
-    return no_mentions(clean(value, limit))
+    """For text bodies, titles and email subjects, webhooks' text and JSON values:
+    receivers may parse mentions, Slack syntax, HTML or Markdown in what we send."""
+    return no_markup(no_mentions(clean(value, limit)))
 
 
 def markdown(value: object, limit: int = MAX_VALUE) -> str:
     """For CommonMark bodies that apprise converts for Slack, Discord, Telegram…"""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", no_mentions(clean(value, limit)))
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", plain(value, limit))
 
 
 def html_text(value: object, limit: int = MAX_VALUE) -> str:
-    return html.escape(clean(value, limit), quote=True)
+    # Neutralised as text too: the email's text part is apprise's rendering of this HTML.
+    return html.escape(plain(value, limit), quote=True)
 
 
 def safe_url(url: str | None) -> str | None:
@@ -72,4 +82,6 @@ def safe_url(url: str | None) -> str | None:
         return None
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         return None
-    return quote(text, safe=_URL_SAFE)
+    # After the host, `@` is encoded too: `…#gpt%20@here` must not read as a mention.
+    head = f"{parts.scheme}://{parts.netloc}"
+    return quote(head, safe=_URL_SAFE) + quote(text[len(head):], safe=_URL_SAFE.replace("@", ""))
