@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any, Final
 from urllib.parse import quote
 
-from sources.base import Source
+from sources.base import Option, Source
 from sources.json_catalog_options import (
     ROW_KEY,
     CatalogSpec,
@@ -46,6 +46,12 @@ _CHALLENGE_MARKERS: Final = ("just a moment", "challenge-platform", "cf_chl_", "
 @dataclasses.dataclass(frozen=True, slots=True)
 class JsonCatalogSource:
     spec: CatalogSpec
+    # A gateway's listing is never the maker's own word; its options are read by
+    # `read_options` (docs/json-catalog.md), not declared one by one.
+    first_party: None = None
+    account_view: bool = False
+    partial_renderings: bool = False
+    options: tuple[Option, ...] = ()
 
     @property
     def name(self) -> str:
@@ -65,6 +71,12 @@ class JsonCatalogSource:
     @property
     def urls(self) -> tuple[str, ...]:
         return (self.spec.url,)
+
+    def headers(self) -> Mapping[str, str]:
+        return {}
+
+    def next_page(self, doc: Document) -> str | None:
+        return None
 
     def parse(self, doc: Document) -> list[Observation]:
         return parse_catalog(self.spec, doc)

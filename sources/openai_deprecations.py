@@ -232,5 +232,6 @@ SOURCE: Final = BuiltinSource(
     ),
     parser_version="1",
     parse_fn=parse,
+    first_party=PROVIDER,
     description="OpenAI API deprecations page: announced model/endpoint shutdowns and replacements",
 )

@@ -26,7 +26,7 @@ PAGE_URL: Final = "https://developers.openai.com/api/docs/pricing"
 PROVIDER: Final = "openai"
 
 _HTML_START: Final = re.compile(
-    r"\A\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S
+    r"\A\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL
 )
 _CHALLENGE_MARKERS: Final = (
     "cf-challenge",
@@ -97,6 +97,7 @@ SOURCE: Final = BuiltinSource(
     urls=(f"{PAGE_URL}.md", PAGE_URL),
     parser_version="1",
     parse_fn=parse,
+    first_party="openai",
     description=(
         "OpenAI API pricing: text tokens per tier and context band,"
         " video per second, images per image"

@@ -93,7 +93,7 @@ class App:
         # fetching, renewing its lease and answering /healthz meanwhile.
         last = await asyncio.to_thread(self._last_success, name)
         validators = Validators(last.url, last.etag, last.last_modified) if last and last.url else None
-        result = await fetcher.fetch(name, source.urls, validators)
+        result = await fetcher.fetch_source(source, validators)
         now = dt.datetime.now(dt.UTC)
         if result.not_modified:
             return await asyncio.to_thread(self.poller.record_not_modified, source, settings, url=result.url,

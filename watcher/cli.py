@@ -161,7 +161,7 @@ async def _fetch_only(c: Context, name: str) -> Any:
 
     source = c.app.source(name)
     async with Fetcher(c.settings.fetch) as fetcher:
-        result = await fetcher.fetch(name, source.urls)
+        result = await fetcher.fetch_source(source)
     if result.document is None:
         fail(f"{name}: fetch failed: {result.error}")
     return result.document

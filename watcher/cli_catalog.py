@@ -30,14 +30,14 @@ def show(
     fmt: FormatOption = None,
 ) -> None:
     """What every source says now about a model; days to the provider's shutdown; disagreements."""
+    from sources.registry import reference_sources
     from watcher.cli_analysts import query_engine
-    from watcher.disagreement_check import OFFICIAL_SOURCES
     from watcher.store.catalog import model_views
     from watcher.store.engine import read_session
 
     day = _date(today) if today else dt.datetime.now(dt.UTC).date()
     with read_session(query_engine(ctx)) as session:
-        views = model_views(session, model, day, official_sources=OFFICIAL_SOURCES)
+        views = model_views(session, model, day, official_sources=reference_sources())
     if not views:
         fail(f"no source lists {model!r}")
     chosen = fmt or default_format()

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
 
-from sources.registry import BUILTIN
+from sources.registry import BUILTIN, URL_KEYS, declared_options
 from watcher.durations import parse_duration
 from watcher.secrets import Secret, SecretError, expand
 
@@ -116,7 +116,9 @@ class Settings:
     daemon: DaemonSettings = DaemonSettings()
 
     def secrets(self) -> list[Secret]:
-        return [channel.url for channel in self.channels.values()]
+        return [channel.url for channel in self.channels.values()] + [
+            value for source in self.sources.values() for value in source.options.values()
+            if isinstance(value, Secret)]
 
 
 # --- reading -------------------------------------------------------------------------
@@ -161,7 +163,7 @@ def parse(raw: Mapping[str, Any], *, path: Path | None, environ: Mapping[str, st
         path=path,
         storage_url=url,
         retention=_retention(_table(storage, "retention", "storage")),
-        sources=_sources(_table(raw, "sources")),
+        sources=_sources(_table(raw, "sources"), env),
         watchlist=tuple(models),
         channels=channels,
         routes=routes,
@@ -173,24 +175,27 @@ def parse(raw: Mapping[str, Any], *, path: Path | None, environ: Mapping[str, st
 
 _SOURCE_KEYS: Final = {
     "enabled", "every", "cron", "jitter", "delist_after", "max_loss",
-    "failures_before_alert", "stale_after", "url", "urls", "type",
+    "failures_before_alert", "stale_after", "type", *URL_KEYS,
 }
 
 
-def _sources(raw: Mapping[str, Any]) -> dict[str, SourceSettings]:
+def _sources(raw: Mapping[str, Any], env: dict[str, str]) -> dict[str, SourceSettings]:
     found: dict[str, SourceSettings] = {}
     # Read from the process environment, not `environ` (which only feeds ${…} expansion).
     unnamed_on = os.environ.get(BUILTINS_ENV, "all") != "named"
     for name in BUILTIN_SOURCE_NAMES:
         if name not in raw:
-            found[name] = SourceSettings(name=name, enabled=unnamed_on)
+            options, ready = _source_options(name, {}, env)
+            found[name] = SourceSettings(name=name, enabled=unnamed_on and ready, options=options)
     for name, table in raw.items():
         where = f"sources.{name}"
         if not isinstance(table, Mapping):
             raise ConfigError(f"{where}: must be a table")
         generic = "type" in table
+        declared = None if generic else declared_options(name)
         if not generic:
-            _no_unknown(table, _SOURCE_KEYS, where)
+            _no_unknown(table, _SOURCE_KEYS | {o.name for o in declared or ()}, where)
+        options, ready = _source_options(name, table, env)
         every_text = _opt(table, "every", str, where)
         cron = _opt(table, "cron", str, where)
         if every_text and cron:
@@ -206,7 +211,7 @@ def _sources(raw: Mapping[str, Any]) -> dict[str, SourceSettings]:
             raise ConfigError(f"{where}.delist_after: at least 1, got {delist_after}")
         found[name] = SourceSettings(
             name=name,
-            enabled=_opt(table, "enabled", bool, where, default=True),
+            enabled=_opt(table, "enabled", bool, where, default=True) and ready,
             every=every,
             cron=cron,
             # "0s" turns jitter off (the default spreads polls by a tenth of the interval)
@@ -215,9 +220,30 @@ def _sources(raw: Mapping[str, Any]) -> dict[str, SourceSettings]:
             max_loss=float(max_loss) if max_loss is not None else 0.5,
             failures_before_alert=_opt(table, "failures_before_alert", int, where, default=3),
             stale_after=_duration(s, f"{where}.stale_after") if (s := _opt(table, "stale_after", str, where)) else None,
-            options={k: v for k, v in table.items() if k not in _SCHEDULE_KEYS},
+            options=options,
         )
     return found
+
+
+def _source_options(name: str, table: Mapping[str, Any], env: dict[str, str]) -> tuple[dict[str, Any], bool]:
+    """The parser's options (declared ones type-checked, secrets expanded) and whether
+    every required option has a value (an API key nobody configured leaves it off)."""
+    options = {k: v for k, v in table.items() if k not in _SCHEDULE_KEYS}
+    ready = True
+    for option in declared_options(name) or () if "type" not in table else ():
+        where = f"sources.{name}.{option.name}"
+        value = options.get(option.name, option.default)
+        kind: type | tuple[type, ...] = (int, float) if isinstance(option.default, float) else type(option.default)
+        if option.default is not None and (not isinstance(value, kind) or (
+                isinstance(value, bool) and not isinstance(option.default, bool))):
+            raise ConfigError(f"{where}: expected {type(option.default).__name__}, got {type(value).__name__}")
+        if option.secret and isinstance(value, str):
+            value = _secret(value, where, env)
+        if option.required and not (value.reveal().strip() if isinstance(value, Secret) else value):
+            ready = False
+        if option.secret or option.name in options:
+            options[option.name] = value
+    return options, ready
 
 
 _SCHEDULE_KEYS: Final = {"enabled", "every", "cron", "jitter", "delist_after", "max_loss",

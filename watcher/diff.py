@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from watcher.model import Change, ChangeKind, Observation, PriceKey, format_replacement
 from watcher.money import format_price
-from watcher.severity import FIRST_PARTY_SOURCES
+from sources.registry import first_party_sources
 
 # A price moving by more than this factor from one aggregator is flagged suspect.
 SUSPECT_PRICE_RATIO = Decimal(3)
@@ -94,7 +94,7 @@ def field_changes(source: str, old: Observation, new: Observation) -> list[Chang
         a, b = old.prices.get(price_key), new.prices.get(price_key)
         if a == b:
             continue
-        note = (_price_note(a, b, aggregator=source not in FIRST_PARTY_SOURCES)
+        note = (_price_note(a, b, aggregator=source not in first_party_sources())
                 if a is not None and b is not None else None)
         out.append(_change(new, source, ChangeKind.PRICE, str(price_key),
                            None if a is None else format_price(a),

@@ -19,7 +19,8 @@ from sqlmodel import Session
 
 from watcher.disagreements import Disagreement, Kind, Official, effective_shutdowns, find, reconcile
 from watcher.model import Change, Observation
-from watcher.severity import FIRST_PARTY_SOURCES, SeverityPolicy
+from sources.registry import reference_sources
+from watcher.severity import SeverityPolicy
 from watcher.store import polls
 from watcher.store.disagreements import (
     catalog_rows,
@@ -34,15 +35,17 @@ from watcher.store.tables import ChangeRecord, Run
 if TYPE_CHECKING:
     from watcher.app import App
 
-# The provider's own sources: their dates are the reference the catalogs are held to.
-OFFICIAL_SOURCES: Final = FIRST_PARTY_SOURCES
 # `run.source` of the daily clock check, so its changes hang off a run like any other.
 CLOCK_SOURCE: Final = "disagreements"
 
 
 def evaluate(session: Session, today: dt.date, policy: SeverityPolicy,
-             official_sources: Collection[str] = OFFICIAL_SOURCES) -> list[Change]:
-    """The disagreement changes due now: new ones, and open ones that no longer hold."""
+             official_sources: Collection[str] | None = None) -> list[Change]:
+    """The disagreement changes due now: new ones, and open ones that no longer hold.
+
+    `official_sources` default: the provider's own pages (`reference_sources`),
+    whose dates the catalogs and the account views are held to."""
+    official_sources = reference_sources() if official_sources is None else official_sources
     officials = effective_shutdowns(official_rows(session, official_sources))
     catalog = catalog_rows(session, officials, exclude=official_sources) if officials else []
     open_now = open_disagreements(session)
@@ -68,7 +71,7 @@ class DisagreementHook:
     """A `CommitHook`: after a poll's changes are written, add the disagreements it caused or resolved."""
 
     policy: SeverityPolicy = SeverityPolicy()
-    official_sources: frozenset[str] = OFFICIAL_SOURCES
+    official_sources: frozenset[str] | None = None  # default: sources.registry.reference_sources()
 
     def __call__(self, session: Session, run: Run, records: Sequence[ChangeRecord],
                  by_key: dict[str, Observation]) -> list[ChangeRecord]:

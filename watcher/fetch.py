@@ -25,7 +25,7 @@ import random
 import sys
 import time
 from collections.abc import Sequence
-from typing import Final
+from typing import TYPE_CHECKING, Final
 from urllib.parse import urlsplit
 
 # httpx imports its command-line client (click, rich, pygments: ~7 MB resident)
@@ -39,12 +39,16 @@ from watcher.config import FetchSettings
 from watcher.content_decoding import BoundedDecoder, DecodeError, TooLarge, UnsupportedEncoding
 from watcher.model import Document
 
+if TYPE_CHECKING:
+    from sources.base import Source
+
 log = logging.getLogger(__name__)
 
 USER_AGENT: Final = f"model-lifecycle-watcher/{__version__} (+lifecycle monitoring; python-httpx)"
 _RETRY_STATUSES: Final = frozenset({408, 425, 429})
 _MAX_BACKOFF: Final = 60.0
 _MAX_HOLD: Final = 86_400.0  # never remember a host's "come back later" for more than a day
+MAX_PAGES: Final = 100  # a paginated API that never stops is a fault, not a catalog
 
 __all__ = ["USER_AGENT", "FetchResult", "Fetcher", "TooLarge", "Validators"]
 
@@ -111,7 +115,37 @@ class Fetcher:
     async def __aexit__(self, *_: object) -> None:
         await self.aclose()
 
-    async def fetch(self, source: str, urls: Sequence[str], validators: Validators | None = None) -> FetchResult:
+    async def fetch_source(self, source: Source, validators: Validators | None = None) -> FetchResult:
+        """Fetch what `source` reads: its URLs in order with its own headers (an API key,
+        never logged) and, when it paginates, every page after the first.
+
+        Several pages become one document, a JSON array of the pages' bodies in
+        order: one poll is one statement, never a partial list. A page that fails
+        fails the whole fetch.
+        """
+        headers = dict(source.headers())
+        first = await self.fetch(source.name, source.urls, validators, headers=headers)
+        if first.document is None:
+            return first
+        pages = [first.document]
+        seen = {first.url}
+        while (next_url := source.next_page(pages[-1])) is not None:
+            if next_url in seen or len(pages) >= MAX_PAGES:
+                return FetchResult(first.url, error=f"pagination did not end after {len(pages)} pages ({next_url})")
+            seen.add(next_url)
+            page = await self._fetch_one(source.name, next_url, None, headers)
+            if page.document is None:
+                return dataclasses.replace(page, error=f"page {len(pages) + 1}: {page.error}")
+            pages.append(page.document)
+        if len(pages) == 1:
+            return first
+        body = b"[" + b",".join(page.body for page in pages) + b"]"
+        merged = dataclasses.replace(first.document, body=body, content_type="application/json", etag=None,
+                                     last_modified=None)
+        return dataclasses.replace(first, document=merged)
+
+    async def fetch(self, source: str, urls: Sequence[str], validators: Validators | None = None,
+                    *, headers: dict[str, str] | None = None) -> FetchResult:
         """Try `urls` in order; the first that yields a body (or a 304) wins.
 
         A bot challenge on one URL does not end the fetch (the page's other
@@ -123,7 +157,7 @@ class Fetcher:
         for url in urls:
             conditional = validators if validators is not None and validators.url in (
                 url, self._redirected.get(url)) else None
-            result = await self._fetch_one(source, url, conditional)
+            result = await self._fetch_one(source, url, conditional, headers or {})
             if result.ok:
                 return result
             last = result
@@ -132,8 +166,9 @@ class Fetcher:
         assert last is not None, "a source has at least one URL"
         return blocked or last
 
-    async def _fetch_one(self, source: str, url: str, validators: Validators | None) -> FetchResult:
-        headers: dict[str, str] = {}
+    async def _fetch_one(self, source: str, url: str, validators: Validators | None,
+                         extra: dict[str, str]) -> FetchResult:
+        headers: dict[str, str] = dict(extra)
         if validators is not None:
             if validators.etag:
                 headers["If-None-Match"] = validators.etag

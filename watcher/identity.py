@@ -165,12 +165,14 @@ _MAKER_PATTERNS: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
     (re.compile(pattern), maker)
     for pattern, maker in (
         (
-            r"gpt-|gpt\d|o[1-9](-|$)|sora|dall-e|chatgpt|text-embedding|whisper|tts-|"
+            # `text-embedding-3-*` and `-ada-*` are OpenAI's; `text-embedding-004/005` are Google's.
+            r"gpt-|gpt\d|o[1-9](-|$)|sora|dall-e|chatgpt|text-embedding-(3|ada)|whisper|tts-|"
             r"davinci|babbage|omni-moderation|text-moderation|codex",
             "openai",
         ),
         (r"claude", "anthropic"),
-        (r"gemini|gemma|imagen|veo-|text-bison|chat-bison|chirp", "google"),
+        (r"gemini|gemma|imagen|veo-|text-bison|chat-bison|chirp|text-embedding-0|textembedding-|"
+         r"text-multilingual-embedding", "google"),
         (
             r"mistral|mixtral|codestral|pixtral|ministral|magistral|devstral|voxtral|"
             r"open-mistral|open-mixtral",

@@ -3,7 +3,8 @@
 Defaults: `critical` for a watched model's new or earlier shutdown date, any
 shutdown within 7 days, or a watched model delisted by its provider; `warning`
 for other lifecycle changes and price increases; `info` for price cuts and new
-models.
+models. Which sources speak for a provider is each source's own declaration
+(`Source.first_party`, collected by sources.registry).
 """
 
 from __future__ import annotations
@@ -14,12 +15,11 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
+from sources.registry import first_party_sources
 from watcher.matching import matches, watched
 from watcher.model import Change, ChangeKind, Observation, Severity
 
 SOON: Final = dt.timedelta(days=7)
-# Sources that speak for the provider itself, not a catalog of it.
-FIRST_PARTY_SOURCES: Final = frozenset({"openai-deprecations", "openai-pricing"})
 _LIFECYCLE: Final = frozenset({
     ChangeKind.STATUS, ChangeKind.SHUTDOWN_DATE, ChangeKind.ANNOUNCED_DATE, ChangeKind.REPLACEMENT,
     ChangeKind.AVAILABILITY, ChangeKind.DELISTED, ChangeKind.DISAGREEMENT, ChangeKind.SOURCE_HEALTH,
@@ -45,7 +45,7 @@ def default_severity(change: Change, obs: Observation | None, *, is_watched: boo
             return Severity.CRITICAL
         if is_watched and change.kind is ChangeKind.LISTED and shutdown is not None:
             return Severity.CRITICAL
-        if is_watched and change.kind is ChangeKind.DELISTED and change.source in FIRST_PARTY_SOURCES:
+        if is_watched and change.kind is ChangeKind.DELISTED and change.source in first_party_sources():
             return Severity.CRITICAL
         return Severity.WARNING
     if change.kind is ChangeKind.PRICE:

@@ -24,7 +24,8 @@ from watcher.alerts.queue import hold_silenced, queue_items
 from watcher.disagreements import Row as DisagreementRow
 from watcher.disagreements import effective_shutdowns
 from watcher.model import Change, ChangeKind, Observation
-from watcher.severity import FIRST_PARTY_SOURCES, SeverityPolicy, is_watched
+from sources.registry import reference_sources
+from watcher.severity import SeverityPolicy, is_watched
 from watcher.store import polls
 from watcher.store.codec import from_row
 from watcher.store.engine import write_session
@@ -88,13 +89,14 @@ def authoritative(rows: Sequence[tuple[str, Observation]]) -> list[tuple[str, Ob
     provider says nothing about keeps the dates catalogs give for the maker's
     own offering; Azure's or Bedrock's own schedules never speak for the model.
     """
+    references = reference_sources()
     officials = effective_shutdowns(
-        DisagreementRow(source, obs) for source, obs in rows if source in FIRST_PARTY_SOURCES and obs.is_model)
+        DisagreementRow(source, obs) for source, obs in rows if source in references and obs.is_model and obs.distribution is None)
     out = [(official.source,
             dataclasses.replace(official.row, model=model, provider=provider, shutdown_on=official.shutdown_on))
            for (provider, model), official in sorted(officials.items())]
     out += [(source, obs) for source, obs in rows
-            if source not in FIRST_PARTY_SOURCES and obs.distribution is None
+            if source not in references and obs.distribution is None
             and (obs.provider, obs.model) not in officials]
     return out
 

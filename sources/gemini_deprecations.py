@@ -1,0 +1,84 @@
+"""Source `gemini-deprecations`: the Gemini API's deprecations page (Google AI for Developers).
+
+One table per model family, `Model | Release date | Shutdown date | Recommended
+replacement`; a one-cell row "Preview models" starts the family's preview
+sub-rows (status PREVIEW; the rows above it are stable, ACTIVE). Dates keep
+their precision: "No shutdown date announced" is no date, "Earliest June 2026"
+is earliest-month, and when the page says its dates are "the earliest possible
+dates" every exact date is read as "earliest" (a catalog giving a later date
+agrees; a model still listed past it is not a contradiction). Key: the model id.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from typing import Final
+
+from sources.base import BuiltinSource
+from sources.blocks import Block, Heading, Table, blocks, find_column, slugify
+from sources.cells import parse_model_cell, parse_replacement
+from sources.dates import parse_date
+from watcher.model import Document, Observation, ParseError, Status
+
+PAGE_URL: Final = "https://ai.google.dev/gemini-api/docs/deprecations"
+PROVIDER: Final = "google"
+_EARLIEST_PAGE: Final = re.compile(r"earliest\s+possible\s+date", re.IGNORECASE)
+_PREVIEW_ROW: Final = re.compile(r"preview|experimental", re.IGNORECASE)
+
+
+def _observations(page: Sequence[Block], earliest: bool) -> Iterator[Observation]:
+    heading = ""
+    for block in page:
+        if isinstance(block, Heading):
+            heading = block.text
+            continue
+        header = block.header
+        model = find_column(header, r"model", r"replacement|date")
+        shutdown = find_column(header, r"shut ?down|retire|discontinu")
+        if model is None or shutdown is None:
+            continue
+        replacement = find_column(header, r"replacement|upgrade|alternative")
+        status = Status.ACTIVE
+        for cells in block.rows:
+            if len(cells) == 1:
+                if _PREVIEW_ROW.search(cells[0]):
+                    status = Status.PREVIEW
+                continue
+            cell = parse_model_cell(cells[model])
+            if cell is None or not cell.is_model:
+                continue
+            day, qualifier = parse_date(cells[shutdown])
+            if day is not None and earliest and qualifier is None:
+                qualifier = "earliest"
+            yield Observation(
+                key=cell.model, provider=PROVIDER, model=cell.model, aliases=cell.aliases,
+                status=Status.PREVIEW if "preview" in cell.model else status,
+                shutdown_on=day, shutdown_qualifier=qualifier,
+                replacement=parse_replacement(cells[replacement]) if replacement is not None else None,
+                section=heading or None, url=f"{PAGE_URL}#{slugify(heading)}" if heading else PAGE_URL,
+            )
+
+
+def parse(doc: Document) -> list[Observation]:
+    text = doc.text
+    if not text.strip():
+        raise ParseError("empty document")
+    found = blocks(text)
+    seen: dict[str, Observation] = {}
+    for obs in _observations(found, bool(_EARLIEST_PAGE.search(text))):
+        seen.setdefault(obs.key, obs)
+    if not seen:
+        tables = sum(isinstance(b, Table) for b in found)
+        raise ParseError(f"no deprecation tables (Model | … | Shutdown date; {tables} tables in all; layout changed?)")
+    return list(seen.values())
+
+
+SOURCE: Final = BuiltinSource(
+    name="gemini-deprecations",
+    urls=(PAGE_URL,),
+    parser_version="1",
+    parse_fn=parse,
+    first_party=PROVIDER,
+    description="Gemini API deprecations: shutdown dates (earliest possible) and replacements, stable and preview",
+)
