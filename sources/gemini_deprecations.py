@@ -41,9 +41,12 @@ def _observations(page: Sequence[Block], earliest: bool) -> Iterator[Observation
         replacement = find_column(header, r"replacement|upgrade|alternative")
         status = Status.ACTIVE
         for cells in block.rows:
-            if len(cells) == 1:
+            if (len(cells) == 1 or not any(cells[1:])) and "`" not in cells[0]:
+                # A sub-heading row ("Preview models"), spanning the table or padded by a rendering.
                 if _PREVIEW_ROW.search(cells[0]):
                     status = Status.PREVIEW
+                continue
+            if len(cells) < len(header):
                 continue
             cell = parse_model_cell(cells[model])
             if cell is None or not cell.is_model:

@@ -379,6 +379,7 @@ def _usage(exc: Exception) -> int:
 
 import watcher.cli_analysts  # noqa: E402,F401  (registers the analyst commands)
 import watcher.cli_catalog  # noqa: E402,F401  (registers `show`)
+import watcher.cli_sources  # noqa: E402,F401  (registers `describe`)
 import watcher.cli_alerts  # noqa: E402,F401  (registers outbox, deliver, notify-test, silence)
 import watcher.cli_config  # noqa: E402,F401  (registers `config check`)
 import watcher.cli_daemon  # noqa: E402,F401  (registers `run`)

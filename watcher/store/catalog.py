@@ -70,6 +70,12 @@ def _exact(session: Session, query: str) -> dict[tuple[str, str], list[_Found]]:
         _found(row) for row in rows
         if row.source_id == query or identity.provider == UNKNOWN_PROVIDER or row.provider == identity.provider
     ]
+    if identity.provider == UNKNOWN_PROVIDER:
+        # An id no naming rule knows (a plugin's provider): the rows say whose it is.
+        groups: defaultdict[tuple[str, str], list[_Found]] = defaultdict(list)
+        for f in found:
+            groups[(f.obs.provider, identity.model)].append(f)
+        return dict(groups)
     return {(identity.provider, identity.model): found} if found else {}
 
 
