@@ -148,3 +148,33 @@ def test_infer_maker(model: str, maker: str | None) -> None:
 def test_unknown_without_any_clue() -> None:
     assert resolve("something") == Identity("unknown", "something")
     assert resolve("something", "acme") == Identity("acme", "something")
+
+
+# Without a provider hint (a catalog key alone, `watcher show azure/sora-2`): the first
+# segment is a route when it names a platform, a namespace when it names a maker.
+UNHINTED: list[tuple[str, tuple[str, str, str | None]]] = [
+    ("azure/sora-2", ("openai", "sora-2", "azure")),
+    ("azure/eu/gpt-4o-2024-08-06", ("openai", "gpt-4o-2024-08-06", "azure")),
+    ("bedrock/anthropic.claude-3-opus-20240229-v1:0", ("anthropic", "claude-3-opus-20240229", "bedrock")),
+    ("bedrock/us.anthropic.claude-3-5-haiku-20241022-v1:0", ("anthropic", "claude-3-5-haiku-20241022", "bedrock")),
+    ("bedrock/amazon.nova-canvas-v1:0", ("amazon", "nova-canvas-v1:0", "bedrock")),
+    ("vertex_ai/claude-3-opus@20240229", ("anthropic", "claude-3-opus-20240229", "vertex_ai")),
+    ("vertex_ai-anthropic_models/claude-3-opus@20240229", ("anthropic", "claude-3-opus-20240229", "vertex_ai")),
+    ("google-vertex/gemini-2.5-pro", ("google", "gemini-2.5-pro", "vertex_ai")),
+    ("azure_ai/grok-3", ("x-ai", "grok-3", "azure_ai")),
+    ("openrouter/openai/gpt-4o", ("openai", "gpt-4o", "openrouter")),
+    ("somegateway/openai/gpt-4o", ("openai", "gpt-4o", "somegateway")),
+    ("gemini/gemini-2.5-pro", ("google", "gemini-2.5-pro", None)),
+    ("anthropic/claude-3-opus-20240229", ("anthropic", "claude-3-opus-20240229", None)),
+    ("openai/sora-2", ("openai", "sora-2", None)),
+    ("mistral/mistral-large-2402", ("mistral", "mistral-large-2402", None)),
+    ("anthropic.claude-3-opus-20240229-v1:0", ("anthropic", "claude-3-opus-20240229", "bedrock")),
+    ("us.anthropic.claude-sonnet-4-20250514-v1:0", ("anthropic", "claude-sonnet-4-20250514", "bedrock")),
+    ("claude-3-opus-20240229", ("anthropic", "claude-3-opus-20240229", None)),
+]
+
+
+@pytest.mark.parametrize(("source_id", "expected"), UNHINTED)
+def test_resolve_without_a_provider_hint(source_id: str, expected: tuple[str, str, str | None]) -> None:
+    identity = resolve(source_id)
+    assert (identity.provider, identity.model, identity.distribution) == expected

@@ -111,7 +111,7 @@ def test_html_tables_repeat_rowspan_cells_and_drop_footnote_marks() -> None:
 
 def test_markdown_tables_after_a_comment_and_footnotes() -> None:
     md = "<!-- note -->\n### T\n| Model | Date |\n|---|---|\n| `m` | No earlier than 2027-04-01<sup>1</sup> |\n"
-    heading, table = blocks(md)
+    _heading, table = blocks(md)
     assert table.rows == (("`m`", "No earlier than 2027-04-01"),)  # type: ignore[union-attr]
 
 
@@ -294,5 +294,5 @@ def test_same_content_as_html_and_markdown_reads_the_same(module: object, fixtur
         original = [dataclasses.replace(o, shutdown_qualifier=None if o.shutdown_qualifier == "earliest" else o.shutdown_qualifier) for o in original]
     if module is mistral_models:  # one-cell "Preview models" rows do not exist here; nothing to adjust
         pass
-    strip = lambda obs: [dataclasses.replace(o, url=None) for o in obs]  # noqa: E731
+    strip = lambda obs: [dataclasses.replace(o, url=None) for o in obs]
     assert strip(rendered) == strip(original)

@@ -9,7 +9,7 @@ Registered on `watcher.cli.app` (imported at the end of watcher/cli.py).
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -21,7 +21,7 @@ COLUMNS = ("source", "first_party", "account_view", "partial_renderings", "urls"
 
 @app.command()
 def describe(
-    name: Annotated[Optional[str], typer.Argument(help="A source name (default: every known source).")] = None,
+    name: Annotated[str | None, typer.Argument(help="A source name (default: every known source).")] = None,
     fmt: FormatOption = None,
 ) -> None:
     """What each source reads, whose word it is, and its own config options (defaults and help)."""

@@ -13,9 +13,9 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
+from sources.registry import first_party_sources
 from watcher.model import Change, ChangeKind, Observation, PriceKey, format_replacement
 from watcher.money import format_price
-from sources.registry import first_party_sources
 
 # A price moving by more than this factor from one aggregator is flagged suspect.
 SUSPECT_PRICE_RATIO = Decimal(3)

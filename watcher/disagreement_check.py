@@ -17,9 +17,16 @@ from typing import TYPE_CHECKING, Final
 
 from sqlmodel import Session
 
-from watcher.disagreements import Disagreement, Kind, Official, effective_shutdowns, find, reconcile
-from watcher.model import Change, Observation
 from sources.registry import reference_sources
+from watcher.disagreements import (
+    Disagreement,
+    Kind,
+    Official,
+    effective_shutdowns,
+    find,
+    reconcile,
+)
+from watcher.model import Change, Observation
 from watcher.severity import SeverityPolicy
 from watcher.store import polls
 from watcher.store.disagreements import (

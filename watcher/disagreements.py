@@ -84,10 +84,12 @@ def effective_shutdowns(rows: Iterable[Row]) -> dict[tuple[str, str], Official]:
     (`gpt-4` → `gpt-4-0613`) match too, but never override a model's own rows.
     Only rows that state a shutdown compete: the provider's price list names `o1`
     too, and must not hide the date its deprecations page gives `o1` by alias.
+    Rows with a distribution never do: Anthropic's Bedrock table is Bedrock's
+    schedule for the model, not Anthropic's.
     """
     latest: dict[tuple[str, str], Row] = {}
     for row in rows:
-        if not row.obs.is_model or row.obs.shutdown_on is None:
+        if not row.obs.is_model or row.obs.shutdown_on is None or row.obs.distribution is not None:
             continue
         ident = (row.obs.provider, row.obs.model)
         if ident not in latest or _announcement(row) > _announcement(latest[ident]):

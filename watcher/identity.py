@@ -311,6 +311,8 @@ def resolve(source_id: str, provider_hint: str | None = None) -> Identity:
     dotted = _DOTTED.match(model)
     if dotted and dotted.group(1) in _DOTTED_VENDORS:
         maker = maker or _maker_of_namespace(dotted.group(1))
+        # `vendor.model-v1:0` is Bedrock's spelling: without a route it is still Bedrock's row.
+        route = route or _ROUTES["bedrock"]
         model = dotted.group(2)
         # Claude's own ids carry no `-v1`/`-v2:0`; Amazon's and Meta's ids do, so
         # elsewhere only a revision after a date is Bedrock's.

@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING, Final
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from sources.registry import reference_sources
 from watcher.alerts.items import item
 from watcher.alerts.queue import hold_silenced, queue_items
 from watcher.disagreements import Row as DisagreementRow
 from watcher.disagreements import effective_shutdowns
 from watcher.model import Change, ChangeKind, Observation
-from sources.registry import reference_sources
 from watcher.severity import SeverityPolicy, is_watched
 from watcher.store import polls
 from watcher.store.codec import from_row
@@ -91,7 +91,7 @@ def authoritative(rows: Sequence[tuple[str, Observation]]) -> list[tuple[str, Ob
     """
     references = reference_sources()
     officials = effective_shutdowns(
-        DisagreementRow(source, obs) for source, obs in rows if source in references and obs.is_model and obs.distribution is None)
+        DisagreementRow(source, obs) for source, obs in rows if source in references and obs.is_model)
     out = [(official.source,
             dataclasses.replace(official.row, model=model, provider=provider, shutdown_on=official.shutdown_on))
            for (provider, model), official in sorted(officials.items())]

@@ -98,8 +98,7 @@ def _last_seen(session: Session, sources: Collection[str]) -> dict[str, dt.datet
 
 def _view(session: Session, provider: str, model: str, found: list[_Found], today: dt.date,
           official_sources: Collection[str], last_seen: dict[str, dt.datetime]) -> dict[str, Any]:
-    officials = effective_shutdowns(Row(f.source, f.obs) for f in found
-                                    if f.source in official_sources and f.obs.distribution is None)
+    officials = effective_shutdowns(Row(f.source, f.obs) for f in found if f.source in official_sources)
     official = officials.get((provider, model))
     disagreements = open_for_model(session, provider, model)
     by_source: defaultdict[str, list[str]] = defaultdict(list)

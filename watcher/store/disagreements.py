@@ -30,8 +30,6 @@ def official_rows(session: Session, sources: Collection[str]) -> list[Row]:
         _VERSIONS.c.source.in_(list(sources)),
         _VERSIONS.c.valid_to.is_(None),
         _VERSIONS.c.is_model.is_(True),
-        # A first-party page's Bedrock or Vertex table is that platform's schedule.
-        _VERSIONS.c.distribution.is_(None),
     )
     return [Row(v.source, from_row(v)) for v in session.connection().execute(query)]
 
