@@ -52,6 +52,7 @@ class WebhookSink:
     def __init__(self) -> None:
         self.payloads: list[dict[str, Any]] = []
         self.paths: list[str] = []  # of accepted payloads, in order
+        self.headers: list[dict[str, str]] = []  # of accepted payloads, in order
         self.attempts = 0
         self.status = 200
         self.hold = threading.Event()
@@ -71,6 +72,7 @@ class WebhookSink:
                 if status == 200:
                     sink.payloads.append(json.loads(body))
                     sink.paths.append(self.path)
+                    sink.headers.append(dict(self.headers.items()))
                 answer = b"ok" if status == 200 else b"down"
                 self.send_response(status)
                 self.send_header("Content-Length", str(len(answer)))

@@ -153,7 +153,9 @@ def test_outbox_lists_failures_with_the_channels_answer_and_no_secret(
     baseline(config, sqlite_url, upstream)
     sink.status = 503
     polled = watcher(config, sqlite_url, "-v", "poll", "openai-deprecations")
-    assert polled.returncode == 0 and "deliveries: 0 sent, 1 failed (will retry), 0 dead" in polled.stderr
+    # Recorded, but not delivered: `watcher poll` says which delivery failed, and exits 1.
+    assert polled.returncode == 1 and "deliveries: 0 sent, 1 failed (will retry), 0 dead" in polled.stderr
+    assert "watcher: delivery 1 to hook failed (will retry): " in polled.stderr and "error=503" in polled.stderr
     listed = watcher(config, sqlite_url, "outbox", "--format", "json")
     [row] = json.loads(listed.stdout)
     assert (row["state"], row["attempts"], row["channel"]) == ("failed", 1, "hook")
@@ -205,3 +207,18 @@ def test_an_unusable_channel_url_stops_start_up_naming_the_channel(
     good = write_config(tmp_path, upstream, {"oncall-slack": "json://${HOOK}"})
     done = watcher(good, sqlite_url, "config", "check", env=env)
     assert done.returncode == 0 and "1 of 1 channels enabled" in done.stdout and SECRET not in done.stdout
+
+
+def test_a_channel_url_that_can_never_work_stops_every_command_naming_the_channel(
+        sqlite_url: str, upstream: Upstream, tmp_path: Path) -> None:
+    cases = {"json://127.0.0.1:99999/" + SECRET: "port 99999 is out of range 1-65535 (json://127.0.0.1:***/***)",
+             "json:///" + SECRET: "no host to send to (json://***)",
+             "mailtos://alerts:" + SECRET + "@:587": "no host to send to (mailtos://***)"}
+    for url, said in cases.items():
+        config = write_config(tmp_path, upstream, {"oncall": url})
+        for args in (("poll", "openai-deprecations"), ("outbox",)):
+            done = watcher(config, sqlite_url, *args)
+            assert done.returncode == 1, (url, args, done.stderr)
+            assert done.stderr == f"watcher: channels.oncall.url: {said}\n"
+            assert SECRET not in done.stderr
+    assert upstream.requests == []  # stopped before polling anything

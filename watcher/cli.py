@@ -109,8 +109,8 @@ def poll(
     results = asyncio.run(_poll_all(c, names))
     from watcher.cli_alerts import deliver_after_poll
 
-    deliver_after_poll(c.app)
-    failed = False
+    delivered = deliver_after_poll(c.app)
+    failed = not delivered  # a delivery it attempted failed: said above, and exit 1
     rows: list[dict[str, Any]] = []
     from watcher.store.queries import change_dict
 

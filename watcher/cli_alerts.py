@@ -28,13 +28,20 @@ OUTBOX_COLUMNS = ("id", "state", "channel", "route", "kind", "severity", "attemp
                   "next_attempt_at", "last_error", "title")
 
 
-def deliver_after_poll(app_: App) -> None:
-    """What `watcher poll` does after its commits: send what they queued."""
+def deliver_after_poll(app_: App) -> bool:
+    """What `watcher poll` does after its commits: send what they queued. False when
+    a delivery it attempted failed (each named on stderr; the outbox retries it)."""
     if not any(channel.enabled for channel in app_.settings.channels.values()):
-        return
+        return True
     from watcher.alerts.dispatch import dispatch_due
 
-    _report(dispatch_due(app_))
+    result = dispatch_due(app_)
+    _report(result)
+    for o in result.outcomes:
+        if o.status != "sent":
+            state = "dead" if o.status == "dead" else "will retry"
+            typer.echo(f"watcher: delivery {o.delivery_id} to {o.channel} failed ({state}): {o.answer}", err=True)
+    return not (result.failed or result.dead)
 
 
 def _report(result: DispatchResult) -> None:

@@ -48,6 +48,7 @@ class SourceSettings:
 class ChannelSettings:
     name: str
     url: Secret
+    format: str = "text"  # "json": our own JSON document (docs/alerts.md), not apprise's message
 
     @property
     def enabled(self) -> bool:
@@ -256,11 +257,21 @@ def _channels(raw: Mapping[str, Any], env: dict[str, str]) -> dict[str, ChannelS
         where = f"channels.{name}"
         if not isinstance(table, Mapping):
             raise ConfigError(f"{where}: must be a table with a `url`")
-        _no_unknown(table, {"url"}, where)
+        _no_unknown(table, {"url", "format"}, where)
         url = _opt(table, "url", str, where)
         if not url:
             raise ConfigError(f"{where}.url: required (an apprise URL, e.g. \"${{SLACK_WEBHOOK_URL}}\")")
-        out[name] = ChannelSettings(name=name, url=_secret(url, f"{where}.url", env))
+        fmt = _opt(table, "format", str, where, default="text")
+        channel = ChannelSettings(name=name, url=_secret(url, f"{where}.url", env), format=fmt)
+        # Spelling only (apprise's own check waits for `check_channels`): a URL that
+        # can never work stops start-up here, naming the channel.
+        from watcher.alerts.channels import FORMATS, url_syntax_problem
+
+        if fmt not in FORMATS:
+            raise ConfigError(f"{where}.format: one of {', '.join(FORMATS)}, got {fmt!r}")
+        if channel.enabled and (problem := url_syntax_problem(channel.url, fmt)) is not None:
+            raise ConfigError(f"{where}.url: {problem}")
+        out[name] = channel
     return out
 
 
@@ -275,6 +286,8 @@ def check_channels(settings: Settings) -> None:
     from watcher.alerts.channels import url_problem
 
     for name, channel in settings.channels.items():
+        if channel.format == "json":
+            continue  # posted by us, not apprise: its spelling was checked at load
         if channel.enabled and (problem := url_problem(channel.url)) is not None:
             raise ConfigError(f"channels.{name}.url: {problem}")
 

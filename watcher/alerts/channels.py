@@ -18,6 +18,7 @@ import re
 import threading
 import time
 from typing import TYPE_CHECKING, Final
+from urllib.parse import unquote, urlencode, urlsplit, urlunsplit
 
 from watcher.model import Severity
 from watcher.secrets import Secret, is_network_host, redact_text
@@ -69,6 +70,45 @@ def mask(text: str, secret: Secret) -> str:
         if len(part) >= _MIN_SECRET_PART and part not in public and "://" not in part:
             text = text.replace(part, "***")
     return text
+
+
+# Schemes whose URL names a host to connect to (a webhook, an SMTP server): one
+# without a host can never work. Others (slack://, discord://…) carry tokens there.
+_NETWORK_SCHEMES: Final = frozenset({"json", "jsons", "form", "forms", "xml", "xmls", "mailto", "mailtos",
+                                     "http", "https", "ntfy", "ntfys", "gotify", "gotifys", "rocket", "rockets",
+                                     "mmost", "mmosts", "matrix", "matrixs", "apprise", "apprises"})
+_URL: Final = re.compile(r"^(?P<scheme>[a-zA-Z][a-zA-Z0-9+.\-]*)://(?P<authority>[^/?#]*)")
+JSON_SCHEMES: Final = {"json": "http", "jsons": "https", "http": "http", "https": "https"}
+FORMATS: Final = ("text", "json")
+
+
+def url_syntax_problem(url: Secret, fmt: str = "text") -> str | None:
+    """Why `url` can never work, judged from its spelling alone (no apprise, no network):
+    no scheme, a port out of range, no host where one is needed. None when it may work."""
+    found = _URL.match(url.reveal().strip())
+    if found is None:
+        return mask(f"not a URL (expected scheme://…, e.g. json://host/path) ({url})", url)
+    scheme = found.group("scheme").lower()
+    host, port = _host_port(found.group("authority"))
+    if port is not None and not port.isdigit():
+        return mask(f"the port is not a number ({url})", url)
+    if port is not None and not 0 < int(port) <= 65535:
+        return f"port {int(port)} is out of range 1-65535 ({mask(str(url), url)})"  # a port is no secret
+    if not host and (scheme in _NETWORK_SCHEMES or fmt == "json"):
+        return mask(f"no host to send to ({url})", url)
+    if fmt == "json" and scheme not in JSON_SCHEMES:
+        return mask(f"format \"json\" posts to json://, jsons://, http:// or https:// URLs, not {scheme}:// ({url})",
+                    url)
+    return None
+
+
+def _host_port(authority: str) -> tuple[str, str | None]:
+    hostport = authority.rpartition("@")[2]
+    if hostport.startswith("["):  # [IPv6]:port
+        host, _, rest = hostport[1:].partition("]")
+        return host, rest[1:] or None
+    host, _, port = hostport.partition(":")
+    return host, port or None
 
 
 def url_problem(url: Secret) -> str | None:
@@ -139,6 +179,37 @@ def send(url: Secret, bodies: Bodies, severity: Severity, *, timeout: dt.timedel
     except Exception as exc:  # noqa: BLE001 - a plugin bug must cost one attempt, not the dispatcher
         log.warning("sending through apprise raised %s", type(exc).__name__)
         return SendResult(False, mask(f"{type(exc).__name__}: {exc}", url), time.perf_counter() - started)
+
+
+def post_json(url: Secret, document: str, *, timeout: dt.timedelta) -> SendResult:
+    """POST our own JSON document (a `format = "json"` channel); never raises.
+
+    json://host/path posts to http://host/path, jsons:// to https://; user:password
+    in the URL is basic auth; `+Name=value` query arguments are request headers
+    (as apprise's json:// does); other query arguments are kept.
+    """
+    import httpx
+
+    started = time.perf_counter()
+    try:
+        parts = urlsplit(url.reveal().strip())
+        scheme = JSON_SCHEMES[parts.scheme.lower()]
+        # Not parse_qsl: it reads `+` as a space, and `+Name` marks a header here.
+        query = [(unquote(k), unquote(v)) for k, _, v in (p.partition("=") for p in parts.query.split("&") if p)]
+        headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": APP_ID,
+                   **{k[1:]: v for k, v in query if k.startswith("+")}}
+        auth = (unquote(parts.username or ""), unquote(parts.password or "")) if parts.username else None
+        netloc = parts.netloc.rpartition("@")[2]
+        target = urlunsplit((scheme, netloc, parts.path or "/", urlencode([(k, v) for k, v in query
+                                                                            if not k.startswith("+")]), ""))
+        response = httpx.post(target, content=document.encode(), headers=headers, auth=auth,
+                              timeout=timeout.total_seconds())
+        ok = 200 <= response.status_code < 300
+        answer = f"JSON: HTTP {response.status_code}" + ("" if ok else f": {response.text[:200].strip()}")
+        return SendResult(ok, mask(answer, url), time.perf_counter() - started, "json")
+    except Exception as exc:  # noqa: BLE001 - a dead endpoint costs one attempt, not the dispatcher
+        return SendResult(False, mask(f"JSON: {type(exc).__name__}: {exc}", url), time.perf_counter() - started,
+                          "json")
 
 
 def _status(service: object) -> str:

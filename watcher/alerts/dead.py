@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Final
 
-from watcher.alerts import escape, outbox
+from watcher.alerts import escape, outbox, structured
 from watcher.alerts.channels import Bodies
 from watcher.model import Severity
 from watcher.store.engine import write_session
@@ -51,8 +51,9 @@ def bodies(channel: str, dead: Sequence[outbox.Claimed], errors: Sequence[str], 
 
 
 def queue_news(engine: object, channel: str, dead: Sequence[outbox.Claimed], errors: Sequence[str],
-               others: Sequence[str], now: dt.datetime) -> list[int]:
+               others: Sequence[str], now: dt.datetime, formats: Mapping[str, str] | None = None) -> list[int]:
     """One message per other channel about `dead` (deliveries to `channel`); ids of rows added."""
+    formats = formats or {}
     told = [(c, e) for c, e in zip(dead, errors, strict=True) if c.kind != KIND]
     if not told or not others:
         return []
@@ -62,8 +63,10 @@ def queue_news(engine: object, channel: str, dead: Sequence[outbox.Claimed], err
     with write_session(engine) as session:  # type: ignore[arg-type]
         for other in others:
             key = hashlib.sha256(f"{channel}\x1e{ids}".encode()).hexdigest()[:40]
+            text = message.text if formats.get(other, "text") != "json" else structured.envelope(
+                kind=KIND, title=message.title, route=None, severity=Severity.WARNING.value, text=message.text)
             row = Delivery(dedupe_key=f"{KIND}:{other}:{key}", channel=other, route=None, kind=KIND,
-                           severity=Severity.WARNING.value, title=message.title, body_text=message.text,
+                           severity=Severity.WARNING.value, title=message.title, body_text=text,
                            body_markdown=message.markdown, body_html=message.html, change_ids="[]",
                            status=outbox.PENDING, attempts=0, next_attempt_at=now, created_at=now)
             if outbox.queue(session, row):

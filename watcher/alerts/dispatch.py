@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Final
 
 from watcher.alerts import dead, outbox
-from watcher.alerts.channels import send
+from watcher.alerts.channels import post_json, send
 from watcher.store.engine import read_session
 
 if TYPE_CHECKING:
@@ -119,7 +119,8 @@ def _tell_the_dead(app: App, outcomes: list[Outcome], now: dt.datetime) -> bool:
     for channel, lost in died.items():
         others = [name for name, c in app.settings.channels.items() if c.enabled and name != channel]
         added = dead.queue_news(app.engine, channel, [o.claimed for o in lost if o.claimed is not None],
-                                [o.answer for o in lost], others, now)
+                                [o.answer for o in lost], others, now,
+                                {name: c.format for name, c in app.settings.channels.items()})
         log.error("%d deliveries to %s are dead (failing since queued, up to %s); told %d other channels",
                   len(lost), channel, app.settings.alerts.give_up_after, len(added))
         queued = queued or bool(added)
@@ -166,7 +167,11 @@ def _attempt(app: App, name: str, delivery_id: int, now: dt.datetime) -> Outcome
     claimed = outbox.claim(app.engine, delivery_id, now, claim_ttl(app))
     if claimed is None:
         return None
-    result = send(app.settings.channels[name].url, claimed.bodies, claimed.severity, timeout=alerts.send_timeout)
+    channel = app.settings.channels[name]
+    if channel.format == "json":
+        result = post_json(channel.url, claimed.bodies.text, timeout=alerts.send_timeout)
+    else:
+        result = send(channel.url, claimed.bodies, claimed.severity, timeout=alerts.send_timeout)
     # On the pass's clock (injected in tests), plus the time the send took.
     finished = now + dt.timedelta(seconds=result.seconds)
     status = outbox.finish(app.engine, claimed, ok=result.ok, error=None if result.ok else result.answer,

@@ -35,6 +35,7 @@ class AlertItem:
     replacement: str | None = None  # "---" = the source says there is none
     url: str | None = None
     is_model: bool = True
+    run_id: int | None = None
 
     @property
     def name(self) -> str:
@@ -68,7 +69,7 @@ def item(record: ChangeRecord, obs: Observation | None, watchlist: Sequence[str]
         shutdown_on=obs.shutdown_on if obs is not None else None,
         shutdown_qualifier=obs.shutdown_qualifier if obs is not None else None,
         replacement=format_replacement(obs.replacement) if obs is not None else None,
-        url=url, is_model=obs.is_model if obs is not None else record.model is not None,
+        url=url, is_model=obs.is_model if obs is not None else record.model is not None, run_id=record.run_id,
     )
 
 

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 
 from sqlmodel import Session, col, func, select
 
-from watcher.alerts import flapping, outbox, silences, welcome
+from watcher.alerts import flapping, outbox, silences, structured, welcome
 from watcher.alerts.digest import build
 from watcher.alerts.items import AlertItem, fingerprint, item
 from watcher.alerts.render import render
@@ -42,6 +42,7 @@ def queue_items(session: Session, settings: Settings, items: Sequence[AlertItem]
     duplicates = 0
     # Channels of one route usually carry the same items: render those once.
     rendered: dict[tuple[str, tuple[int, ...]], dict[str, object]] = {}
+    documents: dict[tuple[str, tuple[int, ...]], str] = {}  # for `format = "json"` channels
     on = [name for name, channel in settings.channels.items() if channel.enabled]
     for batch in route(items, settings.routes, on):
         ids = tuple(i.change_id for i in batch.items)
@@ -54,7 +55,11 @@ def queue_items(session: Session, settings: Settings, items: Sequence[AlertItem]
                 "body_text": bodies.text, "body_markdown": bodies.markdown, "body_html": bodies.html,
                 "change_ids": json.dumps(digest.change_ids),
             }
+            documents[(batch.route, ids)] = structured.digest_document(digest, title=bodies.title,
+                                                                       route=batch.route)
         fields = rendered[(batch.route, ids)]
+        if settings.channels[batch.channel].format == "json":
+            fields = {**fields, "body_text": documents[(batch.route, ids)]}
         delivery = Delivery(
             **fields,  # type: ignore[arg-type]
             channel=batch.channel,

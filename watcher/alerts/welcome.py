@@ -16,7 +16,7 @@ from typing import Final
 
 from sqlmodel import Session, col, func, select
 
-from watcher.alerts import escape, outbox
+from watcher.alerts import escape, outbox, structured
 from watcher.alerts.channels import Bodies
 from watcher.config import Settings
 from watcher.matching import watched
@@ -111,8 +111,10 @@ def queue(session: Session, settings: Settings, channels: Sequence[str], today: 
     message = bodies(facts(session, settings, today))
     added = 0
     for channel in channels:
+        text = message.text if settings.channels[channel].format != "json" else structured.envelope(
+            kind=KIND, title=message.title, route=None, severity=Severity.INFO.value, text=message.text)
         row = Delivery(dedupe_key=f"{KIND}:{channel}", channel=channel, route=None, kind=KIND,
-                       severity=Severity.INFO.value, title=message.title, body_text=message.text,
+                       severity=Severity.INFO.value, title=message.title, body_text=text,
                        body_markdown=message.markdown, body_html=message.html, change_ids="[]",
                        status=outbox.PENDING, attempts=0, next_attempt_at=now, created_at=now)
         added += outbox.queue(session, row)
