@@ -16,6 +16,7 @@ from tests.support import FIXTURES, Upstream
 from tests.test_alerts_delivery import BASE, T0, deliveries, make_app, poll
 from watcher.alerts.dispatch import dispatch_due
 from watcher.alerts.flapping import Rule, Verdict, verdict
+from sources.registry import BUILTIN
 from watcher.app import App
 from watcher.store.disagreements import open_disagreements
 
@@ -181,6 +182,12 @@ CAPTURES = {
     "openrouter": ("/api/v1/models", "openrouter/models-2026-08-19.json"),
     "litellm": ("/model_prices_and_context_window.json", "litellm/model_prices-1.98.0.json"),
     "models-dev": ("/api.json", "models_dev/api-2026-05-21.json"),
+    "anthropic-deprecations": ("/anthropic.html", "providers/anthropic-deprecations.html"),
+    "gemini-deprecations": ("/gemini.html", "providers/google-deprecations.html"),
+    "vertex-model-versions": ("/vertex.html", "providers/vertex-model-versions.html"),
+    "azure-retirements": ("/azure.md", "providers/azure-retirement-schedule.md"),
+    "bedrock-lifecycle": ("/bedrock.html", "providers/bedrock-lifecycle.html"),
+    "mistral-models": ("/mistral.html", "providers/mistral-models.html"),
 }
 
 
@@ -197,7 +204,9 @@ def test_a_fresh_install_polling_every_builtin_source_sends_one_hello_per_channe
            "channels": {"oncall": {"url": sink.url("/oncall")}, "team": {"url": sink.url("/team")}},
            "watchlist": {"models": ["gpt-4o*", "o1*"]}}
     app = App.create(parse(raw, path=None, environ={}), db_url)
-    assert sorted(app.enabled_sources()) == sorted(CAPTURES)
+    # Every built-in source that needs no account key (those stay off without one).
+    assert sorted(app.enabled_sources()) == sorted(CAPTURES) == sorted(
+        name for name in BUILTIN if not name.endswith("-account"))
 
     async def poll_all() -> list[str]:
         async with Fetcher(app.settings.fetch) as fetcher:
@@ -211,7 +220,7 @@ def test_a_fresh_install_polling_every_builtin_source_sends_one_hello_per_channe
         disagreements = len(open_disagreements(session))
         recorded = session.exec(select(ChangeRecord).where(ChangeRecord.kind == "disagreement")).all()
     assert disagreements > 0 and len(recorded) >= disagreements  # recorded, not alerted
-    assert hello["title"] == "Model Lifecycle Watcher is now watching 5 sources"
+    assert hello["title"] == f"Model Lifecycle Watcher is now watching {len(CAPTURES)} sources"
     assert f"Open disagreements between sources: {disagreements} " in hello["message"]
     assert "Watchlist: gpt-4o*, o1* (" in hello["message"] and "watcher upcoming" in hello["message"]
     assert "litellm (" in hello["message"] and " rows)" in hello["message"]
