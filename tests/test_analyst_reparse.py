@@ -197,3 +197,40 @@ def test_reparse_on_the_command_line_reports_before_and_after(sqlite_url: str, t
     assert rows["changes"]["added"] > 0 and rows["changes"]["removed"] == 0
     assert rows["versions"]["before"] == rows["versions"]["after"]
     assert "rebuilt 2 runs" in done.stderr
+
+
+def test_a_history_polled_live_and_rebuilt_by_reparse_is_identical(db_url: str) -> None:
+    """One poll step (issue 9 point 8): every outcome a live poll can record (baseline, changed,
+    unchanged, not_modified, a delisting on an unchanged body, refusals, an accepted mass change)
+    is what reparse rebuilds from the same bodies, run by run."""
+    engine = _engine(db_url)
+    poller = Poller(engine=engine)
+    step = dt.timedelta(hours=1)
+    snapshots = list(churn(seed=5, models=12, polls=40))
+    at = snapshots[-1][0]
+    for when, rows in snapshots:
+        record(poller, FIXED, SETTINGS, rows, when)
+        if when.hour % 7 == 3:
+            poller.record_not_modified(FIXED, SETTINGS, url="u", at=when + step / 2)
+        if when.hour % 11 == 5:
+            record(poller, FIXED, SETTINGS, [], when + step / 3)  # an error page: refused
+    last = snapshots[-1][1]
+    # Every row loses its input price: refused, then a person accepts it.
+    unpriced = [dict(row, input=None) for row in last]
+    assert record(poller, FIXED, SETTINGS, unpriced, at + step) == "refused"
+    assert poller.accept(FIXED, SETTINGS, at=at + 2 * step) is not None
+    # A row missing twice, the second time on the same body: delisted by an unchanged body.
+    assert record(poller, FIXED, SETTINGS, unpriced[1:], at + 3 * step) == "unchanged"  # one miss: pending
+    assert record(poller, FIXED, SETTINGS, unpriced[1:], at + 4 * step) == "changed"  # believed: a change
+
+    def outcomes() -> list[tuple[Any, ...]]:
+        with read_session(engine) as session:
+            return [tuple(r) for r in session.exec(select(Run.observed_at, Run.trigger, Run.outcome, Run.rows,
+                                                          Run.error).order_by(Run.observed_at, Run.id))]
+
+    live, live_outcomes = _derived(engine), outcomes()
+    assert {o[2] for o in live_outcomes} >= {"baseline", "changed", "unchanged", "not_modified", "refused"}
+    report = reparse(engine, FIXED, SETTINGS, SeverityPolicy())
+    assert report.outcomes_changed == 0
+    assert _derived(engine) == live
+    assert outcomes() == live_outcomes

@@ -23,7 +23,7 @@ from watcher.config import Settings, SourceSettings
 from watcher.disagreement_check import DisagreementHook
 from watcher.fetch import Fetcher, Validators
 from watcher.model import Document, Observation
-from watcher.pipeline import CommitHook, Poller, PollResult
+from watcher.pipeline import AcceptError, CommitHook, Poller, PollResult
 from watcher.severity import SeverityPolicy
 from watcher.store import polls
 from watcher.store.engine import database_url, make_engine, read_session
@@ -114,6 +114,14 @@ class App:
         doc = read_capture(name, path, observed_at)
         return self.poller.record_document(source, self.source_settings(name), doc, trigger="ingest",
                                            check_order=True)
+
+    def accept(self, name: str) -> PollResult | None:
+        """Believe `name`'s latest refused body (None: the source is not refused)."""
+        source = self.source(name)
+        try:
+            return self.poller.accept(source, self.source_settings(name), at=dt.datetime.now(dt.UTC))
+        except AcceptError as exc:
+            raise UsageError(str(exc)) from None
 
     def check(self, name: str, doc: Document) -> list[Observation]:
         return self.source(name).parse(doc)

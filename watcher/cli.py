@@ -123,6 +123,34 @@ def poll(
         raise typer.Exit(1)
 
 
+@app.command()
+def accept(
+    ctx: typer.Context,
+    source: Annotated[str, typer.Argument(help="The refused source whose latest body to believe.")],
+    fmt: FormatOption = None,
+) -> None:
+    """Believe a refused source's latest body: record its changes once and alert them as one digest.
+
+    The guard refuses a parse that looks like a layout change (a kind of fact gone from the
+    whole page, most rows gone, nothing parsed). When the upstream really did change that much,
+    `accept` records that body's versions and changes, marked as an accepted mass change, and
+    the source is polled normally again. A source that is not refused is left alone. If the
+    parser is what broke, fix it and run `watcher reparse SOURCE` instead."""
+    from watcher.store.queries import change_dict
+
+    c = _ctx(ctx)
+    result = c.app.accept(source)
+    if result is None:
+        typer.echo(f"{source}: not refused, nothing to accept", err=True)
+        return
+    from watcher.cli_alerts import deliver_after_poll
+
+    deliver_after_poll(c.app)
+    typer.echo(_summary(result), err=True)
+    render((change_dict(ch) for ch in result.changes), fmt or default_format(), columns=CHANGE_COLUMNS,
+           title="changes")
+
+
 async def _poll_all(c: Context, names: list[str]) -> list[Any]:
     from watcher.fetch import Fetcher
 

@@ -40,6 +40,7 @@ class SourceSettings:
     delist_after: int = 2  # consecutive successful polls a row must be missing
     max_loss: float = 0.5  # refuse a parse that loses more than this share of rows
     failures_before_alert: int = 3
+    refused_alert_every: dt.timedelta = dt.timedelta(days=1)  # repeat a refusal's alert while it lasts
     stale_after: dt.timedelta | None = None  # default: 3 intervals
     options: Mapping[str, Any] = dataclasses.field(default_factory=dict)  # for the parser
 
@@ -176,7 +177,7 @@ def parse(raw: Mapping[str, Any], *, path: Path | None, environ: Mapping[str, st
 
 _SOURCE_KEYS: Final = {
     "enabled", "every", "cron", "jitter", "delist_after", "max_loss",
-    "failures_before_alert", "stale_after", "type", *URL_KEYS,
+    "failures_before_alert", "refused_alert_every", "stale_after", "type", *URL_KEYS,
 }
 
 
@@ -220,6 +221,8 @@ def _sources(raw: Mapping[str, Any], env: dict[str, str]) -> dict[str, SourceSet
             delist_after=delist_after or 2,
             max_loss=float(max_loss) if max_loss is not None else 0.5,
             failures_before_alert=_opt(table, "failures_before_alert", int, where, default=3),
+            refused_alert_every=(_duration(r, f"{where}.refused_alert_every")
+                                 if (r := _opt(table, "refused_alert_every", str, where)) else dt.timedelta(days=1)),
             stale_after=_duration(s, f"{where}.stale_after") if (s := _opt(table, "stale_after", str, where)) else None,
             options=options,
         )
@@ -248,7 +251,7 @@ def _source_options(name: str, table: Mapping[str, Any], env: dict[str, str]) ->
 
 
 _SCHEDULE_KEYS: Final = {"enabled", "every", "cron", "jitter", "delist_after", "max_loss",
-                         "failures_before_alert", "stale_after"}
+                         "failures_before_alert", "refused_alert_every", "stale_after"}
 
 
 def _channels(raw: Mapping[str, Any], env: dict[str, str]) -> dict[str, ChannelSettings]:

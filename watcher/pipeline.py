@@ -13,16 +13,22 @@ import datetime as dt
 import time
 from collections.abc import Callable, Iterator, Sequence
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
 from sources.base import Source
 from watcher.config import SourceSettings
-from watcher.diff import diff
-from watcher.guard import refusal
-from watcher.model import Change, ChangeKind, Document, Observation, ParseError, Severity
-from watcher.renderings import carry_unstated, renders_partially, without_additions
+from watcher.model import (
+    Change,
+    ChangeKind,
+    Document,
+    Observation,
+    ParseError,
+    Severity,
+)
+from watcher.renderings import renders_partially
 from watcher.severity import SeverityPolicy
+from watcher.step import SAME_BODY, Before, Rules, Step, poll_step, preview_text
 from watcher.store import polls
 from watcher.store.engine import write_session
 from watcher.store.tables import ChangeRecord, DocumentBlob, Run
@@ -37,6 +43,23 @@ CommitHook = Callable[[Session, Run, Sequence[ChangeRecord], dict[str, Observati
 
 class OutOfOrderError(ValueError):
     """An archived capture older than what the source already recorded."""
+
+
+class AcceptError(ValueError):
+    """`watcher accept` cannot believe the refused body; the message says why."""
+
+
+def parse(source: Source, doc: Document) -> list[Observation] | str:
+    """The source's parse of `doc`, or why it could not be parsed."""
+    try:
+        return source.parse(doc)
+    except ParseError as exc:
+        return str(exc)
+
+
+def rules(source: Source, settings: SourceSettings) -> Rules:
+    return Rules(source=source.name, max_loss=settings.max_loss, delist_after=settings.delist_after,
+                 partial_renderings=renders_partially(source))
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -74,55 +97,58 @@ class Poller:
     ) -> PollResult:
         """Record a fetched (or archived) body: parse, guard, diff, store; one transaction."""
         clock = time.perf_counter()
-        started_at = started_at or doc.fetched_at
         digest = polls.content_hash(doc.body)
-        at = doc.fetched_at
         with self._transaction(source.name) as session:
             if check_order:
                 latest = polls.latest_observed_at(session, source.name)
-                if latest is not None and at < latest:
+                if latest is not None and doc.fetched_at < latest:
                     raise OutOfOrderError(
-                        f"{source.name} already has a run observed at {latest.isoformat()}; "
-                        f"ingest captures oldest first (this one is {at.isoformat()})"
+                        f"{source.name} already has a run observed at {latest.isoformat()}: a capture older "
+                        f"than the recorded history ({doc.fetched_at.isoformat()}) is merged by ingesting "
+                        f"its directory (watcher ingest {source.name} DIR), which rebuilds the history in order"
                     )
-            run = self._new_run(source, doc, trigger, started_at, digest)
+            run = self._new_run(source, doc, trigger, started_at or doc.fetched_at, digest)
             last_ok = polls.last_run(session, source.name, successful=True)
-            if (last_ok is not None and last_ok.content_hash == digest
-                    and last_ok.parser_version == source.parser_version):
-                return self._unchanged(session, source, settings, run, clock)
+            same = (last_ok is not None and last_ok.content_hash == digest
+                    and last_ok.parser_version == source.parser_version)
+            parsed = SAME_BODY if same else parse(source, doc)
+            step = poll_step(parsed, self._before(session, source, doc.url, last_ok), rules(source, settings))
+            if parsed is not SAME_BODY:
+                polls.store_document(session, doc, digest, doc.fetched_at)
+            return self._record(session, source, settings, run, step, last_ok, clock)
 
-            try:
-                parsed = source.parse(doc)
-            except ParseError as exc:
-                return self._refuse(session, source, settings, run, doc, digest, f"parse error: {exc}", clock)
-            previous = polls.current_versions(session, source.name)
-            observations, first_rendering = parsed, False
-            if renders_partially(source) and previous:
-                earlier = _earlier_parse(session, source, doc.url)
-                observations = carry_unstated(parsed, previous, earlier)
-                first_rendering = earlier is None
-            reason = refusal(observations, previous, settings.max_loss)
-            if reason is not None:
-                return self._refuse(session, source, settings, run, doc, digest, reason, clock)
+    def accept(self, source: Source, settings: SourceSettings, *, at: dt.datetime) -> PollResult | None:
+        """Believe the source's latest refused body (`watcher accept`); None when nothing is refused.
 
-            baseline = last_ok is None and not previous
-            result = diff(
-                source.name, previous, observations,
-                absences=polls.absences(session, source.name),
-                delist_after=settings.delist_after, baseline=baseline,
-            )
-            found = without_additions(result.changes) if first_rendering else result.changes
-            polls.store_document(session, doc, digest, at)
-            run.outcome = "baseline" if baseline else ("changed" if result.changes or result.upserts else "unchanged")
-            run.rows = len({obs.key for obs in parsed})
-            polls.add_run(session, run)
-            assert run.id is not None
-            polls.apply_versions(session, source=source.name, run_id=run.id, at=at, upserts=result.upserts,
-                                 delisted=result.delisted, absences_now=result.absences)
-            by_key = {**previous, **{obs.key: obs for obs in observations}}
-            changes = self._assess(found, by_key, at)
-            changes += self._recovery(session, source.name, run, last_ok)
-            return self._finish(session, run, changes, by_key, clock)
+        Its versions and changes are recorded once, by a run of its own (trigger
+        `accept`, observed now, the refused body's hash), with a source_health
+        change marking them as an accepted mass change; the outbox sends them as
+        one digest. A reparse replays that run the same way.
+        """
+        clock = time.perf_counter()
+        with self._transaction(source.name) as session:
+            refused = polls.refused_run(session, source.name)
+            if refused is None or refused.content_hash is None:
+                return None
+            body = polls.load_document(session, refused.content_hash)
+            if body is None:
+                return None
+            blob = session.get(DocumentBlob, refused.content_hash)
+            doc = Document(source=source.name, url=refused.url or "", body=body, fetched_at=at,
+                           content_type=(blob.content_type if blob else None) or "",
+                           http_status=refused.http_status or 200, etag=refused.etag,
+                           last_modified=refused.last_modified)
+            last_ok = polls.last_run(session, source.name, successful=True)
+            step = poll_step(parse(source, doc), self._before(session, source, doc.url, last_ok),
+                             rules(source, settings), accept=True)
+            if not step.believed:
+                raise AcceptError(f"{source.name}: the refused body cannot be believed: {step.error}")
+            run = self._new_run(source, doc, "accept", at, refused.content_hash)
+            note = (f"accepted mass change: {len(step.changes)} changes believed from the body refused "
+                    f"since {polls.refused_since(session, source.name) or refused.observed_at:%Y-%m-%d %H:%M}Z "
+                    f"({refused.error})")
+            return self._record(session, source, settings, run, step, last_ok, clock,
+                                health=[_health(source.name, "refused", "ok", note)])
 
     def record_failure(
         self,
@@ -160,7 +186,8 @@ class Poller:
                       content_hash=last_ok.content_hash if last_ok else None,
                       etag=last_ok.etag if last_ok else None,
                       last_modified=last_ok.last_modified if last_ok else None)
-            return self._unchanged(session, source, settings, run, clock, outcome="not_modified")
+            step = poll_step(SAME_BODY, self._before(session, source, url, last_ok), rules(source, settings))
+            return self._record(session, source, settings, run, step, last_ok, clock)
 
     # --- the parts -------------------------------------------------------------------
 
@@ -178,39 +205,49 @@ class Poller:
                    etag=doc.etag, last_modified=doc.last_modified, content_hash=digest,
                    parser_version=source.parser_version)
 
-    def _unchanged(self, session: Session, source: Source, settings: SourceSettings, run: Run,
-                   clock: float, outcome: str = "unchanged") -> PollResult:
-        """Same body as the last successful run: no parse, no versions; pending absences age."""
-        last_ok = polls.last_run(session, source.name, successful=True)
-        run.outcome = outcome
-        run.rows = last_ok.rows if last_ok else None
+    def _before(self, session: Session, source: Source, url: str, last_ok: Run | None) -> Before:
+        previous = polls.current_versions(session, source.name)
+        earlier = _earlier_parse(session, source, url) if renders_partially(source) and previous else None
+        return Before(previous=previous, absences=polls.absences(session, source.name),
+                      baseline=last_ok is None and not previous, earlier=earlier)
+
+    def _record(self, session: Session, source: Source, settings: SourceSettings, run: Run, step: Step,
+                last_ok: Run | None, clock: float, *, health: Sequence[Change] = ()) -> PollResult:
+        """Write what the step decided: the run, versions and changes, or a refusal."""
+        if not step.believed:
+            return self._refuse(session, source, settings, run, step, last_ok, clock)
+        if step.outcome != "unchanged" or run.outcome != "not_modified":  # a 304 that changes nothing stays one
+            run.outcome = step.outcome
+        run.rows = step.rows if step.rows is not None else (last_ok.rows if last_ok else None)
         polls.add_run(session, run)
         assert run.id is not None
-        changes: list[Change] = []
-        by_key: dict[str, Observation] = {}
-        pending = polls.absences(session, source.name)
-        if pending:
-            previous = polls.current_versions(session, source.name)
-            still_there = [obs for key, obs in previous.items() if key not in pending]
-            result = diff(source.name, previous, still_there, absences=pending,
-                          delist_after=settings.delist_after)
-            polls.apply_versions(session, source=source.name, run_id=run.id, at=run.observed_at, upserts=[],
-                                 delisted=result.delisted, absences_now=result.absences)
-            by_key = previous
-            changes = self._assess(result.changes, by_key, run.observed_at)
-        changes += self._recovery(session, source.name, run, last_ok)
+        if step.stated is not None or step.delisted or step.absences or polls.absences(session, source.name):
+            polls.apply_versions(session, source=source.name, run_id=run.id, at=run.observed_at,
+                                 upserts=step.upserts, delisted=step.delisted, absences_now=step.absences)
+        by_key = dict(step.by_key)
+        changes = self._assess([*health, *step.changes], by_key, run.observed_at)
+        if not health:
+            changes += self._recovery(session, source.name, run, last_ok)
         return self._finish(session, run, changes, by_key, clock)
 
-    def _refuse(self, session: Session, source: Source, settings: SourceSettings, run: Run,
-                doc: Document, digest: str, reason: str, clock: float) -> PollResult:
-        """Keep the evidence (raw document, run), change no history, say so once per streak."""
-        polls.store_document(session, doc, digest, doc.fetched_at)
+    def _refuse(self, session: Session, source: Source, settings: SourceSettings, run: Run, step: Step,
+                last_ok: Run | None, clock: float) -> PollResult:
+        """Keep the evidence (raw document, run), change no history, and say so.
+
+        The alert says what believing the body would have reported, and is repeated
+        every `refused_alert_every` while the source stays refused, never more often.
+        """
         run.outcome = "refused"
-        run.error = reason
+        run.error = step.error
         polls.add_run(session, run)
-        last_ok = polls.last_run(session, source.name, successful=True)
-        already = _health_alerted_since(session, source.name, last_ok)
-        changes = [] if already else [_health(source.name, "ok", f"refused: {reason}", None)]
+        last_alert = _health_alerted_at(session, source.name, last_ok)
+        changes: list[Change] = []
+        if last_alert is None or run.observed_at - last_alert >= settings.refused_alert_every:
+            since = polls.refused_since(session, source.name) or run.observed_at
+            note = preview_text(step.preview) if step.preview else None
+            if last_alert is not None:
+                note = f"still refused since {since:%Y-%m-%d %H:%M}Z" + (f"; {note}" if note else "")
+            changes.append(_health(source.name, "ok", f"refused: {step.error}", note))
         return self._finish(session, run, self._assess(changes, {}, run.observed_at), {}, clock)
 
     def _recovery(self, session: Session, source: str, run: Run, last_ok: Run | None) -> list[Change]:
@@ -259,13 +296,19 @@ def _earlier_parse(session: Session, source: Source, url: str) -> list[Observati
 
 def _health_alerted_since(session: Session, source: str, last_ok: Run | None) -> bool:
     """Has a failing/refused alert been raised since the last successful run?"""
-    query = select(ChangeRecord.id).where(
+    return _health_alerted_at(session, source, last_ok) is not None
+
+
+def _health_alerted_at(session: Session, source: str, last_ok: Run | None) -> dt.datetime | None:
+    """When the latest failing/refused alert since the last successful run was raised."""
+    query = select(func.max(ChangeRecord.detected_at)).where(
         ChangeRecord.source == source, ChangeRecord.kind == ChangeKind.SOURCE_HEALTH.value,
         col(ChangeRecord.new) != "ok",
     )
     if last_ok is not None:
         query = query.where(col(ChangeRecord.run_id) > last_ok.id)
-    return session.exec(query.limit(1)).first() is not None
+    at = session.exec(query).one()
+    return at.replace(tzinfo=dt.UTC) if at is not None and at.tzinfo is None else at
 
 
 def _now() -> dt.datetime:

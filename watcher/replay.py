@@ -27,11 +27,10 @@ from sqlmodel import Session, col, select
 
 from sources.base import Source
 from watcher.config import SourceSettings
-from watcher.diff import diff
-from watcher.guard import refusal
-from watcher.model import Change, ChangeKind, Document, Observation, ParseError
-from watcher.renderings import carry_unstated, renders_partially, without_additions
+from watcher.model import Change, ChangeKind, Document, Observation
+from watcher.pipeline import parse, rules
 from watcher.severity import SeverityPolicy
+from watcher.step import SAME_BODY, Before, poll_step
 from watcher.store import polls
 from watcher.store.engine import write_session
 from watcher.store.tables import Absence, ChangeRecord, DocumentBlob, ObservationVersion, Run
@@ -136,18 +135,19 @@ def replay(session: Session, source: Source, settings: SourceSettings, policy: S
 
 
 class _Replayer:
-    """The live pipeline's decisions (unchanged body, parse, guard, diff), on stored runs."""
+    """Stored runs through the poll step (watcher.step), with the state a live poll would have read."""
 
     def __init__(self, session: Session, source: Source, settings: SourceSettings, policy: SeverityPolicy,
                  *, baseline: bool) -> None:
-        self.session, self.source, self.settings, self.policy = session, source, settings, policy
+        self.session, self.source, self.policy = session, source, policy
+        self.rules = rules(source, settings)
         self.previous = polls.current_versions(session, source.name)
         self.absences: dict[str, int] = {}
         self.baseline = baseline and not self.previous
         self.last_ok_hash: str | None = None
         self.last_ok_rows: int | None = None
         self.parsed: tuple[str, list[Observation] | str] | None = None  # the last parse, by hash
-        self.stated: dict[str | None, list[Observation]] = {}  # by URL: each rendering's last parse
+        self.stated: dict[str | None, Sequence[Observation]] = {}  # by URL: each rendering's last parse
         kept = session.exec(select(ChangeRecord.run_id, func.count()).where(
             ChangeRecord.source == source.name, col(ChangeRecord.kind).not_in(DERIVED_KINDS))
             .group_by(col(ChangeRecord.run_id)))
@@ -158,65 +158,33 @@ class _Replayer:
         if run.outcome not in _REPLAYABLE or run.content_hash is None:
             return False  # a failed fetch: no body, no history
         old_outcome = run.outcome
-        if run.content_hash == self.last_ok_hash:
-            self._unchanged(run)
+        same = run.content_hash == self.last_ok_hash
+        parsed = SAME_BODY if same else self._parse(run)
+        before = Before(previous=self.previous, absences=self.absences, baseline=self.baseline,
+                        earlier=self.stated.get(run.url))
+        step = poll_step(parsed, before, self.rules, accept=run.trigger == "accept")
+        if not step.believed:
+            run.outcome, run.error, run.rows = "refused", step.error, None
+            self._record(run, [])
         else:
-            self._parse_and_diff(run)
+            if step.outcome != "unchanged" or old_outcome != "not_modified":  # a 304 that changes nothing stays one
+                run.outcome = step.outcome
+            run.error = None
+            if step.rows is not None:
+                self.last_ok_rows = step.rows
+            run.rows = self.last_ok_rows
+            self._apply(run, step.upserts, step.delisted, dict(step.absences))
+            if step.stated is not None:
+                self.baseline = False
+                self.last_ok_hash = run.content_hash
+                self.stated[run.url] = step.stated
+            self._record(run, step.changes, dict(step.by_key))
         run.parser_version = self.source.parser_version
         self.session.add(run)
         return run.outcome != old_outcome and {run.outcome, old_outcome} != {"unchanged", "not_modified"}
 
-    def _unchanged(self, run: Run) -> None:
-        """Same body as the last believed one: only pending absences age (as in a live poll)."""
-        run.outcome = "not_modified" if run.outcome == "not_modified" else "unchanged"
-        run.rows, run.error = self.last_ok_rows, None
-        changes: list[Change] = []
-        if self.absences:
-            still_there = [obs for key, obs in self.previous.items() if key not in self.absences]
-            result = diff(self.source.name, self.previous, still_there, absences=self.absences,
-                          delist_after=self.settings.delist_after)
-            self._apply(run, [], result.delisted, result.absences)
-            changes = result.changes
-        self._record(run, changes)
-
-    def _parse_and_diff(self, run: Run) -> None:
-        assert run.content_hash is not None
-        parsed = self._parse(run)
-        if isinstance(parsed, str):
-            self._refuse(run, parsed)
-            return
-        observations, first_rendering = parsed, False
-        if renders_partially(self.source) and self.previous:  # as the live pipeline does
-            earlier = self.stated.get(run.url)
-            observations = carry_unstated(parsed, self.previous, earlier)
-            first_rendering = earlier is None
-        reason = refusal(observations, self.previous, self.settings.max_loss)
-        if reason is not None:
-            self._refuse(run, reason)
-            return
-        result = diff(self.source.name, self.previous, observations, absences=self.absences,
-                      delist_after=self.settings.delist_after, baseline=self.baseline)
-        if self.baseline:
-            run.outcome = "baseline"
-        elif result.changes or result.upserts:
-            run.outcome = "changed"
-        elif run.outcome != "not_modified":  # a 304 that changes nothing stays one
-            run.outcome = "unchanged"
-        run.error = None
-        run.rows = self.last_ok_rows = len({obs.key for obs in parsed})
-        by_key = {**self.previous, **{obs.key: obs for obs in observations}}
-        self._apply(run, result.upserts, result.delisted, result.absences)
-        self.baseline = False
-        self.last_ok_hash = run.content_hash
-        self.stated[run.url] = parsed
-        self._record(run, without_additions(result.changes) if first_rendering else result.changes, by_key)
-
-    def _refuse(self, run: Run, reason: str) -> None:
-        run.outcome, run.error = "refused", reason
-        self._record(run, [])
-
     def _parse(self, run: Run) -> list[Observation] | str:
-        """Observations, or why the body was refused; the same body is parsed once in a row."""
+        """Observations, or why the body could not be parsed; the same body is parsed once in a row."""
         assert run.content_hash is not None
         if self.parsed is not None and self.parsed[0] == run.content_hash:
             return self.parsed[1]
@@ -227,17 +195,15 @@ class _Replayer:
                        content_type=blob.content_type or "", http_status=run.http_status or 200,
                        etag=run.etag, last_modified=run.last_modified)
         self.session.expunge(blob)  # bodies are large: don't keep them in the identity map
-        result: list[Observation] | str
-        try:
-            result = self.source.parse(doc)
-        except ParseError as exc:
-            result = f"parse error: {exc}"
+        result = parse(self.source, doc)
         self.parsed = (run.content_hash, result)
         return result
 
     def _apply(self, run: Run, upserts: Sequence[Observation], delisted: Sequence[str],
                absences: dict[str, int]) -> None:
         assert run.id is not None
+        if not (upserts or delisted or absences or self.absences):
+            return
         polls.apply_versions(self.session, source=self.source.name, run_id=run.id, at=run.observed_at,
                              upserts=upserts, delisted=delisted, absences_now=absences)
         for obs in upserts:

@@ -7,13 +7,16 @@ import hashlib
 import lzma
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
-from sqlalchemy import func, insert, text, update
+from sqlalchemy import and_, func, insert, or_, text, update
 from sqlmodel import Session, col, select
 
 from watcher.model import Change, Document, Observation
 from watcher.store.codec import from_row, row_values
+from watcher.store import source_state as source_states
 from watcher.store.outcomes import FAILURE_OUTCOMES, SUCCESS_OUTCOMES
+from watcher.store.source_state import SourceState
 from watcher.store.tables import Absence, ChangeRecord, DocumentBlob, ObservationVersion, Run
 
 __all__ = ["FAILURE_OUTCOMES", "SUCCESS_OUTCOMES"]  # re-exported: callers know them as polls.*
@@ -186,3 +189,29 @@ def add_changes(session: Session, changes: Sequence[Change], *, run_id: int | No
 def _chunks(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def source_state(session: Session, source: str) -> SourceState:
+    """Where the source stands (see `watcher.store.source_state`), inside this session."""
+    return source_states.source_state(session.connection(), source)
+
+
+def refused_run(session: Session, source: str) -> Run | None:
+    """The latest refused run since the source's last successful one (None: not refused)."""
+    last_ok = last_run(session, source, successful=True)
+    query = select(Run).where(Run.source == source, Run.outcome == "refused")
+    if last_ok is not None:
+        query = query.where(_after(last_ok))
+    return session.exec(query.order_by(col(Run.started_at).desc(), col(Run.id).desc()).limit(1)).first()
+
+
+def refused_since(session: Session, source: str) -> dt.datetime | None:
+    """When the source's current refusal streak began (None: not refused)."""
+    state = source_state(session, source)
+    return state.since if state.state == "refused" else None
+
+
+def _after(run: Run) -> Any:
+    """Runs after `run` in the order `last_run` uses."""
+    return or_(col(Run.started_at) > run.started_at, and_(col(Run.started_at) == run.started_at,
+                                                          col(Run.id) > run.id))

@@ -1,4 +1,4 @@
-"""`watcher sources`: each source's last run, last success, failures in a row and current rows.
+"""`watcher sources`: each source's state and since when, last run, last success, failures in a row and current rows.
 
 Read through Core relations (no ORM, no application wiring), so the command starts
 like the other queries; the same rules as `polls.last_run` and `polls.consecutive_failures`.
@@ -13,11 +13,13 @@ from sqlalchemy import Connection, Row, func, select
 
 from watcher.store.outcomes import FAILURE_OUTCOMES, SUCCESS_OUTCOMES
 from watcher.store.relations import OBSERVATION_VERSION, RUN
+from watcher.store.source_state import source_state
 from watcher.store.values import iso_time
 
 
 def source_summaries(connection: Connection, names: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """Per source: last run, last success, consecutive failures, current rows."""
+    """Per source: its state (ok, refused, failing, new) and since when, last run, last success,
+    consecutive failures, current rows."""
     out: dict[str, dict[str, Any]] = {}
     for name in names:
         last = _last_run(connection, name, successful=False)
@@ -28,7 +30,10 @@ def source_summaries(connection: Connection, names: Sequence[str]) -> dict[str, 
             failures = failures.where(RUN.c.id > last_ok.id)
         rows = connection.execute(select(func.count()).select_from(OBSERVATION_VERSION).where(
             OBSERVATION_VERSION.c.source == name, OBSERVATION_VERSION.c.valid_to.is_(None))).scalar_one()
+        state = source_state(connection, name)
         out[name] = {
+            "state": state.state,
+            "since": iso_time(state.since) if state.since else None,
             "last_run": iso_time(last.started_at) if last else None,
             "last_outcome": last.outcome if last else None,
             "last_success": iso_time(last_ok.observed_at) if last_ok else None,
