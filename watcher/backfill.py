@@ -73,7 +73,7 @@ def _merge(app: App, name: str, captures: Sequence[Capture]) -> list[dict[str, A
             assert run.id is not None
             ids.append((capture, run.id))
         replay(session, source, app.source_settings(name), severity_policy(app.settings),
-               require_from=captures[0].observed_at)
+               require_from=captures[0].observed_at, merged={run_id for _, run_id in ids})
         runs = {run.id: run for run in session.exec(select(Run).where(col(Run.id).in_([i for _, i in ids])))}
         return [_row(capture, runs[run_id].outcome, runs[run_id].rows, runs[run_id].changes, "merged")
                 for capture, run_id in ids]

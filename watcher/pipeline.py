@@ -26,7 +26,7 @@ from watcher.model import (
     ParseError,
     Severity,
 )
-from watcher.renderings import renders_partially
+from watcher.renderings import rendering, renders_partially
 from watcher.severity import SeverityPolicy
 from watcher.step import SAME_BODY, Before, Rules, Step, poll_step, preview_text
 from watcher.store import polls
@@ -112,7 +112,7 @@ class Poller:
             same = (last_ok is not None and last_ok.content_hash == digest
                     and last_ok.parser_version == source.parser_version)
             parsed = SAME_BODY if same else parse(source, doc)
-            step = poll_step(parsed, self._before(session, source, doc.url, last_ok), rules(source, settings))
+            step = poll_step(parsed, self._before(session, source, last_ok, doc), rules(source, settings))
             if parsed is not SAME_BODY:
                 polls.store_document(session, doc, digest, doc.fetched_at)
             return self._record(session, source, settings, run, step, last_ok, clock)
@@ -139,7 +139,7 @@ class Poller:
                            http_status=refused.http_status or 200, etag=refused.etag,
                            last_modified=refused.last_modified)
             last_ok = polls.last_run(session, source.name, successful=True)
-            step = poll_step(parse(source, doc), self._before(session, source, doc.url, last_ok),
+            step = poll_step(parse(source, doc), self._before(session, source, last_ok, doc),
                              rules(source, settings), accept=True)
             if not step.believed:
                 raise AcceptError(f"{source.name}: the refused body cannot be believed: {step.error}")
@@ -186,7 +186,7 @@ class Poller:
                       content_hash=last_ok.content_hash if last_ok else None,
                       etag=last_ok.etag if last_ok else None,
                       last_modified=last_ok.last_modified if last_ok else None)
-            step = poll_step(SAME_BODY, self._before(session, source, url, last_ok), rules(source, settings))
+            step = poll_step(SAME_BODY, self._before(session, source, last_ok, None), rules(source, settings))
             return self._record(session, source, settings, run, step, last_ok, clock)
 
     # --- the parts -------------------------------------------------------------------
@@ -205,9 +205,11 @@ class Poller:
                    etag=doc.etag, last_modified=doc.last_modified, content_hash=digest,
                    parser_version=source.parser_version)
 
-    def _before(self, session: Session, source: Source, url: str, last_ok: Run | None) -> Before:
+    def _before(self, session: Session, source: Source, last_ok: Run | None, doc: Document | None) -> Before:
+        """The state the step judges `doc` against (None: the body last believed, not parsed again)."""
         previous = polls.current_versions(session, source.name)
-        earlier = _earlier_parse(session, source, url) if renders_partially(source) and previous else None
+        earlier = (_earlier_parse(session, source, doc)
+                   if doc is not None and renders_partially(source) and previous else None)
         return Before(previous=previous, absences=polls.absences(session, source.name),
                       baseline=last_ok is None and not previous, earlier=earlier)
 
@@ -280,18 +282,21 @@ def _health(source: str, old: str, new: str, note: str | None) -> Change:
                   field="health", old=old, new=new, severity=Severity.WARNING, note=note)
 
 
-def _earlier_parse(session: Session, source: Source, url: str) -> list[Observation] | None:
-    """What the rendering at `url` stated at its last successful poll (None: never, or not kept)."""
-    run = polls.last_run_from(session, source.name, url)
-    blob = session.get(DocumentBlob, run.content_hash) if run is not None and run.content_hash else None
-    body = polls.load_document(session, blob.sha256) if blob is not None else None
-    if run is None or blob is None or body is None:
-        return None
-    try:
-        return source.parse(Document(source=source.name, url=url, body=body, fetched_at=run.observed_at,
-                                     content_type=blob.content_type or "", http_status=run.http_status or 200))
-    except ParseError:
-        return None
+def _earlier_parse(session: Session, source: Source, doc: Document) -> list[Observation] | None:
+    """What `doc`'s rendering stated at its last successful poll (None: never, or not kept)."""
+    kind = rendering(doc.url, doc.content_type)
+    for run, content_type in polls.last_runs_with_body(session, source.name):
+        if rendering(run.url, content_type) != kind:
+            continue
+        assert run.content_hash is not None
+        body = polls.load_document(session, run.content_hash)
+        if body is None:
+            return None
+        parsed = parse(source, Document(source=source.name, url=run.url or "", body=body,
+                                        fetched_at=run.observed_at, content_type=content_type or "",
+                                        http_status=run.http_status or 200))
+        return None if isinstance(parsed, str) else parsed
+    return None
 
 
 def _health_alerted_since(session: Session, source: str, last_ok: Run | None) -> bool:

@@ -11,12 +11,18 @@ So such a source is compared like with like. A poll judges as missing only the
 rows and prices that the same rendering stated last time; the rest are carried
 from the current versions (another rendering stated them). The first poll ever
 served by a rendering states new rows and prices silently, as a baseline does.
+
+A rendering is the kind of document (Markdown, HTML), not where it was read
+from: the `.md` twin fetched live and a `2026-03-27T04:35:00Z.md` capture
+backfilled from disk are the same rendering, so a directory of captures records
+what polling them in turn from one URL would.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
+from urllib.parse import urlsplit
 
 from watcher.model import Change, ChangeKind, Observation
 
@@ -24,6 +30,19 @@ from watcher.model import Change, ChangeKind, Observation
 def renders_partially(source: object) -> bool:
     """Does the source declare that its URLs' renderings state different subsets?"""
     return bool(getattr(source, "partial_renderings", False))
+
+
+def rendering(url: str | None, content_type: str | None) -> str:
+    """The kind of document a body is: `markdown`, `html`, or its media type."""
+    path = urlsplit(url or "").path.lower()
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    if media in ("text/markdown", "text/x-markdown"):
+        return "markdown"
+    if media in ("text/html", "application/xhtml+xml"):
+        return "html"
+    if path.endswith((".md", ".markdown")):
+        return "markdown"
+    return media or "html"  # a page URL without an extension, served without a type, is the rendered page
 
 
 def carry_unstated(observations: Sequence[Observation], previous: Mapping[str, Observation],

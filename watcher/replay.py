@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any, Final
 
 from sqlalchemy import Engine, delete, func, update
@@ -29,11 +29,18 @@ from sources.base import Source
 from watcher.config import SourceSettings
 from watcher.model import Change, ChangeKind, Document, Observation
 from watcher.pipeline import parse, rules
+from watcher.renderings import rendering
 from watcher.severity import SeverityPolicy
 from watcher.step import SAME_BODY, Before, poll_step
 from watcher.store import polls
 from watcher.store.engine import write_session
-from watcher.store.tables import Absence, ChangeRecord, DocumentBlob, ObservationVersion, Run
+from watcher.store.tables import (
+    Absence,
+    ChangeRecord,
+    DocumentBlob,
+    ObservationVersion,
+    Run,
+)
 
 # The change kinds a diff derives from a body; the others (source_health, deadline,
 # disagreement) are about the run or the calendar and are kept as recorded.
@@ -101,8 +108,15 @@ def reparse(engine: Engine, source: Source, settings: SourceSettings, policy: Se
 
 
 def replay(session: Session, source: Source, settings: SourceSettings, policy: SeverityPolicy, *,
-           require_from: dt.datetime | None = None) -> ReplayReport:
-    """Replay inside the caller's transaction. `require_from`: fail unless the replay reaches back that far."""
+           require_from: dt.datetime | None = None, merged: Collection[int] | None = None) -> ReplayReport:
+    """Replay inside the caller's transaction. `require_from`: fail unless the replay reaches back that far.
+
+    `merged`: the ids of archived runs just inserted into older history (a backfill).
+    The runs recorded before them keep their verdict: one believed stays believed
+    (its changes are re-derived against the fuller past) and one refused stays
+    refused, so ingesting old captures never freezes the live source or thaws it.
+    A plain reparse (a parser fix) judges every run again.
+    """
     polls.lock_source(session, source.name)
     _lock(session)
     runs = list(session.exec(select(Run).where(Run.source == source.name)
@@ -121,7 +135,11 @@ def replay(session: Session, source: Source, settings: SourceSettings, policy: S
     partial = any(r.outcome in _REPLAYABLE for r in runs[:start])
     replayable = sum(1 for r in runs[start:] if r.outcome in _REPLAYABLE and r.content_hash)
     _reset(session, source.name, since)
-    replayer = _Replayer(session, source, settings, policy,
+    verdicts: dict[int | None, str] = {}
+    if merged is not None:
+        verdicts = {r.id: "refused" if r.outcome == "refused" else "believed"
+                    for r in runs[start:] if r.id not in merged and r.outcome in _REPLAYABLE}
+    replayer = _Replayer(session, source, settings, policy, verdicts=verdicts,
                          baseline=not any(r.outcome in polls.SUCCESS_OUTCOMES for r in runs[:start]))
     outcomes_changed = sum(replayer.run(run) for run in runs[start:])
     session.flush()
@@ -138,8 +156,9 @@ class _Replayer:
     """Stored runs through the poll step (watcher.step), with the state a live poll would have read."""
 
     def __init__(self, session: Session, source: Source, settings: SourceSettings, policy: SeverityPolicy,
-                 *, baseline: bool) -> None:
+                 *, baseline: bool, verdicts: Mapping[int | None, str]) -> None:
         self.session, self.source, self.policy = session, source, policy
+        self.verdicts = verdicts
         self.rules = rules(source, settings)
         self.previous = polls.current_versions(session, source.name)
         self.absences: dict[str, int] = {}
@@ -147,7 +166,7 @@ class _Replayer:
         self.last_ok_hash: str | None = None
         self.last_ok_rows: int | None = None
         self.parsed: tuple[str, list[Observation] | str] | None = None  # the last parse, by hash
-        self.stated: dict[str | None, Sequence[Observation]] = {}  # by URL: each rendering's last parse
+        self.stated: dict[str, Sequence[Observation]] = {}  # each rendering's last parse
         kept = session.exec(select(ChangeRecord.run_id, func.count()).where(
             ChangeRecord.source == source.name, col(ChangeRecord.kind).not_in(DERIVED_KINDS))
             .group_by(col(ChangeRecord.run_id)))
@@ -160,9 +179,16 @@ class _Replayer:
         old_outcome = run.outcome
         same = run.content_hash == self.last_ok_hash
         parsed = SAME_BODY if same else self._parse(run)
+        kind = rendering(run.url, self._content_type(run.content_hash)) if self.rules.partial_renderings else ""
         before = Before(previous=self.previous, absences=self.absences, baseline=self.baseline,
-                        earlier=self.stated.get(run.url))
-        step = poll_step(parsed, before, self.rules, accept=run.trigger == "accept")
+                        earlier=self.stated.get(kind))
+        verdict = self.verdicts.get(run.id)
+        if verdict == "refused":  # a recorded refusal that must stand (see `replay`)
+            self._record(run, [])
+            run.parser_version = self.source.parser_version
+            self.session.add(run)
+            return False
+        step = poll_step(parsed, before, self.rules, accept=run.trigger == "accept" or verdict == "believed")
         if not step.believed:
             run.outcome, run.error, run.rows = "refused", step.error, None
             self._record(run, [])
@@ -177,11 +203,14 @@ class _Replayer:
             if step.stated is not None:
                 self.baseline = False
                 self.last_ok_hash = run.content_hash
-                self.stated[run.url] = step.stated
+                self.stated[kind] = step.stated
             self._record(run, step.changes, dict(step.by_key))
         run.parser_version = self.source.parser_version
         self.session.add(run)
         return run.outcome != old_outcome and {run.outcome, old_outcome} != {"unchanged", "not_modified"}
+
+    def _content_type(self, digest: str) -> str | None:
+        return self.session.exec(select(DocumentBlob.content_type).where(DocumentBlob.sha256 == digest)).first()
 
     def _parse(self, run: Run) -> list[Observation] | str:
         """Observations, or why the body could not be parsed; the same body is parsed once in a row."""

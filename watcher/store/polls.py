@@ -13,11 +13,17 @@ from sqlalchemy import and_, func, insert, or_, text, update
 from sqlmodel import Session, col, select
 
 from watcher.model import Change, Document, Observation
-from watcher.store.codec import from_row, row_values
 from watcher.store import source_state as source_states
+from watcher.store.codec import from_row, row_values
 from watcher.store.outcomes import FAILURE_OUTCOMES, SUCCESS_OUTCOMES
 from watcher.store.source_state import SourceState
-from watcher.store.tables import Absence, ChangeRecord, DocumentBlob, ObservationVersion, Run
+from watcher.store.tables import (
+    Absence,
+    ChangeRecord,
+    DocumentBlob,
+    ObservationVersion,
+    Run,
+)
 
 __all__ = ["FAILURE_OUTCOMES", "SUCCESS_OUTCOMES"]  # re-exported: callers know them as polls.*
 
@@ -45,11 +51,13 @@ def last_run(session: Session, source: str, *, successful: bool = False) -> Run 
     return session.exec(query.order_by(col(Run.started_at).desc(), col(Run.id).desc()).limit(1)).first()
 
 
-def last_run_from(session: Session, source: str, url: str) -> Run | None:
-    """The source's last successful run whose body came from `url` (one of its renderings)."""
-    query = select(Run).where(Run.source == source, Run.url == url, col(Run.outcome).in_(SUCCESS_OUTCOMES),
-                              col(Run.content_hash).is_not(None))
-    return session.exec(query.order_by(col(Run.started_at).desc(), col(Run.id).desc()).limit(1)).first()
+def last_runs_with_body(session: Session, source: str, limit: int = 200) -> list[tuple[Run, str | None]]:
+    """The source's latest successful runs that kept a body, newest first, with the body's media type."""
+    query = (select(Run, DocumentBlob.content_type)
+             .join(DocumentBlob, col(DocumentBlob.sha256) == col(Run.content_hash))
+             .where(Run.source == source, col(Run.outcome).in_(SUCCESS_OUTCOMES))
+             .order_by(col(Run.started_at).desc(), col(Run.id).desc()).limit(limit))
+    return [(run, content_type) for run, content_type in session.exec(query)]
 
 
 def latest_observed_at(session: Session, source: str) -> dt.datetime | None:
