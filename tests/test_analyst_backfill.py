@@ -145,3 +145,15 @@ def test_a_backfill_records_changes_and_queues_no_delivery(db_url: str, tmp_path
         changes = session.exec(select(ChangeRecord.kind).where(ChangeRecord.detected_at > B[2])).all()
         queued = session.exec(select(Delivery)).all()
     assert changes and queued == []
+
+
+def test_a_single_file_older_than_the_history_is_merged_like_a_directorys(sqlite_url: str, tmp_path: Path) -> None:
+    folder = _dir(tmp_path, A, B)
+    newer = run_watcher(["--db", sqlite_url, "ingest", "openai-deprecations", str(folder / B[1]),
+                         "--observed-at", B[2].isoformat()], cwd=tmp_path)
+    assert newer.returncode == 0, newer.stderr
+    older = run_watcher(["--db", sqlite_url, "ingest", "openai-deprecations", str(folder / A[1]),
+                         "--observed-at", A[2].isoformat(), "--format", "json"], cwd=tmp_path)
+    assert older.returncode == 0, older.stderr
+    assert [(r["outcome"], r["how"]) for r in json.loads(older.stdout)] == [("baseline", "merged")]
+    assert "older than its history" in older.stderr

@@ -220,7 +220,17 @@ def ingest(
         fail("--observed-at is required for a single file (when was it captured?)", 2)
     c = _ctx(ctx)
     when = _time(observed_at, parse_time)
-    result = c.app.ingest(source, file, when)
+    from watcher.pipeline import OutOfOrderError
+
+    try:
+        result = c.app.ingest(source, file, when)
+    except OutOfOrderError:
+        # Older than the recorded history: merged the way a directory's older captures are.
+        from watcher.captures import Capture
+        from watcher.cli_analysts import ingest_capture_list
+
+        ingest_capture_list(ctx, source, [Capture(when, file)], fmt)
+        return
     typer.echo(_summary(result), err=True)
     render((change_dict(ch) for ch in result.changes), fmt or default_format(), columns=CHANGE_COLUMNS,
            title="changes")

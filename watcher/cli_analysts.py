@@ -21,6 +21,8 @@ from watcher.output import Format, default_format, render
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from watcher.captures import Capture
+
 def query_engine(ctx: typer.Context) -> Engine:
     """The database for a read-only command: current schema, no application wiring."""
     from watcher.store.engine import database_url
@@ -169,15 +171,24 @@ def db_prune(
 
 def ingest_captures(ctx: typer.Context, source: str, path: Path, fmt: Format | None) -> None:
     """`watcher ingest SOURCE DIR`: every capture in DIR (or its manifest), oldest first."""
-    from watcher.backfill import backfill
     from watcher.captures import CaptureError, discover
+
+    try:
+        captures = discover(path)
+    except CaptureError as exc:
+        fail(str(exc))
+    ingest_capture_list(ctx, source, captures, fmt)
+
+
+def ingest_capture_list(ctx: typer.Context, source: str, captures: list[Capture], fmt: Format | None) -> None:
+    """Backfill `captures` (oldest first): newer ones ingested in turn, older ones merged into the history."""
+    from watcher.backfill import backfill
     from watcher.replay import ReplayError
 
     c = _ctx(ctx)
     try:
-        captures = discover(path)
         rows = backfill(c.app, source, captures, progress=lambda line: print(line, file=sys.stderr, flush=True))
-    except (CaptureError, ReplayError) as exc:
+    except ReplayError as exc:
         fail(str(exc))
     render(rows, fmt or default_format(), columns=("observed_at", "file", "outcome", "rows", "changes", "how"),
            title=f"ingest {source}")
