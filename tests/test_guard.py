@@ -97,13 +97,15 @@ def test_every_kind_of_fact_vanishing_from_every_row_is_refused(fact: str, field
     facts: dict[str, Any] = {field: value}
     before = rows(10, **facts)
     reason = refusal(drop(before, 10, **{field: blank}), by_key(before), 0.5)
-    assert reason is not None and f"the {fact} of 10 of the 10 rows" in reason
+    assert reason == (f"parse lost the {fact} of 10 of the 10 rows that stated one, no row states it any more "
+                      f"(limit 50%): a layout change, not 10 real edits")
 
 
 def test_a_fact_gone_but_for_a_negligible_share_of_rows_is_still_refused() -> None:
     before = rows(40, replacement=("gpt-5",))
     stragglers = int(NEGLIGIBLE_SHARE * 40)  # 2 rows of 40 still state one: a footnote, another table
-    assert refusal(drop(before, 40 - stragglers, replacement=None), by_key(before), 0.5) is not None
+    reason = refusal(drop(before, 40 - stragglers, replacement=None), by_key(before), 0.5)
+    assert reason is not None and "the replacement of 38 of the 40 rows that stated one, 2 still state it" in reason
     # One more row still stating it and the parser evidently reads the fact: edits.
     assert refusal(drop(before, 40 - stragglers - 1, replacement=None), by_key(before), 0.5) is None
 
@@ -190,6 +192,10 @@ def test_a_single_provider_source_losing_a_fact_everywhere_is_refused() -> None:
 def test_delisted_rows_are_the_row_checks_business_not_a_lost_fact() -> None:
     before = rows(10, shutdown_on=dt.date(2026, 9, 1))
     assert refusal(before[:6], by_key(before), 0.5) is None  # 4 of 10 rows gone: within max_loss
+    # A row gone does not hide the rows after it that lost the fact.
+    undated = drop(before, 10, shutdown_on=None)[1:]
+    reason = refusal(undated, by_key(before), 0.5)
+    assert reason is not None and "shutdown date of 9 of the 9 rows" in reason
     [loss] = fact_losses(by_key(drop(before, 3, shutdown_on=None)), by_key(before))
     assert (loss.fact, loss.had, loss.lost, loss.still, loss.providers) == ("shutdown date", 10, 3, 7, 1)
 

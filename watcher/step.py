@@ -89,9 +89,10 @@ def poll_step(parsed: Sequence[Observation] | str | None, before: Before, rules:
     result = diff(rules.source, before.previous, observations, absences=before.absences,
                   delist_after=rules.delist_after, baseline=before.baseline)
     changes = without_additions(result.changes) if first_rendering else result.changes
-    changed = bool(result.changes or result.upserts or result.delisted)
+    # Any change recorded makes the run `changed`, a delisting included (every upsert and
+    # delisting comes with its change; a rendering's silent additions too, before filtering).
     return Step(
-        outcome="baseline" if before.baseline else ("changed" if changed else "unchanged"),
+        outcome="baseline" if before.baseline else ("changed" if result.changes else "unchanged"),
         rows=len({obs.key for obs in parsed}),
         changes=tuple(changes), upserts=tuple(result.upserts), delisted=tuple(result.delisted),
         absences=result.absences, stated=tuple(parsed),
@@ -139,4 +140,11 @@ def _label(change: Change) -> str:
     if change.kind in (ChangeKind.LISTED, ChangeKind.DELISTED):
         return f"rows {change.kind.value}"
     verb = "added" if change.old is None else "removed" if change.new is None else "changed"
-    return f"{change.kind.value.replace('_', ' ')}s {verb}"
+    return f"{_PLURALS.get(change.kind, change.kind.value)} {verb}"
+
+
+_PLURALS: Final = {
+    ChangeKind.STATUS: "statuses", ChangeKind.SHUTDOWN_DATE: "shutdown dates",
+    ChangeKind.ANNOUNCED_DATE: "announced dates", ChangeKind.REPLACEMENT: "replacements",
+    ChangeKind.AVAILABILITY: "availabilities", ChangeKind.ALIASES: "aliases",
+}
