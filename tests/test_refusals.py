@@ -53,6 +53,10 @@ def test_a_refused_source_is_shown_alerted_with_a_preview_and_accepted_once(
         done = run_watcher(["--config", str(cfg), "--db", sqlite_url, *args])
         return done.returncode, done.stdout, done.stderr
 
+    def news() -> list[str]:
+        """Messages sent, past the one 'now watching' greeting of a fresh install."""
+        return [p["message"] for p in sink.payloads if "now watching" not in p["title"]]
+
     md = {"Content-Type": "text/markdown"}
     upstream.set("/deprecations.md", page(MODELS), headers=md)
     assert watcher("poll")[0] == 0
@@ -60,12 +64,12 @@ def test_a_refused_source_is_shown_alerted_with_a_preview_and_accepted_once(
     upstream.set("/deprecations.md", page(MODELS, header="Successor"), headers=md)
     code, _, err = watcher("poll")
     assert code == 1 and "refused" in err
-    assert len(sink.payloads) == 1
-    alert = sink.payloads[0]["message"]
+    assert len(news()) == 1
+    alert = news()[0]
     assert "would report 6 changes: 6 replacements removed: gpt-3.5-turbo-0613, babbage-002" in alert
     # Polled again the same day: still refused, no second alert.
     assert watcher("poll")[0] == 1
-    assert len(sink.payloads) == 1
+    assert len(news()) == 1
 
     code, out, _ = watcher("sources", "--format", "json")
     [state] = [row for row in json.loads(out) if row["source"] == "openai-deprecations"]
@@ -75,11 +79,11 @@ def test_a_refused_source_is_shown_alerted_with_a_preview_and_accepted_once(
     assert code == 0, err
     accepted = json.loads(out)
     assert sorted(c["kind"] for c in accepted) == ["replacement"] * 6 + ["source_health"]
-    assert len(sink.payloads) == 2 and "accepted mass change" in sink.payloads[1]["message"]
+    assert len(news()) == 2 and "accepted mass change" in news()[1]
 
     code, out, err = watcher("accept", "openai-deprecations")
     assert code == 0 and "not refused, nothing to accept" in err
-    assert len(sink.payloads) == 2
+    assert len(news()) == 2
     code, out, _ = watcher("sources", "--format", "json")
     assert [row["state"] for row in json.loads(out) if row["source"] == "openai-deprecations"] == ["ok"]
     # The accepted body polled again is simply unchanged.
