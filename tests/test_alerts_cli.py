@@ -4,6 +4,7 @@ nothing; `notify-test`, `outbox`, `deliver` and `silence` as an operator uses th
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import signal
 import subprocess
@@ -18,7 +19,7 @@ from sqlmodel import select
 from tests.alerts_support import SLACK_URL, FakeSlack, WebhookSink
 from tests.alerts_support import sink, slack, slack_certificate  # noqa: F401 (fixtures)
 from tests.support import Upstream, run_watcher
-from watcher.store.engine import make_engine, read_session
+from watcher.store.engine import make_engine, read_session, write_session
 from watcher.store.tables import Delivery
 
 SECRET = "T0KEN-s3cr3t-4711"
@@ -35,14 +36,15 @@ V1 = ["gpt-3.5-turbo-0613", "babbage-002"]
 V2 = [*V1, "gpt-4o-2024-05-13", "o1-mini", "gpt-x-1"]
 
 
-def write_config(tmp_path: Path, upstream: Upstream, channels: dict[str, str], *, alerts: str = "") -> Path:
+def write_config(tmp_path: Path, upstream: Upstream, channels: dict[str, str], *, alerts: str = "",
+                 send_timeout: str = "1s") -> Path:
     path = tmp_path / "config.toml"
     lines = [
         "[sources.openai-deprecations]", f'url = "{upstream.url("/deprecations.md")}"',
         "[sources.openai-pricing]", f'url = "{upstream.url("/pricing.md")}"',
         "[fetch]", "timeout = 20", "retries = 0",
         "[watchlist]", 'models = ["gpt-4o*"]',
-        "[alerts]", 'send_timeout = "1s"', alerts,
+        "[alerts]", f'send_timeout = "{send_timeout}"', alerts,
     ]
     for name, url in channels.items():
         lines += [f"[channels.{name}]", f'url = "{url}"']
@@ -68,13 +70,25 @@ def rows(db_url: str) -> list[Delivery]:
         engine.dispose()
 
 
-def wait_for(condition: Callable[[], Any], seconds: float = 20) -> Any:
+def wait_for(condition: Callable[[], Any], seconds: float = 60) -> Any:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if found := condition():
             return found
         time.sleep(0.05)
     raise AssertionError("timed out waiting")
+
+
+def expire_claim(db_url: str, delivery_id: int) -> None:
+    """Move a claim's deadline into the past, as a minute of waiting would."""
+    engine = make_engine(db_url)
+    try:
+        with write_session(engine) as session:
+            row = session.get(Delivery, delivery_id)
+            assert row is not None
+            row.next_attempt_at = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+    finally:
+        engine.dispose()
 
 
 def baseline(config: Path, db_url: str, upstream: Upstream) -> None:
@@ -107,7 +121,9 @@ def test_killed_after_the_commit_before_delivery_delivers_after_restart(
 
 def test_killed_mid_send_sends_again_after_restart_at_most_one_duplicate(
         db_url: str, upstream: Upstream, sink: WebhookSink, tmp_path: Path) -> None:
-    config = write_config(tmp_path, upstream, {"hook": sink.url()})
+    # A claim lasts send_timeout + 2 s: long enough that a loaded machine starting the
+    # next `watcher deliver` cannot outlast it; its expiry is then made to happen below.
+    config = write_config(tmp_path, upstream, {"hook": sink.url()}, send_timeout="60s")
     baseline(config, db_url, upstream)
     sink.hold.clear()  # the channel takes the message and does not answer
     proc = start(config, db_url, "poll", "openai-deprecations")
@@ -122,8 +138,8 @@ def test_killed_mid_send_sends_again_after_restart_at_most_one_duplicate(
     # Another dispatcher leaves a fresh claim alone...
     early = watcher(config, db_url, "deliver", "--format", "json")
     assert early.returncode == 0 and json.loads(early.stdout) == []
-    # ...and takes it over once it has expired (send_timeout 1s + 2s).
-    time.sleep(max(0.0, (claimed.next_attempt_at.timestamp() - time.time()) + 0.2))
+    # ...and takes it over once it has expired: the claim's deadline passes.
+    expire_claim(db_url, claimed.id)
     done = watcher(config, db_url, "deliver", "--format", "json")
     assert done.returncode == 0, done.stderr
     assert [(o["status"], o["attempts"]) for o in json.loads(done.stdout)] == [("sent", 2)]
