@@ -1,0 +1,79 @@
+"""Issue 13 figures: the database after nine real LiteLLM releases (1.72.0 … 1.101.4,
+the catalogs shipped in the PyPI wheels), beside urlwatch's cache after the same
+nine (targets: whole SQLite file, raw archive included, ≤ 3 MB; structured
+history ≤ 500 bytes per changed row).
+
+Ours: each release polled a day apart as `watcher poll` records it, then the
+file's bytes split with SQLite's dbstat into the raw archive (document), versions,
+changes and their indexes. urlwatch (from the `bench` extra) watches the same
+file through a file:// job, run once per release.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from bench import _releases
+from bench.common import report
+
+TABLES = {"document": "raw", "observation_version": "versions", "change": "changes"}
+
+
+def _split(db: Path) -> dict[str, int]:
+    with sqlite3.connect(db) as conn:
+        owner = dict(conn.execute("SELECT name, tbl_name FROM sqlite_schema WHERE type IN ('table', 'index')"))
+        sizes = dict(conn.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name"))
+    parts: dict[str, int] = {}
+    for name, size in sizes.items():
+        table = owner.get(name, name)
+        part = TABLES.get(table, "other")
+        if name != table and part != "other":
+            part += "_indexes"
+        parts[part] = parts.get(part, 0) + size
+    return parts
+
+
+def _urlwatch_bytes(folder: Path, catalogs: list[bytes]) -> int | None:
+    beside = Path(sys.executable).with_name("urlwatch")
+    urlwatch = str(beside) if beside.exists() else shutil.which("urlwatch")
+    if urlwatch is None:
+        return None
+    page = folder / "litellm.json"
+    (folder / "urls.yaml").write_text(f"name: litellm\nurl: {page.as_uri()}\n")
+    argv = [urlwatch, "--urls", str(folder / "urls.yaml"), "--config", str(folder / "urlwatch.yaml"),
+            "--cache", str(folder / "cache.db"), "--hooks", str(folder / "hooks.py")]
+    for body in catalogs:
+        page.write_bytes(body)
+        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return (folder / "cache.db").stat().st_size
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="bench-storage-") as tmp:
+        folder = Path(tmp)
+        db = folder / "watcher.db"
+        outcomes = list(_releases.record(db, _releases.NINE))
+        changed_rows = sum(changes for _, _, changes in outcomes)
+        refused = sum(outcome == "refused" for _, outcome, _ in outcomes)
+        file_bytes = db.stat().st_size
+        parts = _split(db)
+        theirs = _urlwatch_bytes(folder, [_releases.catalog(v) for v in _releases.NINE])
+    structured = sum(parts.get(p, 0) for p in ("versions", "versions_indexes", "changes", "changes_indexes"))
+    figures: dict[str, object] = {"file_mb": round(file_bytes / 1e6, 2), "changed_rows": changed_rows,
+                                  "refused": refused}
+    figures.update({f"{k}_mb": round(v / 1e6, 2) for k, v in sorted(parts.items())})
+    if theirs is not None:
+        figures["urlwatch_cache_mb"] = round(theirs / 1e6, 2)
+        figures["ratio"] = round(file_bytes / theirs, 2)
+    report("database after 9 LiteLLM releases", figures, "≤ 3 MB")
+    report("structured history per changed row", {
+        "bytes": round(structured / max(changed_rows, 1)), "structured_mb": round(structured / 1e6, 2)}, "≤ 500 bytes")
+
+
+if __name__ == "__main__":
+    main()
