@@ -87,7 +87,7 @@ def test_the_per_poll_lookups_use_their_partial_indexes(sqlite_url: str) -> None
     from sqlalchemy import event
 
     from watcher.pipeline import _health_alerted_since
-    from watcher.store.disagreements import open_for_model
+    from watcher.store.catalog import open_for_model
 
     engine = make_engine(sqlite_url)
     upgrade(engine)
@@ -95,7 +95,8 @@ def test_the_per_poll_lookups_use_their_partial_indexes(sqlite_url: str) -> None
     event.listen(engine, "before_cursor_execute", lambda _c, _cur, sql, params, *_: sent.append((sql, params)))
     with read_session(engine) as session:
         _health_alerted_since(session, "litellm", None)
-        open_for_model(session, "openai", "gpt-4o")
+    with engine.connect() as connection:
+        open_for_model(connection, "openai", "gpt-4o")
     plans = []
     with engine.connect() as connection:
         for sql, params in [q for q in sent if "FROM change" in q[0]]:

@@ -58,16 +58,15 @@ def outbox(
     fmt: FormatOption = None,
 ) -> None:
     """Deliveries waiting, failing (with the channel's last answer), in flight, or dead."""
-    from watcher.alerts.outbox import listing
     from watcher.cli_analysts import query_engine
-    from watcher.store.engine import read_session
+    from watcher.store.queries_outbox import listing
 
     for value in state or []:
         if value not in OUTBOX_STATES:
             fail(f"--state {value!r}: expected one of {', '.join(OUTBOX_STATES)}", 2)
     states = state or ["pending", "failed", "sending", "dead"]
-    with read_session(query_engine(ctx)) as session:
-        rows = listing(session, states, limit)
+    with query_engine(ctx).connect() as connection:
+        rows = listing(connection, states, limit)
     render(rows, fmt or default_format(), columns=OUTBOX_COLUMNS, title="outbox")
 
 

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from watcher.cli import FormatOption, _ctx, app, fail
+from watcher.cli import FormatOption, app, fail
 from watcher.output import Format, default_format, render
 
 SOURCE_COLUMNS = ("source", "source_id", "distribution", "status", "shutdown_on", "replacement", "prices",
@@ -33,11 +33,10 @@ def show(
     from sources.registry import reference_sources
     from watcher.cli_analysts import query_engine
     from watcher.store.catalog import model_views
-    from watcher.store.engine import read_session
 
     day = _date(today) if today else dt.datetime.now(dt.UTC).date()
-    with read_session(query_engine(ctx)) as session:
-        views = model_views(session, model, day, official_sources=reference_sources())
+    with query_engine(ctx).connect() as connection:
+        views = model_views(connection, model, day, official_sources=reference_sources())
     if not views:
         fail(f"no source lists {model!r}")
     chosen = fmt or default_format()

@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 import logging
 from collections.abc import Sequence
-from typing import Any, Final
+from typing import Any
 
 from sqlalchemy import Engine, update
 from sqlalchemy.exc import IntegrityError
@@ -27,13 +26,21 @@ from sqlmodel import Session, col, func, select
 from watcher.alerts.channels import Bodies
 from watcher.model import Severity
 from watcher.store.engine import write_session
+from watcher.store.queries_outbox import (
+    DEAD,
+    FAILED,
+    PENDING,
+    SENDING,
+    SENT,
+    delivery_dict,
+    listing,
+    state,
+)
 from watcher.store.tables import Delivery
-from watcher.store.values import iso_time
 
 log = logging.getLogger(__name__)
 
-PENDING, SENDING, SENT, DEAD = "pending", "sending", "sent", "dead"
-FAILED: Final = "failed"  # a listing word: pending after at least one failed attempt
+__all__ = ["DEAD", "FAILED", "PENDING", "SENDING", "SENT", "delivery_dict", "listing", "state"]
 
 
 def backoff(attempts: int, first: dt.timedelta, cap: dt.timedelta) -> dt.timedelta:
@@ -176,42 +183,6 @@ def retry_dead(session: Session, ids: Sequence[int] = ()) -> int:
 
 
 # --- listing ------------------------------------------------------------------------------
-
-
-def state(row: Delivery) -> str:
-    if row.status == PENDING and row.attempts > 0:
-        return FAILED
-    return row.status
-
-
-def delivery_dict(row: Delivery) -> dict[str, Any]:
-    def stamp(t: dt.datetime | None) -> str | None:
-        return iso_time(t) if t else None
-
-    return {
-        "id": row.id,
-        "state": state(row),
-        "channel": row.channel,
-        "route": row.route,
-        "kind": row.kind,
-        "severity": row.severity,
-        "attempts": row.attempts,
-        "created_at": stamp(row.created_at),
-        "next_attempt_at": stamp(row.next_attempt_at) if row.status in (PENDING, SENDING) else None,
-        "sent_at": stamp(row.sent_at),
-        "title": row.title,
-        "last_error": row.last_error,
-        "change_ids": json.loads(row.change_ids) if row.change_ids else [],
-    }
-
-
-def listing(session: Session, states: Sequence[str], limit: int | None = None) -> list[dict[str, Any]]:
-    """Outbox rows in the given listing states (pending, failed, sending, dead, sent), oldest first."""
-    statuses = {PENDING if s == FAILED else s for s in states}
-    query = select(Delivery).where(col(Delivery.status).in_(statuses)).order_by(col(Delivery.id))
-    rows = [delivery_dict(row) for row in session.exec(query)]
-    rows = [row for row in rows if row["state"] in states]
-    return rows[:limit] if limit else rows
 
 
 def dead_by_channel(session: Session) -> dict[str, int]:

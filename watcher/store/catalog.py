@@ -15,20 +15,20 @@ from collections import defaultdict
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import func, or_
-from sqlmodel import Session, col, select
+from sqlalchemy import Connection, Row, func, or_, select
 
 from watcher.diff import shutdown_text
-from watcher.disagreements import Row, effective_shutdowns
+from watcher.disagreements import Open, open_from_history
+from watcher.disagreements import Row as Statement
+from watcher.disagreements import effective_shutdowns
 from watcher.identity import UNKNOWN_PROVIDER, resolve
-from watcher.model import Observation, format_replacement
+from watcher.model import ChangeKind, Observation, format_replacement
 from watcher.money import format_price
 from watcher.store.codec import from_row
-from watcher.store.disagreements import open_for_model
 from watcher.store.globs import is_glob
-from watcher.store.polls import SUCCESS_OUTCOMES
+from watcher.store.outcomes import SUCCESS_OUTCOMES
 from watcher.store.queries_versions import alias_condition, model_filter
-from watcher.store.tables import ObservationVersion, Run
+from watcher.store.relations import CHANGE, OBSERVATION_VERSION, RUN
 from watcher.store.values import iso_time
 
 
@@ -39,33 +39,33 @@ class _Found:
     since: dt.datetime  # valid_from of the current version
 
 
-def model_views(session: Session, query: str, today: dt.date, *,
+def model_views(connection: Connection, query: str, today: dt.date, *,
                 official_sources: Collection[str]) -> list[dict[str, Any]]:
     """One dict per canonical model matching `query`: the provider's shutdown and days
-    left, each source's current row, and the open disagreements."""
-    groups = _glob(session, query) if is_glob(query) else _exact(session, query)
-    last_seen = _last_seen(session, {f.source for found in groups.values() for f in found})
-    return [_view(session, provider, model, found, today, official_sources, last_seen)
+    left, each source's current row, and the open disagreements. Read through Core
+    relations, so `watcher show` starts without the ORM."""
+    groups = _glob(connection, query) if is_glob(query) else _exact(connection, query)
+    last_seen = _last_seen(connection, {f.source for found in groups.values() for f in found})
+    return [_view(connection, provider, model, found, today, official_sources, last_seen)
             for (provider, model), found in sorted(groups.items())]
 
 
-_TABLE = ObservationVersion.__table__
+_V = OBSERVATION_VERSION.c
 
 
 def _current() -> Any:
-    return select(ObservationVersion).where(col(ObservationVersion.valid_to).is_(None))
+    return select(OBSERVATION_VERSION).where(_V.valid_to.is_(None))
 
 
-def _found(row: ObservationVersion) -> _Found:
+def _found(row: Row[Any]) -> _Found:
     return _Found(row.source, from_row(row), row.valid_from)
 
 
-def _exact(session: Session, query: str) -> dict[tuple[str, str], list[_Found]]:
+def _exact(connection: Connection, query: str) -> dict[tuple[str, str], list[_Found]]:
     identity = resolve(query)
     models = sorted({identity.model, query})
-    alias_of = alias_condition(identity.model, session.get_bind().dialect.name, _TABLE.c)
-    rows = session.exec(_current().where(or_(col(ObservationVersion.model).in_(models),
-                                             col(ObservationVersion.source_id) == query, alias_of)))
+    alias_of = alias_condition(identity.model, connection.dialect.name, _V)
+    rows = connection.execute(_current().where(or_(_V.model.in_(models), _V.source_id == query, alias_of)))
     found = [
         _found(row) for row in rows
         if row.source_id == query or identity.provider == UNKNOWN_PROVIDER or row.provider == identity.provider
@@ -79,28 +79,38 @@ def _exact(session: Session, query: str) -> dict[tuple[str, str], list[_Found]]:
     return {(identity.provider, identity.model): found} if found else {}
 
 
-def _glob(session: Session, query: str) -> dict[tuple[str, str], list[_Found]]:
-    rows = session.exec(_current().where(model_filter(query, session.get_bind().dialect.name, _TABLE.c)))
+def _glob(connection: Connection, query: str) -> dict[tuple[str, str], list[_Found]]:
+    rows = connection.execute(_current().where(model_filter(query, connection.dialect.name, _V)))
     groups: defaultdict[tuple[str, str], list[_Found]] = defaultdict(list)
     for row in rows:
         groups[(row.provider, row.model)].append(_found(row))
     return dict(groups)
 
 
-def _last_seen(session: Session, sources: Collection[str]) -> dict[str, dt.datetime]:
+def _last_seen(connection: Connection, sources: Collection[str]) -> dict[str, dt.datetime]:
     if not sources:
         return {}
-    query = (select(Run.source, func.max(Run.observed_at))
-             .where(col(Run.source).in_(list(sources)), col(Run.outcome).in_(SUCCESS_OUTCOMES))
-             .group_by(Run.source))
-    return {source: at for source, at in session.exec(query)}
+    query = (select(RUN.c.source, func.max(RUN.c.observed_at))
+             .where(RUN.c.source.in_(list(sources)), RUN.c.outcome.in_(SUCCESS_OUTCOMES))
+             .group_by(RUN.c.source))
+    return {source: at for source, at in connection.execute(query)}
 
 
-def _view(session: Session, provider: str, model: str, found: list[_Found], today: dt.date,
+def open_for_model(connection: Connection, provider: str, model: str) -> list[Open]:
+    """The open disagreements about one canonical model."""
+    c = CHANGE.c
+    query = (select(c.source, c.key, c.provider, c.model, c.field, c.new, c.detected_at)
+             .where(c.kind == ChangeKind.DISAGREEMENT.value, c.key == f"{provider}/{model}")
+             .order_by(c.id))
+    found = open_from_history((s, k, p, m, f or "", n, at) for s, k, p, m, f, n, at in connection.execute(query))
+    return [found[ident] for ident in sorted(found)]
+
+
+def _view(connection: Connection, provider: str, model: str, found: list[_Found], today: dt.date,
           official_sources: Collection[str], last_seen: dict[str, dt.datetime]) -> dict[str, Any]:
-    officials = effective_shutdowns(Row(f.source, f.obs) for f in found if f.source in official_sources)
+    officials = effective_shutdowns(Statement(f.source, f.obs) for f in found if f.source in official_sources)
     official = officials.get((provider, model))
-    disagreements = open_for_model(session, provider, model)
+    disagreements = open_for_model(connection, provider, model)
     by_source: defaultdict[str, list[str]] = defaultdict(list)
     for d in disagreements:
         by_source[d.source].append(d.text)

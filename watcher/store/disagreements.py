@@ -79,16 +79,3 @@ def open_disagreements(session: Session) -> dict[tuple[str, str, str], Open]:
     )
     return open_from_history((s, k, p, m, f or "", n, at) for s, k, p, m, f, n, at in session.exec(query))
 
-
-def open_for_model(session: Session, provider: str, model: str) -> list[Open]:
-    """The open disagreements about one canonical model (for `watcher show`)."""
-    key = f"{provider}/{model}"
-    query = (
-        select(ChangeRecord.source, ChangeRecord.key, ChangeRecord.provider, ChangeRecord.model,
-               ChangeRecord.field, ChangeRecord.new, ChangeRecord.detected_at)
-        .where(ChangeRecord.kind == ChangeKind.DISAGREEMENT.value, ChangeRecord.key == key)
-        .order_by(col(ChangeRecord.id))
-    )
-    found = open_from_history((s, k, p, m, f or "", n, at) for s, k, p, m, f, n, at in session.exec(query))
-    return [found[ident] for ident in sorted(found)]
-
