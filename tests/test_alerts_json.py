@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.alerts_support import WebhookSink
-from tests.alerts_support import sink  # noqa: F401 (fixture)
+from tests.alerts_support import (
+    WebhookSink,
+    sink,  # noqa: F401 (fixture)
+)
 from tests.support import run_watcher
 from tests.test_alerts_delivery import BASE, EVIL, T0, deprecate, poll
 from tests.test_alerts_render import assert_inert
