@@ -124,7 +124,7 @@ def apply(tree: ast.Module, mutant: Mutant) -> str:
         assert isinstance(node, ast.BinOp)
         node.op = ast.Sub() if isinstance(node.op, ast.Add) else ast.Add()
     elif mutant.kind == "int":
-        assert isinstance(node, ast.Constant)
+        assert isinstance(node, ast.Constant) and type(node.value) is int
         node.value = node.value + 1
     elif mutant.kind == "str":
         assert isinstance(node, ast.Constant)

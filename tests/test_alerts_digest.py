@@ -3,19 +3,21 @@ order of entries, the collapse of one model's rows, the command listing everythi
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
 
 from tests.test_alerts_render import TODAY, it
 from watcher.alerts.digest import build, days_phrase, plural
+from watcher.alerts.items import AlertItem
 from watcher.alerts.render import render, title
 from watcher.model import ChangeKind, Severity
 
 D = dt.timedelta
 
 
-def _health(source: str, new: str, old: str = "ok") -> object:
+def _health(source: str, new: str, old: str = "ok") -> AlertItem:
     return it(1, kind=ChangeKind.SOURCE_HEALTH, source=source, model=None, old=old, new=new, field="health")
 
 
@@ -54,7 +56,8 @@ def _health(source: str, new: str, old: str = "ok") -> object:
     ([_health("openrouter", "refused: layout changed")],
      ("source openrouter: refused: layout changed",), "source openrouter refused: layout changed"),
 ])
-def test_every_kind_of_news_has_its_sentence_and_title(items: list, headline: tuple, summary: str) -> None:
+def test_every_kind_of_news_has_its_sentence_and_title(items: list[AlertItem], headline: tuple[str, ...],
+                                                       summary: str) -> None:
     digest = build(items, kind="digest", today=TODAY, max_items=5)
     assert digest.headline == headline
     rest = f" (+{len(digest.entries) - 1} more)" if len(digest.entries) > 1 else ""
@@ -64,7 +67,7 @@ def test_every_kind_of_news_has_its_sentence_and_title(items: list, headline: tu
 
 def test_items_that_are_not_models_are_items() -> None:
     rows = [it(1, kind=ChangeKind.LISTED, new="status active"), it(2, kind=ChangeKind.LISTED, new="status active")]
-    rows[1] = type(rows[1])(**{**{f: getattr(rows[1], f) for f in rows[1].__slots__}, "is_model": False})
+    rows[1] = dataclasses.replace(rows[1], is_model=False)
     assert build(rows, kind="digest", today=TODAY, max_items=5).headline == ("2 new items",)
     assert build(rows[:1], kind="digest", today=TODAY, max_items=5).headline == ("1 new model",)
 
@@ -107,10 +110,9 @@ def test_order_severity_then_watched_then_shutdowns_ahead_then_none_then_past() 
 
 
 def test_one_models_rows_saying_the_same_are_one_entry_naming_them() -> None:
-    def row(n: int, key: str, new: str = "2026-08-01", model: str = "gpt-x", source: str = "litellm") -> object:
-        return type(it(0))(**{**{f: getattr(it(n), f) for f in it(n).__slots__}, "key": key, "model": model,
-                              "source": source, "kind": ChangeKind.SHUTDOWN_DATE, "field": "shutdown_on",
-                              "old": None, "new": new})
+    def row(n: int, key: str, new: str = "2026-08-01", model: str = "gpt-x", source: str = "litellm") -> AlertItem:
+        return dataclasses.replace(it(n), key=key, model=model, source=source, kind=ChangeKind.SHUTDOWN_DATE,
+                                   field="shutdown_on", old=None, new=new)
 
     rows = [row(1, "azure/us/gpt-x"), row(2, "gpt-x"), row(3, "azure/gpt-x"),
             row(4, "azure/eu/gpt-x", new="2026-09-01"),  # says something else: its own line
@@ -128,8 +130,7 @@ def test_one_models_rows_saying_the_same_are_one_entry_naming_them() -> None:
     text = render(build(many, kind="digest", today=TODAY, max_items=10), "r").text
     assert "12 catalog entries" in text and ", region-09/gpt-x and 2 more" in text
     # A watched or more severe row among them makes the entry so.
-    rows[2] = type(rows[2])(**{**{f: getattr(rows[2], f) for f in rows[2].__slots__}, "watched": True,
-                               "severity": Severity.CRITICAL})
+    rows[2] = dataclasses.replace(rows[2], watched=True, severity=Severity.CRITICAL)
     entry = next(e for e in build(rows, kind="digest", today=TODAY, max_items=10).entries if len(e.keys) == 3)
     assert entry.watched and entry.severity is Severity.CRITICAL
 

@@ -51,7 +51,8 @@ def test_a_json_channel_gets_the_change_rows_as_watcher_changes_prints_them(
     by_id = {row["id"]: row for row in json.loads(listed.stdout)}
     for row in rows:
         if row["model"] == "o1":  # the hostile value: inert, otherwise the same
-            assert_inert(row["new"]) and row["new"] != by_id[row["id"]]["new"]
+            assert_inert(row["new"])
+            assert row["new"] != by_id[row["id"]]["new"]
             assert {k: v for k, v in row.items() if k != "new"} == {
                 k: v for k, v in by_id[row["id"]].items() if k != "new"}
         else:

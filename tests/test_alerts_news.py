@@ -14,7 +14,7 @@ from tests.alerts_support import (
 )
 from tests.support import FIXTURES, Upstream
 from tests.test_alerts_delivery import BASE, T0, deliveries, make_app, poll
-from watcher.alerts.dispatch import dispatch_due
+from watcher.alerts.dispatch import DispatchResult, dispatch_due
 from watcher.alerts.flapping import Rule, Verdict, verdict
 from sources.registry import BUILTIN
 from watcher.app import App
@@ -101,7 +101,7 @@ def test_a_channel_down_three_hours_gets_its_whole_backlog_in_one_pass(db_url: s
     assert len(deliveries(app)) == 6 and {d.status for d in deliveries(app)} == {"pending"}
     assert sink.attempts > 6  # retried all along, each on its backoff
     sink.status = 200
-    passes = []
+    passes: list[DispatchResult] = []
     while not passes or not passes[-1].outcomes:
         passes.append(dispatch_due(app, clock))
         clock += step
