@@ -151,3 +151,12 @@ def test_small_words() -> None:
     assert [days_phrase(d) for d in (None, 2, 1, 0, -1, -2)] == [
         "(no shutdown date)", "in 2 days", "tomorrow", "today", "1 day ago", "2 days ago"]
     assert (plural(1, "model"), plural(0, "model"), plural(2, "model")) == ("1 model", "0 models", "2 models")
+
+
+def test_a_rows_changes_are_told_in_kind_then_field_order() -> None:
+    rows = [it(1, model="m", kind=ChangeKind.PRICE, field="output", old="1", new="2"),
+            it(2, model="m", kind=ChangeKind.PRICE, field="input", old="1", new="2"),
+            it(3, model="m", kind=ChangeKind.STATUS, field="status", old="active", new="deprecated")]
+    [entry] = build(rows, kind="digest", today=TODAY, max_items=5).entries
+    assert [(i.kind, i.field) for i in entry.items] == [
+        (ChangeKind.STATUS, "status"), (ChangeKind.PRICE, "input"), (ChangeKind.PRICE, "output")]

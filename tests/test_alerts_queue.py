@@ -115,3 +115,13 @@ def test_requeuing_the_same_run_counts_duplicates_and_adds_nothing(db_url: str, 
         assert all(fingerprint(i, "x") != fingerprint(i, "y") for i in items)
         hook(session, run, records, {})
     assert len(deliveries(app)) == 2
+
+
+def test_a_source_failing_before_its_first_success_says_it_recovered(db_url: str, sink: WebhookSink) -> None:
+    app = make_app(db_url, {"hook": sink.url()})
+    for n in range(3):
+        _fail(app, T0 + n * H)
+    result = poll(app, [deprecate(BASE[0]), *BASE[1:]], T0 + 3 * H)
+    assert result.outcome == "baseline"
+    assert [d.title for d in deliveries(app)] == ["WARNING: source toy failing: HTTP 503",
+                                                  "WARNING: source toy recovered"]

@@ -120,7 +120,8 @@ class OutboxHook:
         if run.outcome == "baseline":
             # The first poll of a source records what it found (and the disagreements
             # that causes) without alerting: the hello message sums it up instead.
-            return
+            # A source that failed before its first success still says it recovered.
+            records = [r for r in records if r.kind == ChangeKind.SOURCE_HEALTH.value]
         if not records:
             return
         if _reread(session, run):
