@@ -177,3 +177,18 @@ def test_without_a_key_the_account_source_is_not_polled(tmp_path: Path, upstream
     done = run_watcher(["--config", str(config), "poll"], env={"OPENAI_API_KEY": ""})
     assert upstream.requests == []
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("command", [["poll", "anthropic-account"], ["check", "anthropic-account"]])
+def test_asking_for_an_account_source_without_its_key_says_so(tmp_path: Path, upstream: Upstream,
+                                                             command: list[str]) -> None:
+    config = _config(tmp_path, upstream, "anthropic-account", "/v1/models")
+    done = run_watcher(["--config", str(config), *command], env={"ANTHROPIC_API_KEY": ""})
+    assert done.returncode != 0 and upstream.requests == []
+    assert "anthropic-account: api_key is empty, so this source is off" in done.stderr
+    assert "Traceback" not in done.stderr
+    saved = tmp_path / "models.json"
+    saved.write_bytes(ANTHROPIC_PAGE_1)
+    offline = run_watcher(["--config", str(config), "check", "anthropic-account", "--file", str(saved)],
+                          env={"ANTHROPIC_API_KEY": ""})
+    assert offline.returncode == 0, offline.stderr  # reading a saved answer needs no key

@@ -24,6 +24,7 @@ from watcher.disagreement_check import DisagreementHook
 from watcher.fetch import Fetcher, Validators
 from watcher.model import Document, Observation
 from watcher.pipeline import AcceptError, CommitHook, Poller, PollResult
+from watcher.secrets import Secret
 from watcher.severity import SeverityPolicy
 from watcher.store import polls
 from watcher.store.engine import database_url, make_engine, read_session
@@ -77,17 +78,29 @@ class App:
         except ValueError as exc:
             raise UsageError(str(exc)) from None
 
+    def fetchable(self, name: str) -> Source:
+        """The source, ready to fetch: a required option left empty (an API key) is a
+        usage error naming it, not a request that can only fail upstream."""
+        source = self.source(name)
+        options = self.source_settings(name).options
+        for option in source.options:
+            value = options.get(option.name, "")
+            if option.required and not str(value.reveal() if isinstance(value, Secret) else value).strip():
+                raise UsageError(f"{name}: {option.name} is empty, so this source is off "
+                                 f"(default {option.default}; see `watcher describe {name}`)")
+        return source
+
     def enabled_sources(self, names: Sequence[str] = ()) -> list[str]:
         if names:
             for name in names:
-                self.source_settings(name)
+                self.fetchable(name)
             return list(names)
         return [name for name, s in self.settings.sources.items() if s.enabled]
 
     # --- operations --------------------------------------------------------------------
 
     async def poll(self, name: str, fetcher: Fetcher, *, trigger: str = "poll") -> PollResult:
-        source = self.source(name)
+        source = self.fetchable(name)
         settings = self.source_settings(name)
         # Database work runs in a worker thread: the daemon's event loop keeps
         # fetching, renewing its lease and answering /healthz meanwhile.

@@ -187,7 +187,7 @@ def check(
 async def _fetch_only(c: Context, name: str) -> Any:
     from watcher.fetch import Fetcher
 
-    source = c.app.source(name)
+    source = c.app.fetchable(name)
     async with Fetcher(c.settings.fetch) as fetcher:
         result = await fetcher.fetch_source(source)
     if result.document is None:
