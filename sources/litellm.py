@@ -16,16 +16,23 @@ Prices are USD per token/second/image/query as floats; every one goes through
 compares equal. Field names follow a grammar: a base (`input_cost_per_token`),
 then context or duration qualifiers (`_above_200k_tokens` → variant `>200k`,
 `_above_1hr` → `1h`, `_above_8s_interval` → `>8s`), then a tier
-(`_batches`, `_priority`, `_flex`). Bases we map are in `_BASES`; fields in
-`IGNORED_FIELDS` are prices in units we do not model (characters, pixels, pages,
-Databricks DBUs) or tool charges, not model prices. `0.0` is kept as stated.
+(`_batches`, `_priority`, `_flex`). Bases we map are in `_BASES`.
+
+No price is dropped: every field whose name contains `cost` is a price. One the
+grammar does not read (`google_maps_grounding_cost_per_query`,
+`output_cost_per_second_4k`, `cache_read_input_image_token_cost`, per-character,
+per-pixel, per-page and DBU prices, a new tier such as `_ultrafast`, whatever
+LiteLLM adds next) is kept under its own name, its number exactly as stated
+(`PriceKey.as_stated`); an object value (`guardrail_cost_per_unit`) gives one
+price per member. So a change to it is reported the day it happens, without a
+release of ours. Every number is kept as stated, `0.0` included.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any, Final
 
@@ -76,16 +83,6 @@ _BASES: Final[Mapping[str, tuple[str, PriceUnit, Decimal, str]]] = {
     "search_context_cost_per_query": ("web_search", _R, _AS_IS, ""),  # {search_context_size_low: …}
 }
 
-IGNORED_FIELDS: Final = frozenset({
-    "input_cost_per_character", "input_cost_per_character_above_128k_tokens",
-    "output_cost_per_character", "output_cost_per_character_above_128k_tokens",
-    "input_cost_per_pixel", "output_cost_per_pixel",
-    "ocr_cost_per_page", "ocr_cost_per_credit", "annotation_cost_per_page",
-    "input_dbu_cost_per_token", "output_dbu_cost_per_token",
-    "code_interpreter_cost_per_session", "file_search_cost_per_1k_calls",
-    "file_search_cost_per_gb_per_day", "vector_store_cost_per_gb_per_day",
-})
-
 _TIERS: Final = (("_batches", "batch"), ("_priority", "priority"), ("_flex", "flex"))
 _QUALIFIER: Final = re.compile(r"_above_(\d+)(k_tokens|hr|s_interval)$")
 _QUALIFIER_FORMAT: Final = {"k_tokens": ">{}k", "hr": "{}h", "s_interval": ">{}s"}
@@ -94,9 +91,7 @@ _CONTEXT_SIZE: Final = "search_context_size_"
 
 @functools.lru_cache(maxsize=1024)
 def price_field(field: str) -> tuple[str, PriceUnit, Decimal, str, str] | None:
-    """(component, unit, scale, tier, variant) for a catalog field; None if not a price we keep."""
-    if field in IGNORED_FIELDS:
-        return None
+    """(component, unit, scale, tier, variant) for a field the grammar reads; None for any other."""
     name, tier = field, "standard"
     for suffix, tier_name in _TIERS:
         if name.endswith(suffix):
@@ -116,18 +111,27 @@ def price_field(field: str) -> tuple[str, PriceUnit, Decimal, str, str] | None:
 def _prices(entry: Mapping[str, Any]) -> dict[PriceKey, Decimal]:
     prices: dict[PriceKey, Decimal] = {}
     for field, raw in entry.items():
-        if "cost" not in field or (spec := price_field(field)) is None:
+        if "cost" not in field:
+            continue
+        if (spec := price_field(field)) is None:
+            for variant, value in _members(raw):
+                if (number := to_decimal(value)) is not None:
+                    prices[PriceKey.as_stated(field, variant)] = number
             continue
         component, unit, scale, tier, variant = spec
-        if isinstance(raw, dict):  # search context sizes: low / medium / high
-            items = [(_context_variant(size, variant), value) for size, value in raw.items()]
-        else:
-            items = [(variant, raw)]
-        for key_variant, value in items:
-            number = to_decimal(value, scale)
-            if number is not None and number >= 0:
-                prices[PriceKey(component, unit, tier, key_variant)] = number
+        for size, value in _members(raw):  # search context sizes: low / medium / high
+            if (number := to_decimal(value, scale)) is not None:
+                prices[PriceKey(component, unit, tier, _context_variant(size, variant))] = number
     return dict(sorted(prices.items()))
+
+
+def _members(raw: Any, path: str = "") -> Iterator[tuple[str, Any]]:
+    """(member path, value) of a field's value: itself, or each member of an object (dotted)."""
+    if isinstance(raw, dict):
+        for name, value in raw.items():
+            yield from _members(value, f"{path}.{name}" if path else str(name))
+    else:
+        yield path, raw
 
 
 def _context_variant(size: str, variant: str) -> str:
@@ -168,7 +172,7 @@ def parse(doc: Document) -> list[Observation]:
 SOURCE: Final = BuiltinSource(
     name=NAME,
     urls=(CATALOG_URL,),
-    parser_version="1",
+    parser_version="2",
     parse_fn=parse,
     description="LiteLLM model price catalog: prices and deprecation (shutdown) dates",
 )

@@ -6,10 +6,14 @@ key with the provider id as hint (so `google-vertex/…` is a Vertex distributio
 and `openai/gpt-4o` is OpenAI's own).
 
 Costs are already USD per 1M tokens (numbers): `input`, `output`, `cache_read`,
-`cache_write`, `reasoning`, `input_audio`, `output_audio`. Context bands come as
+`cache_write`, `reasoning`, `input_audio`, `output_audio`. Any other `cost`
+entry is kept as stated under its own name (`cost.input_image`, see
+`PriceKey.as_stated`), so a new kind of price is watched the day it appears;
+every number is kept as stated, 0 included. Context bands come as
 `tiers` (`{"tier": {"type": "context", "size": 272000}, …}` → variant `>272k`)
 and, older and coarser, `context_over_200k` (→ `>200k`), used only when no
-context tier is given, since both describe the same band. `experimental.modes`
+context tier is given, since both describe the same band; a tier on another
+condition is kept with that condition as its variant (`type=size`). `experimental.modes`
 become tiers: the mode's `service_tier` when it names one (OpenAI's `fast` is
 `priority`), else the mode's name (Anthropic's `fast`).
 
@@ -51,11 +55,37 @@ _STATUS: Final[Mapping[str, Status]] = {
 }
 
 
+_STRUCTURE: Final = frozenset({"tiers", "context_over_200k"})
+
+
 def _flat(cost: Mapping[str, Any], tier: str, variant: str) -> Iterable[tuple[PriceKey, Decimal]]:
-    for field, component in _COMPONENTS.items():
-        value = to_decimal(cost.get(field))
-        if value is not None and value >= 0:
-            yield PriceKey(component, PriceUnit.PER_1M_TOKENS, tier, variant), value
+    """The prices of one cost object; an entry we do not map is kept as stated, as `cost.<name>`."""
+    for field, raw in cost.items():
+        if field in _STRUCTURE or field == "tier":  # bands (read by `_costs`), a band's condition
+            continue
+        if (component := _COMPONENTS.get(field)) is not None:
+            if (value := to_decimal(raw)) is not None:
+                yield PriceKey(component, PriceUnit.PER_1M_TOKENS, tier, variant), value
+            continue
+        stated_variant = ",".join(filter(None, (tier if tier != "standard" else "", variant)))
+        for name, leaf in _leaves(raw, f"cost.{field}"):
+            if (value := to_decimal(leaf)) is not None:
+                yield PriceKey.as_stated(name, stated_variant), value
+
+
+def _leaves(raw: Any, name: str) -> Iterable[tuple[str, Any]]:
+    if isinstance(raw, dict):
+        for field, value in raw.items():
+            yield from _leaves(value, f"{name}.{field}")
+    else:
+        yield name, raw
+
+
+def _band(condition: Mapping[str, Any]) -> str | None:
+    """A tier's condition as a variant: a context band `>272k`, any other as stated (`type=size`)."""
+    if condition.get("type") == "context":
+        return context_band(condition.get("size"))
+    return f"{condition.get('type')}={condition.get('size')}"
 
 
 def _costs(cost: Mapping[str, Any], tier: str) -> Iterable[tuple[PriceKey, Decimal]]:
@@ -64,10 +94,9 @@ def _costs(cost: Mapping[str, Any], tier: str) -> Iterable[tuple[PriceKey, Decim
     tiers = cost.get("tiers")
     for entry in tiers if isinstance(tiers, list) else ():
         condition = entry.get("tier") if isinstance(entry, dict) else None
-        if isinstance(condition, dict) and condition.get("type") == "context":
-            if (band := context_band(condition.get("size"))) is not None:
-                banded = True
-                yield from _flat(entry, tier, band)
+        if isinstance(condition, dict) and (band := _band(condition)) is not None:
+            banded = banded or condition.get("type") == "context"
+            yield from _flat(entry, tier, band)
     over = cost.get("context_over_200k")
     if not banded and isinstance(over, dict):
         yield from _flat(over, tier, ">200k")
@@ -133,7 +162,7 @@ def parse(doc: Document) -> list[Observation]:
 SOURCE: Final = BuiltinSource(
     name=NAME,
     urls=(CATALOG_URL,),
-    parser_version="1",
+    parser_version="2",
     parse_fn=parse,
     description="models.dev open model catalog: per-provider prices and status words",
 )

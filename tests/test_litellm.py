@@ -95,7 +95,8 @@ def test_tiers_bands_and_units() -> None:
     assert new["dall-e-3"].prices == {PriceKey("image_input", I): Decimal("0.04")}
     assert new["deepseek/deepseek-chat"].prices[PriceKey("input_cache_hit", M)] == Decimal("0.028")
     assert set(new["ollama/llama2"].prices.values()) == {Decimal(0)}  # stated free, kept
-    assert new["tts-1"].prices == {}  # per-character only: a unit we do not model
+    # Per character: a unit the grammar does not read, kept under its own name as stated.
+    assert new["tts-1"].prices == {PriceKey.as_stated("input_cost_per_character"): Decimal("0.000015")}
 
 
 def test_identity_and_kind_of_rows() -> None:
@@ -147,21 +148,26 @@ def test_price_field_grammar(field: str, expected: tuple[str, PriceUnit, str, st
     assert (None if spec is None else (spec[0], spec[1], spec[3], spec[4])) == expected
 
 
-def test_every_price_field_in_the_fixtures_is_read_or_knowingly_ignored() -> None:
-    fields = {f for version in (OLD, NEW) for key, entry in raw(version).items()
-              if litellm.is_model_entry(key, entry) for f in entry if "cost" in f}
-    unknown = {f for f in fields if litellm.price_field(f) is None and f not in litellm.IGNORED_FIELDS}
-    assert unknown == set()
+def _numbers(value: Any) -> int:
+    if isinstance(value, dict):
+        return sum(_numbers(v) for v in value.values())
+    return int(isinstance(value, (int, float)) and not isinstance(value, bool))
+
+
+def test_every_cost_number_in_the_fixtures_is_a_price() -> None:
+    for version in (OLD, NEW):
+        parsed = parse_version(version)
+        for key, entry in raw(version).items():
+            if litellm.is_model_entry(key, entry):
+                stated = sum(_numbers(v) for f, v in entry.items() if "cost" in f)
+                assert len(parsed[key].prices) == stated, key
 
 
 # --- the independent check: a diff of the raw JSON, with no parser code ------
 
-UNITLESS = ("character", "pixel", "page", "credit", "dbu", "gb_per_day", "session", "1k_calls")
-
 
 def _relevant(entry: dict[str, Any]) -> dict[str, Any]:
-    return {f: v for f, v in entry.items()
-            if (f == "deprecation_date" or "cost" in f) and not any(u in f for u in UNITLESS)}
+    return {f: v for f, v in entry.items() if f == "deprecation_date" or "cost" in f}
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -230,3 +236,73 @@ def test_a_removed_key_is_simply_not_emitted() -> None:
 def test_refuses_what_is_not_a_catalog(body: bytes, content_type: str, reason: str) -> None:
     with pytest.raises(ParseError, match=reason):
         litellm.parse(doc(body, content_type))
+
+
+# --- prices the grammar does not read: kept under their own name, as stated --------
+
+COST_FIELDS = FIXTURES / "cost_fields.json"  # one real entry per such field, 1.56.6 → 1.109.1
+
+
+def parse_cost_fields(catalog: dict[str, Any] | None = None) -> dict[str, Observation]:
+    body = COST_FIELDS.read_bytes() if catalog is None else json.dumps(catalog).encode()
+    return {o.key: o for o in litellm.parse(doc(body))}
+
+
+def test_every_cost_number_of_every_release_is_a_price() -> None:
+    catalog = json.loads(COST_FIELDS.read_bytes())
+    parsed = parse_cost_fields()
+    stated = PriceKey.as_stated
+    for key, entry in catalog.items():
+        assert len(parsed[key].prices) == sum(_numbers(v) for f, v in entry.items() if "cost" in f), key
+        for field in entry:
+            if "cost" in field and litellm.price_field(field) is None and not isinstance(entry[field], dict):
+                assert parsed[key].prices[stated(field)] == Decimal(repr(entry[field])), (key, field)
+
+
+@pytest.mark.parametrize(
+    ("key", "price", "value"),
+    [
+        ("vertex_ai/gemini-4-argon-cyber-permissive", "google_maps_grounding_cost_per_query", "0.014"),
+        ("fal_ai/minimax/h3/text-to-video", "output_cost_per_second_4k", "0.16"),
+        ("gpt-realtime-mini-2025-12-15", "cache_read_input_image_token_cost", "0.00000008"),
+        ("amazon.titan-image-generator-v2:0", "output_cost_per_image_above_1024_and_1024_pixels", "0.01"),
+        ("nscale/stabilityai/stable-diffusion-xl-base-1.0", "input_cost_per_pixel", "0.000000003"),
+        ("nscale/stabilityai/stable-diffusion-xl-base-1.0", "output_cost_per_pixel", "0"),  # zero, as stated
+        ("gemini/learnlm-1.5-pro-experimental", "output_cost_per_character", "0"),
+        ("mistral/mistral-ocr-latest", "ocr_cost_per_page_batches", "0.002"),
+        ("databricks/databricks-meta-llama-3-1-405b-instruct", "input_dbu_cost_per_token", "0.000071429"),
+        ("gpt-6.1-sol", "input_cost_per_token_ultrafast", "0.000012"),  # a tier the grammar does not know
+    ],
+)
+def test_prices_kept_as_stated(key: str, price: str, value: str) -> None:
+    assert parse_cost_fields()[key].prices[PriceKey.as_stated(price)] == Decimal(value)
+
+
+def test_an_object_of_prices_is_one_price_per_member() -> None:
+    prices = parse_cost_fields()["bedrock/guardrails"].prices
+    assert prices[PriceKey.as_stated("guardrail_cost_per_unit", "contentPolicyUnits")] == Decimal("0.00015")
+    assert prices[PriceKey.as_stated("guardrail_cost_per_unit", "wordPolicyUnits")] == Decimal(0)
+    assert len(prices) == 8
+
+
+def test_a_known_field_beside_unknown_ones_is_still_read_by_the_grammar() -> None:
+    prices = parse_cost_fields()["gpt-6.1-sol"].prices
+    assert PriceKey("input", M) in prices
+    assert PriceKey.as_stated("input_cost_per_token") not in prices
+
+
+def test_a_change_to_a_price_kept_as_stated_is_reported() -> None:
+    from watcher.diff import diff
+
+    key = "vertex_ai/gemini-4-argon-cyber-permissive"
+    catalog = json.loads(COST_FIELDS.read_bytes())
+    before = parse_cost_fields(catalog)
+    catalog[key]["google_maps_grounding_cost_per_query"] = 0.025
+    catalog["mistral/mistral-ocr-latest"]["ocr_cost_per_page"] = 0.0  # a price cut to zero is a change
+    del catalog["openai/container"]["code_interpreter_cost_per_session"]
+    changes = diff("litellm", before, list(parse_cost_fields(catalog).values())).changes
+    assert sorted((c.key, c.field, c.old, c.new) for c in changes) == [
+        ("mistral/mistral-ocr-latest", "ocr_cost_per_page/as_stated/", "0.004", "0"),
+        ("openai/container", "code_interpreter_cost_per_session/as_stated/", "0.03", None),
+        (key, "google_maps_grounding_cost_per_query/as_stated/", "0.014", "0.025"),
+    ]

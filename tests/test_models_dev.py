@@ -58,6 +58,31 @@ def test_costs_are_already_per_million(parsed: dict[str, Observation]) -> None:
     assert parsed["openai/gpt-image-1"].prices == {}  # no `cost` object: nothing stated
 
 
+def _edited(edit: dict[str, object]) -> Observation:
+    """google/gemini-2.5-pro with its `cost` object updated by `edit`."""
+    raw = json.loads(FIXTURE.read_bytes())
+    raw["google"]["models"]["gemini-2.5-pro"]["cost"].update(edit)
+    return {o.key: o for o in models_dev.parse(doc(json.dumps(raw).encode()))}["google/gemini-2.5-pro"]
+
+
+def test_every_cost_entry_is_a_price_unknown_ones_as_stated() -> None:
+    obs = _edited({"input_image": 0.3, "output_video": {"per_second": 0.1}, "input_audio": 0})
+    stated = PriceKey.as_stated
+    assert obs.prices[stated("cost.input_image")] == Decimal("0.3")
+    assert obs.prices[stated("cost.output_video.per_second")] == Decimal("0.1")
+    assert obs.prices[PriceKey("audio_input", M)] == Decimal(0)  # zero, as stated
+    # An unknown entry inside a context band keeps the band.
+    tiers = [{"tier": {"type": "context", "size": 200000}, "input": 2.5, "input_image": 0.6}]
+    banded = _edited({"tiers": tiers})
+    assert banded.prices[stated("cost.input_image", ">200k")] == Decimal("0.6")
+    assert banded.prices[PriceKey("input", M, variant=">200k")] == Decimal("2.5")
+
+
+def test_a_tier_on_another_condition_is_kept_with_its_condition() -> None:
+    obs = _edited({"tiers": [{"tier": {"type": "time", "size": "night"}, "input": 0.6}]})
+    assert obs.prices[PriceKey("input", M, variant="time=night")] == Decimal("0.6")
+
+
 def test_context_tiers_win_over_the_coarse_200k_band(parsed: dict[str, Observation]) -> None:
     # gpt-5.4's `context_over_200k` and its tier describe one band, which starts at 272k.
     gpt54 = parsed["openai/gpt-5.4"].prices

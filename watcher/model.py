@@ -57,6 +57,11 @@ class PriceUnit(StrEnum):
     PER_SECOND = "per_second"
     PER_IMAGE = "per_image"
     PER_REQUEST = "per_request"
+    # A price we do not interpret: the catalog's own field name is the component
+    # (`google_maps_grounding_cost_per_query`), the number is kept exactly as the
+    # catalog states it, in the unit that name says. So a catalog's new kind of
+    # price is watched from the day it appears, without a release of ours.
+    AS_STATED = "as_stated"
 
 
 # The source says explicitly that there is no replacement (OpenAI's `---`).
@@ -74,7 +79,7 @@ class PriceKey:
 
     component: str  # input, output, cached_input, cache_write, image, video, request, ...
     unit: PriceUnit = PriceUnit.PER_1M_TOKENS
-    tier: str = "standard"  # standard, batch, flex, priority
+    tier: str = "standard"  # standard, batch, flex, priority; "" for AS_STATED (the name says it)
     variant: str = ""  # resolution, context band, ...
 
     def __str__(self) -> str:
@@ -82,6 +87,11 @@ class PriceKey:
         if self.variant:
             parts.append(self.variant)
         return "/".join(parts)
+
+    @classmethod
+    def as_stated(cls, name: str, variant: str = "") -> PriceKey:
+        """A price under the source's own name (see `PriceUnit.AS_STATED`)."""
+        return cls(name, PriceUnit.AS_STATED, "", variant)
 
     @classmethod
     def parse(cls, text: str) -> PriceKey:

@@ -30,6 +30,7 @@ from watcher.alerts.digest import (
 )
 from watcher.alerts.items import AlertItem
 from watcher.model import ChangeKind
+from watcher.present import price_change_text
 
 TITLE_MAX: Final = 150
 KEYS_SHOWN: Final = 10  # catalog entries named under a collapsed entry
@@ -96,7 +97,7 @@ def summary(e: Entry, today: dt.date) -> str:
         return f"{i.name} deprecated{when}"
     if e.category == PRICE:
         price = next(x for x in e.items if x.kind is ChangeKind.PRICE)
-        return f"{i.name} price {price.field}: {price.old or NONE} → {price.new or NONE}"
+        return f"{i.name} price {price_change_text(price.field or '', price.old, price.new, NONE)}"
     if e.category == NEW:
         return f"{i.name} newly listed by {i.source}"
     return f"{i.name} {i.field or i.kind.value}: {i.old or NONE} → {i.new or NONE}"
@@ -139,6 +140,8 @@ def _change_line(i: AlertItem, style: _Style, today: dt.date) -> str:
         return f"shuts down {v(days_phrase(i.days_left(today)))}{note}"
     if i.kind is ChangeKind.SOURCE_HEALTH:
         return f"health: {v(i.old or NONE)} → {v(i.new or NONE)}{note}"
+    if i.kind is ChangeKind.PRICE:
+        return f"{v(price_change_text(i.field or '', i.old, i.new, NONE))}{note}"
     return f"{v(i.field or i.kind.value)}: {v(i.old or NONE)} → {v(i.new or NONE)}{note}"
 
 
