@@ -12,17 +12,25 @@ and a section split that keeps its date prefix):
 - model rows: `{announcement}/{model}`, where the announcement is the heading's
   ISO date, or the slug of the heading for an undated one. The same model in two
   announcements (gpt-4-1106-preview, 2025-09-26 and 2026-04-22) is two rows.
-- `Date | Update` rows (product deprecations: Reusable prompts, Evals, Agent
-  Builder, the fine-tuning update): `{announcement}/{subject-slug}@{row date}`
-  with model = the heading title without its date (the "subject"),
-  is_model=False, shutdown_on = the row's date, replacement None. The update's
-  wording has no Observation field and is not kept.
+- `Date | Update` tables (product deprecations: Reusable prompts, Evals, Agent
+  Builder, the fine-tuning update) are one row per product, not per date:
+  `{announcement}/{subject-slug}`, model = the heading title without its date
+  (the "subject"), is_model=False, shutdown_on = the date whose update says the
+  product shuts down (is disabled / no longer available; none stated, none),
+  every other date a milestone ("2026-10-31: Existing evals become read-only.").
+- Scoped rows ("New fine-tuning training on `babbage-002`": prose around one
+  model id) are about that model: model = the id, key
+  `{announcement}/{model}@{scope-slug}`, the scope appended to `section`, and
+  is_model=False, since the date is the scope's, not the model's shutdown.
 - When one page would give one key twice (2023-07-06 lists `ada` under "Base GPT
   models" and again under "Fine-tuning GPT models"), every row of the clash gets
   `#{h4-subsection-slug}`, or `#{n}` (page order) when subsections don't tell
   them apart: nothing vanishes and nothing depends on which comes first.
 
 Columns are found by header text, never position; price columns are ignored.
+A body cut short (its last line cut mid-way, a last table row without its
+closing pipe, an HTML table never closed) is refused as truncated: a partial
+page would read as delistings and as a last row cut mid-cell.
 `url` anchors on our own slug of the h3 heading (the same for both renderings).
 """
 
@@ -43,6 +51,7 @@ from sources.openai_deprecations_cells import (
     parse_date,
     parse_model_cell,
     parse_replacement,
+    plain,
     slugify,
     split_heading,
 )
@@ -102,32 +111,67 @@ class _Row:
     subsection: str | None
 
 
+# An update that ends the product (not a step such as "becomes read-only").
+_ENDS: Final = re.compile(
+    r"\bshut(?:s|ting)?\s*down\b|\bdisabled\b|\bno longer (?:be )?(?:available|accessible|supported|be able)\b"
+    r"|\b(?:is|are|will be) (?:removed|retired|discontinued|turned off)\b",
+    re.IGNORECASE,
+)
+
+
+def _section(ann: _Announcement, sub: str | None) -> str:
+    return f"{ann.heading} \u203a {sub}" if sub else ann.heading
+
+
+def _product(ann: _Announcement, sub: str | None, cols: _Columns, rows: Sequence[tuple[str, ...]]) -> _Row | None:
+    """A `Date | Update` table: one row for the product the announcement is about.
+
+    Its shutdown is the date whose update says the product shuts down (is
+    disabled, no longer available); when several do (self-serve fine-tuning ends
+    for some organisations, then for all), the last one, when nothing of it is
+    left. Every other date is a milestone, kept as worded, in date order (so the
+    table's row order does not matter). No such update: no shutdown (an
+    announcement date is never one).
+    """
+    steps = [(parse_date(cells[cols.date]), plain(cells[cols.date]), plain(cells[cols.subject]))
+             for cells in rows if cells[cols.date] or cells[cols.subject]]
+    if not steps:
+        return None
+    ends = [i for i, ((day, _), _, update) in enumerate(steps) if day is not None and _ENDS.search(update)]
+    end = max(ends, key=lambda i: steps[i][0][0] or dt.date.min) if ends else None
+    (shutdown, qualifier) = steps[end][0] if end is not None else (None, None)
+    # Sorted, so that reordering the table's rows changes nothing (ISO dates sort by time).
+    milestones = tuple(sorted(
+        f"{(day.isoformat() + (f' ({q})' if q else '')) if day else text or 'undated'}: {update}"
+        for i, ((day, q), text, update) in enumerate(steps) if i != end
+    ))
+    obs = Observation(
+        key=f"{ann.token}/{slugify(ann.title)}",
+        provider=PROVIDER,
+        model=ann.title,
+        status=Status.DEPRECATED,
+        announced_on=ann.date,
+        shutdown_on=shutdown,
+        shutdown_qualifier=qualifier,
+        milestones=milestones,
+        is_model=False,
+        section=_section(ann, sub),
+        url=ann.url,
+    )
+    return _Row(obs, sub)
+
+
 def _row(ann: _Announcement, sub: str | None, cols: _Columns, cells: tuple[str, ...]) -> _Row | None:
-    section = f"{ann.heading} \u203a {sub}" if sub else ann.heading
+    section = _section(ann, sub)
     shutdown, qualifier = parse_date(cells[cols.date])
-    if cols.product:
-        if not (cells[cols.date] or cells[cols.subject]):
-            return None
-        when = shutdown.isoformat() if shutdown else slugify(cells[cols.date]) or "undated"
-        obs = Observation(
-            key=f"{ann.token}/{slugify(ann.title)}@{when}",
-            provider=PROVIDER,
-            model=ann.title,
-            status=Status.DEPRECATED,
-            announced_on=ann.date,
-            shutdown_on=shutdown,
-            shutdown_qualifier=qualifier,
-            is_model=False,
-            section=section,
-            url=ann.url,
-        )
-        return _Row(obs, sub)
     model = parse_model_cell(cells[cols.subject])
     if model is None:
         return None
     replacement = parse_replacement(cells[cols.replacement]) if cols.replacement is not None else None
+    if model.scope:
+        section = f"{section} \u203a {model.scope}"
     obs = Observation(
-        key=f"{ann.token}/{model.model}",
+        key=f"{ann.token}/{model.model}" + (f"@{slugify(model.scope)}" if model.scope else ""),
         provider=PROVIDER,
         model=model.model,
         aliases=model.aliases,
@@ -169,6 +213,10 @@ def _rows(blocks: Sequence[Block], tally: _Tally) -> Iterator[_Row]:
         if ann is None or cols is None:
             continue
         tally.recognised += 1
+        if cols.product:
+            if (product := _product(ann, sub, cols, block.rows)) is not None:
+                yield product
+            continue
         for cells in block.rows:
             if (row := _row(ann, sub, cols, cells)) is not None:
                 yield row
@@ -208,14 +256,18 @@ def parse(doc: Document) -> list[Observation]:
         raise ParseError("empty document")
     html = is_html(text)
     if html:
-        from sources.openai_deprecations_html import blocks
+        from sources.openai_deprecations_html import blocks, cut_short
     else:
-        from sources.openai_deprecations_md import blocks
+        from sources.openai_deprecations_md import blocks, cut_short
     tally = _Tally()
     observations = _disambiguate(list(_rows(blocks(text), tally)))
-    if observations:
-        return observations
     kind = "HTML" if html else "Markdown"
+    if observations:
+        # A cut body parses to fewer rows, or to a last row cut mid-cell (a false
+        # `replacement: … → g`): refuse it whole rather than believe part of it.
+        if (cut := cut_short(text)) is not None:
+            raise ParseError(f"{kind}: truncated: {cut}")
+        return observations
     if tally.recognised:
         raise ParseError(f"{kind}: {tally.recognised} deprecation tables, all without rows")
     hint = "; looks like a Cloudflare bot challenge" if _CHALLENGE.search(text) else ""
@@ -230,7 +282,7 @@ SOURCE: Final = BuiltinSource(
         "https://developers.openai.com/api/docs/deprecations.md",
         "https://developers.openai.com/api/docs/deprecations",
     ),
-    parser_version="1",
+    parser_version="2",
     parse_fn=parse,
     first_party=PROVIDER,
     description="OpenAI API deprecations page: announced model/endpoint shutdowns and replacements",

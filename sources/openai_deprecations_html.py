@@ -54,6 +54,21 @@ def _table(node: LexborNode) -> Table:
     return Table(header, tuple((row + ("",) * width)[:width] for row in body))
 
 
+def cut_short(text: str) -> str | None:
+    """Why this body is evidently incomplete (a truncated transfer), or None.
+
+    The parser would happily close what was left open, so we look at the raw
+    text: a `<table>` that is never closed, or a document that opens `<html>`
+    and closes neither `<body>` nor `<html>`, was cut short.
+    """
+    lowered = text.lower()
+    if lowered.rfind("<table") > lowered.rfind("</table"):
+        return "the body ends inside an open <table>"
+    if "<html" in lowered and "</body" not in lowered and "</html" not in lowered:
+        return "the body ends before </body></html>"
+    return None
+
+
 def blocks(text: str) -> list[Block]:
     tree = LexborHTMLParser(text)
     found: list[Block] = []

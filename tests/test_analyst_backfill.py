@@ -23,7 +23,7 @@ from watcher.store.tables import ChangeRecord, ObservationVersion, Run
 
 UTC = dt.UTC
 CAPTURES = FIXTURES / "openai_deprecations"
-# Three real captures of OpenAI's page: 76 rows, then 142, then the same facts as HTML.
+# Three real captures of OpenAI's page: 76 rows, then 136, then the same facts as HTML.
 A = ("deprecations-2025-11-13.html", "2025-11-13.html", dt.datetime(2025, 11, 13, tzinfo=UTC))
 B = ("deprecations-2026-06-27.md", "2026-06-27T04:35:00Z.md", dt.datetime(2026, 6, 27, 4, 35, tzinfo=UTC))
 C = ("deprecations-2026-site.html", "2026-07-01T00-00-00Z.html", dt.datetime(2026, 7, 1, tzinfo=UTC))

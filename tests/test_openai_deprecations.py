@@ -76,14 +76,15 @@ def test_source_contract() -> None:
         "https://developers.openai.com/api/docs/deprecations.md",
         "https://developers.openai.com/api/docs/deprecations",
     )
-    assert SOURCE.parser_version == "1"
+    assert SOURCE.parser_version == "2"
     assert registry.builtin("openai-deprecations") is SOURCE
 
 
 def test_counts_on_real_captures() -> None:
-    assert len(run(text_of(MD_2026))) == 142
+    # 2026-06-27: 132 model rows and 4 products (their 10 dated updates are one row each).
+    assert len(run(text_of(MD_2026))) == 136
     assert len(run(text_of(HTML_2025))) == 76
-    assert len(run(text_of(HTML_2026_SITE))) == 142
+    assert len(run(text_of(HTML_2026_SITE))) == 136
 
 
 def test_every_row_is_openai_and_deprecated(md: dict[str, Observation]) -> None:
@@ -207,6 +208,7 @@ def test_columns_found_by_header_text(header: tuple[str, ...]) -> None:
             "| " + " | ".join(header) + " |",
             "|" + "---|" * len(header),
             "| " + " | ".join(cell(h) for h in header) + " |",
+            "",
         ]
     )
     [o] = run(table)
@@ -218,23 +220,52 @@ def test_columns_found_by_header_text(header: tuple[str, ...]) -> None:
     )
 
 
-def test_date_update_tables(md: dict[str, Observation]) -> None:
-    evals = [o for o in md.values() if o.model == "Evals platform"]
-    assert [(o.key, o.shutdown_on) for o in evals] == [
-        ("2026-06-03/evals-platform@2026-06-03", D(2026, 6, 3)),
-        ("2026-06-03/evals-platform@2026-10-31", D(2026, 10, 31)),
-        ("2026-06-03/evals-platform@2026-11-30", D(2026, 11, 30)),
-    ]
-    assert all(not o.is_model and o.replacement is None for o in evals)
-    assert sum(1 for o in md.values() if "@" in o.key) == 2 + 3 + 2 + 3
+def test_date_update_tables_are_one_row_per_product(md: dict[str, Observation]) -> None:
+    products = {o.model: o for o in md.values() if o.milestones or o.model[0].isupper() and "API" not in o.model
+                and not o.model.startswith("OpenAI-Beta")}
+    assert {m: (o.key, o.announced_on, o.shutdown_on) for m, o in products.items()} == {
+        "Reusable prompts": ("2026-06-03/reusable-prompts", D(2026, 6, 3), D(2026, 11, 30)),
+        "Evals platform": ("2026-06-03/evals-platform", D(2026, 6, 3), D(2026, 11, 30)),
+        "Agent Builder": ("2026-06-03/agent-builder", D(2026, 6, 3), D(2026, 11, 30)),
+        "Update to OpenAI’s self-serve fine-tuning": (
+            "update-to-openais-self-serve-fine-tuning/update-to-openais-self-serve-fine-tuning", None,
+            D(2027, 1, 6)),
+    }
+    assert all(not o.is_model and o.replacement is None for o in products.values())
+    # The other dates are milestones, as worded; the announcement is never the shutdown.
+    assert products["Evals platform"].milestones == (
+        "2026-06-03: Deprecation announced for the Evals platform.",
+        "2026-10-31: Existing evals become read-only.",
+    )
+    assert products["Reusable prompts"].milestones == (
+        "2026-06-03: Deprecation announced and prompt creation de-emphasized in the platform.",)
+    # Fine-tuning: closed to some organisations on 2026-07-02 ("no longer available to …"),
+    # to every customer on 2027-01-06: the last end is the shutdown.
+    assert [m[:12] for m in products["Update to OpenAI’s self-serve fine-tuning"].milestones] == [
+        "2026-05-07: ", "2026-07-02: "]
+
+
+@pytest.mark.parametrize(
+    ("updates", "shutdown"),
+    [
+        (("Deprecation announced.", "Existing evals become read-only."), None),  # no end stated: none
+        (("Deprecation announced.", "The API is scheduled to shut down."), D(2026, 11, 30)),
+        (("Deprecation announced.", "The dashboard will be disabled."), D(2026, 11, 30)),
+        (("Deprecation announced.", "Agent Builder is no longer available."), D(2026, 11, 30)),
+        (("Shutdown of new sign-ups.", "Read-only."), D(2026, 6, 3)),
+    ],
+)
+def test_a_products_shutdown_is_the_date_that_says_it_ends(updates: tuple[str, str], shutdown: D | None) -> None:
+    text = ("### 2026-06-03: Widget\n\n| Date | Update |\n| --- | --- |\n"
+            f"| June 3, 2026 | {updates[0]} |\n| Nov 30, 2026 | {updates[1]} |\n")
+    [row] = run(text)
+    assert (row.key, row.model, row.shutdown_on) == ("2026-06-03/widget", "Widget", shutdown)
+    assert len(row.milestones) == (1 if shutdown else 2)
 
 
 def test_undated_heading(md: dict[str, Observation]) -> None:
     rows = [o for o in md.values() if o.section == "Update to OpenAI’s self-serve fine-tuning"]
-    assert [o.key for o in rows] == [
-        f"update-to-openais-self-serve-fine-tuning/update-to-openais-self-serve-fine-tuning@{d}"
-        for d in ("2026-05-07", "2026-07-02", "2027-01-06")
-    ]
+    assert [o.key for o in rows] == ["update-to-openais-self-serve-fine-tuning/update-to-openais-self-serve-fine-tuning"]
     assert {o.announced_on for o in rows} == {None}
     assert rows[0].url.endswith("#update-to-openais-self-serve-fine-tuning")  # type: ignore[union-attr]
     assert split_heading("Batch changes: what to expect") == (None, "Batch changes: what to expect")
@@ -259,7 +290,7 @@ def test_h4_subsections(md: dict[str, Observation]) -> None:
 
 def test_empty_table_section_and_tables_outside_announcements() -> None:
     obs = run(text_of("variants.md"))
-    assert len(obs) == 9
+    assert len(obs) == 8
     assert not any(o.announced_on == D(2026, 6, 30) for o in obs)  # header-only table
     assert not any(o.model in ("not-a-row", "in-a-code-block") for o in obs)
 
@@ -295,7 +326,7 @@ def test_date_spellings_in_the_capture(md: dict[str, Observation]) -> None:
     assert md["2025-09-26/gpt-4-1106-preview"].shutdown_on == D(2026, 3, 26)  # U+2011
     assert md["2026-05-08/gpt-5.2-chat-latest"].shutdown_on == D(2026, 8, 10)
     assert md["2026-06-02/gpt-image-1.5"].shutdown_on == D(2026, 12, 1)
-    assert md["2026-06-03/reusable-prompts@2026-06-03"].shutdown_on == D(2026, 6, 3)
+    assert md["2026-06-03/reusable-prompts"].shutdown_on == D(2026, 11, 30)
     o = md["2023-06-13/gpt-4-0314"]
     assert (o.shutdown_on, o.shutdown_qualifier) == (D(2024, 6, 13), "earliest")
 
@@ -337,7 +368,7 @@ def test_aliases_in_prose(cell: str) -> None:
         ("Assistants API", "Assistants API", False),
         ("OpenAI-Beta: realtime=v1", "OpenAI-Beta: realtime=v1", False),
         ("`/v1/edits`", "/v1/edits", False),
-        ("New fine-tuning training on `babbage-002`", "New fine-tuning training on babbage-002", False),
+        ("New fine-tuning training on `babbage-002`", "babbage-002", False),  # scoped: see below
         ("gpt-4o-realtime-preview-2024-10-01", "gpt-4o-realtime-preview-2024-10-01", True),
         ("`ada`", "ada", True),
         ("", None, None),
@@ -346,6 +377,32 @@ def test_aliases_in_prose(cell: str) -> None:
 def test_model_cells(cell: str, model: str | None, is_model: bool | None) -> None:
     got = parse_model_cell(cell)
     assert ((got.model, got.is_model) if got else (None, None)) == (model, is_model)
+
+
+@pytest.mark.parametrize(
+    ("cell", "model", "scope"),
+    [
+        ("New fine-tuning training on `babbage-002`", "babbage-002", "new fine-tuning training"),
+        ("Batch API for `gpt-4o`", "gpt-4o", "batch API"),
+        ("`gpt-4o` via the Assistants API", "gpt-4o", "via the Assistants API"),
+        ("`gpt-4o`", "gpt-4o", None),  # the model itself
+        ("`/v1/edits`", "/v1/edits", None),  # an endpoint, not a model in a scope
+        ("Use `gpt-4o` and `gpt-5`", "Use gpt-4o and gpt-5", None),  # two ids: not one model's scope
+    ],
+)
+def test_scoped_cells_name_their_model(cell: str, model: str, scope: str | None) -> None:
+    got = parse_model_cell(cell)
+    assert got is not None and (got.model, got.scope) == (model, scope)
+
+
+@pytest.mark.parametrize("capture", [MD_2026, HTML_2025])
+def test_scoped_rows_are_about_their_model_but_not_its_shutdown(capture: str) -> None:
+    rows = by_key(run(text_of(capture)))
+    scoped = rows["2024-08-29/babbage-002@new-fine-tuning-training"]
+    assert (scoped.model, scoped.is_model, scoped.shutdown_on, scoped.replacement) == (
+        "babbage-002", False, D(2024, 10, 28), ("gpt-4o-mini",))
+    assert scoped.section is not None and scoped.section.endswith("\u203a new fine-tuning training")
+    assert rows["2024-08-29/davinci-002@new-fine-tuning-training"].model == "davinci-002"
 
 
 def test_non_model_rows(md: dict[str, Observation]) -> None:
@@ -357,7 +414,7 @@ def test_non_model_rows(md: dict[str, Observation]) -> None:
         "OpenAI-Beta: assistants=v1",
         "/v1/edits",
         "/v1/fine-tunes",
-        "New fine-tuning training on babbage-002",
+        "babbage-002",  # new fine-tuning training on it, not the model
         "Reusable prompts",
         "Evals platform",
         "Agent Builder",
@@ -430,10 +487,9 @@ def test_duplicate_key_without_subsection_gets_ordinals() -> None:
     variants = by_key(run(text_of("variants.md")))
     assert variants["2026-06-15/gpt-dup#1"].replacement == NO_REPLACEMENT
     assert variants["2026-06-15/gpt-dup#2"].replacement == ("gpt-next",)
-    assert {k for k in variants if k.startswith("batch-changes")} == {
-        "batch-changes-what-to-expect/batch-changes-what-to-expect@2026-08-01#1",
-        "batch-changes-what-to-expect/batch-changes-what-to-expect@2026-08-01#2",
-    }
+    batch = variants["batch-changes-what-to-expect/batch-changes-what-to-expect"]  # one product, two steps
+    assert (batch.shutdown_on, batch.milestones) == (
+        None, ("2026-08-01: Batch discount ends.", "2026-08-01: Batch queue limits halve."))
 
 
 def test_section_split_keeps_date_prefix_and_keys() -> None:

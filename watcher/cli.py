@@ -291,7 +291,7 @@ def history(
         typer.echo(f"no history for {model!r}", err=True)
     render(rows, fmt or default_format(),
            columns=("valid_from", "valid_to", "source", "key", "status", "shutdown_on", "replacement",
-                    "prices", "availability"),
+                    "prices", "availability", "milestones"),
            title=f"history of {model}")
 
 
@@ -335,7 +335,7 @@ def db_upgrade(ctx: typer.Context) -> None:
 # --- helpers --------------------------------------------------------------------------
 
 _KINDS = ("listed", "delisted", "status", "shutdown_date", "announced_date", "replacement", "price",
-          "availability", "aliases", "deadline", "disagreement", "source_health")
+          "availability", "aliases", "milestones", "deadline", "disagreement", "source_health")
 
 
 def _summary(result: Any) -> str:

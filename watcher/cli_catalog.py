@@ -16,10 +16,10 @@ from watcher.cli import FormatOption, app, fail
 from watcher.output import Format, default_format, render
 
 SOURCE_COLUMNS = ("source", "source_id", "distribution", "status", "shutdown_on", "replacement", "prices",
-                  "availability", "last_seen")
+                  "availability", "milestones", "last_seen")
 FLAT_COLUMNS = ("provider", "model", "provider_shutdown_on", "days_left", "source", "source_id", "key",
-                "distribution", "status", "shutdown_on", "replacement", "prices", "availability", "since",
-                "last_seen", "disagreements")
+                "distribution", "status", "shutdown_on", "replacement", "prices", "availability", "milestones",
+                "since", "last_seen", "disagreements")
 
 
 @app.command()

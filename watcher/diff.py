@@ -88,6 +88,7 @@ def field_changes(source: str, old: Observation, new: Observation) -> list[Chang
            format_replacement(old.replacement), format_replacement(new.replacement))
     scalar(ChangeKind.AVAILABILITY, "availability", old.availability, new.availability)
     scalar(ChangeKind.ALIASES, "aliases", ", ".join(old.aliases) or None, ", ".join(new.aliases) or None)
+    scalar(ChangeKind.MILESTONES, "milestones", "; ".join(old.milestones) or None, "; ".join(new.milestones) or None)
 
     keys: list[PriceKey] = sorted(set(old.prices) | set(new.prices))
     for price_key in keys:

@@ -34,6 +34,7 @@ class ChangeKind(StrEnum):
     PRICE = "price"
     AVAILABILITY = "availability"
     ALIASES = "aliases"
+    MILESTONES = "milestones"
     DEADLINE = "deadline"
     DISAGREEMENT = "disagreement"
     SOURCE_HEALTH = "source_health"
@@ -146,6 +147,9 @@ class Observation:
     replacement: tuple[str, ...] | None = None  # None: not stated; NO_REPLACEMENT: none
     prices: Mapping[PriceKey, Decimal] = dataclasses.field(default_factory=dict)
     availability: str | None = None
+    # Dated steps other than the shutdown, as the source words them, in page order:
+    # "2026-10-31: Existing evals become read-only." (OpenAI's product timelines).
+    milestones: tuple[str, ...] = ()
     is_model: bool = True  # False for rows such as "Videos API" or "/v1/edits"
     section: str | None = None  # human heading the row sits under
     url: str | None = None  # where a human can see this row
@@ -164,6 +168,7 @@ COMPARED_FIELDS: Final = (
     "prices",
     "availability",
     "aliases",
+    "milestones",
 )
 
 
@@ -190,6 +195,15 @@ def format_replacement(value: tuple[str, ...] | None) -> str | None:
     if value == NO_REPLACEMENT:
         return "---"
     return ", ".join(value)
+
+
+def format_milestones(value: tuple[str, ...]) -> str | None:
+    """Stored text of milestones: one per line (a milestone's own text never holds a line end)."""
+    return "\n".join(value) or None
+
+
+def parse_milestones(text: str | None) -> tuple[str, ...]:
+    return tuple(text.split("\n")) if text else ()
 
 
 def parse_replacement(text: str | None) -> tuple[str, ...] | None:

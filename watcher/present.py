@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any, Final
 
 from watcher.diff import shutdown_text
-from watcher.model import Observation, PriceKey, PriceUnit, format_replacement
+from watcher.model import Observation, PriceKey, PriceUnit, format_milestones, format_replacement
 from watcher.money import format_price
 
 # Words that end the unit in a catalog's own price name (`…_cost_per_1k_calls`).
@@ -100,6 +100,7 @@ def observation_dict(obs: Observation) -> dict[str, Any]:
         "replacement": format_replacement(obs.replacement),
         "prices": prices_text(obs),
         "availability": obs.availability,
+        "milestones": format_milestones(obs.milestones),
         "section": obs.section,
         "url": obs.url,
     }

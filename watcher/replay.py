@@ -47,7 +47,7 @@ from watcher.store.tables import (
 DERIVED_KINDS: Final = tuple(k.value for k in (
     ChangeKind.LISTED, ChangeKind.DELISTED, ChangeKind.STATUS, ChangeKind.SHUTDOWN_DATE,
     ChangeKind.ANNOUNCED_DATE, ChangeKind.REPLACEMENT, ChangeKind.PRICE, ChangeKind.AVAILABILITY,
-    ChangeKind.ALIASES,
+    ChangeKind.ALIASES, ChangeKind.MILESTONES,
 ))
 _REPLAYABLE: Final = (*polls.SUCCESS_OUTCOMES, "refused")
 
@@ -290,7 +290,7 @@ def _versions(session: Session, source: str) -> Counter[tuple[Any, ...]]:
     v = ObservationVersion
     fields = [v.key, v.provider, v.model, v.source_id, v.distribution, v.is_model, v.status, v.announced_on,
               v.shutdown_on, v.shutdown_qualifier, v.replacement, v.aliases, v.prices, v.availability,
-              v.valid_from, v.valid_to]
+              v.milestones, v.valid_from, v.valid_to]
     return Counter(tuple(row) for row in session.exec(select(*fields).where(v.source == source)))
 
 

@@ -23,7 +23,7 @@ SOON: Final = dt.timedelta(days=7)
 _LIFECYCLE: Final = frozenset({
     ChangeKind.STATUS, ChangeKind.SHUTDOWN_DATE, ChangeKind.ANNOUNCED_DATE, ChangeKind.REPLACEMENT,
     ChangeKind.AVAILABILITY, ChangeKind.DELISTED, ChangeKind.DISAGREEMENT, ChangeKind.SOURCE_HEALTH,
-    ChangeKind.DEADLINE,
+    ChangeKind.DEADLINE, ChangeKind.MILESTONES,
 })
 
 

@@ -23,7 +23,8 @@ _CATEGORY_ORDER: Final = (HEALTH, DEADLINE, DELISTED, MOVED, DEPRECATED, DISAGRE
 _KIND_ORDER: Final = {kind: index for index, kind in enumerate((
     ChangeKind.SOURCE_HEALTH, ChangeKind.DEADLINE, ChangeKind.DELISTED, ChangeKind.LISTED,
     ChangeKind.STATUS, ChangeKind.SHUTDOWN_DATE, ChangeKind.REPLACEMENT, ChangeKind.DISAGREEMENT,
-    ChangeKind.PRICE, ChangeKind.AVAILABILITY, ChangeKind.ANNOUNCED_DATE, ChangeKind.ALIASES))}
+    ChangeKind.PRICE, ChangeKind.AVAILABILITY, ChangeKind.MILESTONES, ChangeKind.ANNOUNCED_DATE,
+    ChangeKind.ALIASES))}
 _ENDING: Final = ("deprecated", "retired", "legacy")
 
 

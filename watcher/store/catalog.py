@@ -22,7 +22,7 @@ from watcher.disagreements import Open, open_from_history
 from watcher.disagreements import Row as Statement
 from watcher.disagreements import effective_shutdowns
 from watcher.identity import UNKNOWN_PROVIDER, resolve
-from watcher.model import ChangeKind, Observation, format_replacement
+from watcher.model import ChangeKind, Observation, format_milestones, format_replacement
 from watcher.money import format_price
 from watcher.store.codec import from_row
 from watcher.store.globs import is_glob
@@ -141,6 +141,7 @@ def _source_row(f: _Found, last_seen: dict[str, dt.datetime], disagreements: dic
         "replacement": format_replacement(obs.replacement),
         "prices": {str(k): format_price(v) for k, v in sorted(obs.prices.items())},
         "availability": obs.availability,
+        "milestones": format_milestones(obs.milestones),
         "since": _iso(f.since),
         "last_seen": _iso(last_seen.get(f.source)),
         "disagreements": disagreements.get(f.source, []) if obs.distribution is None else [],

@@ -8,7 +8,15 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, Protocol
 
-from watcher.model import Observation, PriceKey, Status, format_replacement, parse_replacement
+from watcher.model import (
+    Observation,
+    PriceKey,
+    Status,
+    format_milestones,
+    format_replacement,
+    parse_milestones,
+    parse_replacement,
+)
 from watcher.money import format_price
 
 
@@ -45,6 +53,7 @@ def row_values(obs: Observation, *, source: str, valid_from: dt.datetime, run_id
         aliases=", ".join(obs.aliases) or None,
         prices=prices_to_text(obs.prices),
         availability=obs.availability,
+        milestones=format_milestones(obs.milestones),
         section=obs.section,
         url=obs.url,
         valid_from=valid_from,
@@ -69,6 +78,7 @@ class VersionRow(Protocol):
     replacement: str | None
     prices: str | None
     availability: str | None
+    milestones: str | None
     is_model: bool
     section: str | None
     url: str | None
@@ -89,6 +99,7 @@ def from_row(row: VersionRow) -> Observation:
         replacement=parse_replacement(row.replacement),
         prices=prices_from_text(row.prices),
         availability=row.availability,
+        milestones=parse_milestones(row.milestones),
         is_model=row.is_model,
         section=row.section,
         url=row.url,

@@ -19,7 +19,7 @@ from watcher.store.values import plain_rows, raw
 
 VERSION_FIELDS: Final = (
     "source", "key", "provider", "model", "source_id", "distribution", "is_model", "status", "announced_on",
-    "shutdown_on", "shutdown_qualifier", "replacement", "aliases", "prices", "availability", "valid_from",
+    "shutdown_on", "shutdown_qualifier", "replacement", "aliases", "prices", "availability", "milestones", "valid_from",
     "valid_to", "url",
 )
 

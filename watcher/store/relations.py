@@ -55,7 +55,8 @@ _FACTS: Final = ("source", "key", "provider", "model", "source_id", "distributio
 OBSERVATION_VERSION: Final = _t(
     "observation_version", _i("id"), *map(_s, _FACTS), _b("is_model"), _s("status"), _d("announced_on"),
     _d("shutdown_on"), _s("shutdown_qualifier"), _s("replacement"), _s("aliases"), _s("prices"),
-    _s("availability"), _s("section"), _s("url"), _ts("valid_from"), _ts("valid_to"), _i("run_id"),
+    _s("availability"), _s("milestones"), _s("section"), _s("url"), _ts("valid_from"), _ts("valid_to"),
+    _i("run_id"),
 )
 CHANGE: Final = _t(
     "change", _i("id"), _i("run_id"), _s("source"), _s("key"), _s("provider"), _s("model"), _s("kind"),

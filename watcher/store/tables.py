@@ -96,6 +96,7 @@ class ObservationVersion(SQLModel, table=True):
     aliases: str | None = None  # ids joined by ", "
     prices: str | None = None  # JSON object {price key: decimal text}, keys sorted
     availability: str | None = None
+    milestones: str | None = None  # dated steps besides the shutdown, one per line (migration 0004)
     section: str | None = None
     url: str | None = None
     valid_from: dt.datetime = Field(sa_column=_utc())
