@@ -20,8 +20,9 @@ and a section split that keeps its date prefix):
   every other date a milestone ("2026-10-31: Existing evals become read-only.").
 - Scoped rows ("New fine-tuning training on `babbage-002`": prose around one
   model id) are about that model: model = the id, key
-  `{announcement}/{model}@{scope-slug}`, the scope appended to `section`, and
-  is_model=False, since the date is the scope's, not the model's shutdown.
+  `{announcement}/{model}@{scope-slug}`, source_id the row's own wording, the
+  scope appended to `section`, and is_model=False, since the date is the
+  scope's, not the model's shutdown.
 - When one page would give one key twice (2023-07-06 lists `ada` under "Base GPT
   models" and again under "Fine-tuning GPT models"), every row of the clash gets
   `#{h4-subsection-slug}`, or `#{n}` (page order) when subsections don't tell
@@ -172,6 +173,7 @@ def _row(ann: _Announcement, sub: str | None, cols: _Columns, cells: tuple[str, 
         section = f"{section} \u203a {model.scope}"
     obs = Observation(
         key=f"{ann.token}/{model.model}" + (f"@{slugify(model.scope)}" if model.scope else ""),
+        source_id=plain(cells[cols.subject]) if model.scope else None,  # the row's own wording
         provider=PROVIDER,
         model=model.model,
         aliases=model.aliases,

@@ -399,8 +399,8 @@ def test_scoped_cells_name_their_model(cell: str, model: str, scope: str | None)
 def test_scoped_rows_are_about_their_model_but_not_its_shutdown(capture: str) -> None:
     rows = by_key(run(text_of(capture)))
     scoped = rows["2024-08-29/babbage-002@new-fine-tuning-training"]
-    assert (scoped.model, scoped.is_model, scoped.shutdown_on, scoped.replacement) == (
-        "babbage-002", False, D(2024, 10, 28), ("gpt-4o-mini",))
+    assert (scoped.model, scoped.source_id, scoped.is_model, scoped.shutdown_on, scoped.replacement) == (
+        "babbage-002", "New fine-tuning training on babbage-002", False, D(2024, 10, 28), ("gpt-4o-mini",))
     assert scoped.section is not None and scoped.section.endswith("\u203a new fine-tuning training")
     assert rows["2024-08-29/davinci-002@new-fine-tuning-training"].model == "davinci-002"
 

@@ -67,6 +67,8 @@ def test_show_and_history_list_milestones_and_scoped_rows(db_url: str, tmp_path:
     watcher("ingest", SOURCE, str(MD), "--observed-at", "2026-06-27T00:00:00Z", "--format", "json")
     (evals,) = json.loads(watcher("show", "Evals platform", "--today", "2026-06-27", "--format", "json"))
     (row,) = evals["sources"]
+    # Nothing but the product's own row names it: that row states its shutdown.
+    assert (evals["provider"], evals["shutdown_on"]) == ("openai", "2026-11-30")
     assert (row["shutdown_on"], row["milestones"]) == (
         "2026-11-30",
         "2026-06-03: Deprecation announced for the Evals platform.\n2026-10-31: Existing evals become read-only.")
@@ -74,8 +76,9 @@ def test_show_and_history_list_milestones_and_scoped_rows(db_url: str, tmp_path:
     assert history["milestones"].endswith("2026-10-31: Existing evals become read-only.")
 
     (babbage,) = json.loads(watcher("show", "babbage-002", "--today", "2026-06-27", "--format", "json"))
-    keys = {r["key"]: r["shutdown_on"] for r in babbage["sources"]}
-    assert keys == {"2025-09-26/babbage-002": "2026-09-28", SCOPED_KEY: "2024-10-28"}
+    keys = {r["key"]: (r["source_id"], r["shutdown_on"]) for r in babbage["sources"]}
+    assert keys == {"2025-09-26/babbage-002": ("babbage-002", "2026-09-28"),
+                    SCOPED_KEY: ("New fine-tuning training on babbage-002", "2024-10-28")}
     # The fine-tuning scope's date is not the model's shutdown.
     assert babbage["shutdown_on"] == "2026-09-28"
     assert SCOPED_KEY in {r["key"] for r in json.loads(watcher("history", "babbage-002", "--format", "json"))}

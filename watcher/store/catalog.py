@@ -108,8 +108,14 @@ def open_for_model(connection: Connection, provider: str, model: str) -> list[Op
 
 def _view(connection: Connection, provider: str, model: str, found: list[_Found], today: dt.date,
           official_sources: Collection[str], last_seen: dict[str, dt.datetime]) -> dict[str, Any]:
-    officials = effective_shutdowns(Statement(f.source, f.obs) for f in found if f.source in official_sources)
-    official = officials.get((provider, model))
+    rows = [Statement(f.source, f.obs) for f in found if f.source in official_sources]
+    official = effective_shutdowns(rows).get((provider, model))
+    if official is None and not any(r.obs.is_model for r in rows):
+        # A product or an endpoint ("Evals platform", "Videos API") has no model row: the
+        # provider's row about it, under its own name, states its shutdown. A scoped row
+        # ("New fine-tuning training on `babbage-002`", spelt otherwise) never speaks for the model.
+        own = [Statement(r.source, dataclasses.replace(r.obs, is_model=True)) for r in rows if r.obs.source_id is None]
+        official = effective_shutdowns(own).get((provider, model))
     disagreements = open_for_model(connection, provider, model)
     by_source: defaultdict[str, list[str]] = defaultdict(list)
     for d in disagreements:
