@@ -58,13 +58,16 @@ def cut_short(text: str) -> str | None:
     """Why this body is evidently incomplete (a truncated transfer), or None.
 
     The parser would happily close what was left open, so we look at the raw
-    text: a `<table>` that is never closed, or a document that opens `<html>`
-    and closes neither `<body>` nor `<html>`, was cut short.
+    text. A document whose `</body>` or `</html>` arrived is whole (a script's
+    text that mentions `<table` cannot make it look cut). Otherwise a `<table>`
+    never closed, or an `<html>` document that stops before its end, was cut.
     """
     lowered = text.lower()
+    if "</body" in lowered or "</html" in lowered:
+        return None
     if lowered.rfind("<table") > lowered.rfind("</table"):
         return "the body ends inside an open <table>"
-    if "<html" in lowered and "</body" not in lowered and "</html" not in lowered:
+    if "<html" in lowered:
         return "the body ends before </body></html>"
     return None
 

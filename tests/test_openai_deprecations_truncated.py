@@ -94,6 +94,11 @@ def test_html_ending_inside_an_open_table_is_refused(body: bytes) -> None:
         run(body[: last_row + 10])
 
 
+def test_a_whole_html_page_mentioning_a_table_in_a_script_is_believed() -> None:
+    script = b'<script>self.__next_f.push([1,"<table class=\\"x\\">"])</script>'
+    assert run(HTML.replace(b"</body>", script + b"</body>")) == 136
+
+
 @pytest.mark.parametrize("percent", [50, 80, 99])
 def test_html_cut_short_is_refused(percent: int) -> None:
     with pytest.raises(ParseError, match="HTML: truncated"):
