@@ -71,7 +71,7 @@ class ObservationVersion(SQLModel, table=True):
             postgresql_where=text("valid_to IS NULL"),
         ),
         # A row's versions (history, the views' period ends); a row has few versions, so
-        # ordering them by valid_from needs no index column (migration 0004).
+        # ordering them by valid_from needs no index column (migration 0005).
         Index("ix_observation_source_key", "source", "key"),
         Index("ix_observation_model", "model"),
         # `watcher history ID` finds rows by any spelling (migration 0003).
@@ -96,7 +96,7 @@ class ObservationVersion(SQLModel, table=True):
     aliases: str | None = None  # ids joined by ", "
     prices: str | None = None  # JSON object {price key: decimal text}, keys sorted
     availability: str | None = None
-    milestones: str | None = None  # dated steps besides the shutdown, one per line (migration 0004)
+    milestones: str | None = None  # dated steps besides the shutdown, one per line (migration 0005)
     section: str | None = None
     url: str | None = None
     valid_from: dt.datetime = Field(sa_column=_utc())
@@ -109,7 +109,7 @@ class ChangeRecord(SQLModel, table=True):
     # Indexed for the queries that run: `watcher changes` by time; per poll, a source's
     # open health alert and the open disagreements (few rows, so partial indexes).
     # By source, model or run nothing reads a range often enough to pay for an index
-    # on every change row (migration 0004).
+    # on every change row (migration 0005).
     __table_args__ = (
         Index("ix_change_detected", "detected_at"),
         Index("ix_change_health", "source", sqlite_where=text("kind = 'source_health'"),

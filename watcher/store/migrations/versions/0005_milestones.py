@@ -1,7 +1,7 @@
 """observation_version.milestones: a row's dated steps besides its shutdown
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 
 OpenAI's product timelines (`Date | Update` tables) are one row per product:
 its shutdown, and the other dates as milestones, one per line
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
