@@ -7,6 +7,7 @@ refused, nothing missed, nothing invented. Fixtures are the real releases cut to
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,39 @@ def test_litellm_1_72_0_web_search_prices_removed_from_9_openai_models_are_repor
     removed = {c["key"] for c in reported if c["kind"] == "price" and c["new"] is None}
     assert len(removed) == 9 and "gpt-4o" in removed and "gpt-4o-search-preview" not in removed
     assert len(reported) == 27  # low, medium and high search context, 9 models
+
+
+def test_litellm_1_103_0_gemini_embedding_2_moving_from_per_second_to_per_token_prices_is_reported(
+        app: App) -> None:
+    reported = replay(app, "litellm", REAL / "litellm-1.102.0-audio-per-second.json",
+                      REAL / "litellm-1.103.0-audio-per-second.json", litellm_rows)
+    assert {c["key"] for c in reported} == {
+        "gemini-embedding-2", "gemini-embedding-2-preview", "gemini/gemini-embedding-2",
+        "gemini/gemini-embedding-2-preview", "vertex_ai/gemini-embedding-2", "vertex_ai/gemini-embedding-2-preview"}
+    # The per-second audio price goes, the per-token one arrives (0.00016 $/s; 6.5 $/1M tokens).
+    assert _price(reported, "gemini/gemini-embedding-2", "0.00016", None)
+    assert _price(reported, "gemini/gemini-embedding-2", None, "6.5")
+
+
+def _among_unchanged_rows(fixture: Path, total: int, into: Path) -> Path:
+    """The fixture's rows inside a catalog of `total` rows, the others plain and unchanged."""
+    catalog = json.loads(fixture.read_text())
+    for i in range(total - len(catalog)):
+        catalog[f"unchanged-{i}"] = {"litellm_provider": "openai", "mode": "chat", "input_cost_per_token": 1e-06}
+    into.write_text(json.dumps(catalog))
+    return into
+
+
+def test_litellm_1_91_0_batch_cached_prices_removed_everywhere_are_reported(app: App, tmp_path: Path) -> None:
+    """The real edit's 7 rows were the only ones stating that price, and 7 of 2,838 rows of the release:
+    a rare fact vanishing (the guard's MIN_FACT_SHARE), not a layout change."""
+    before = _among_unchanged_rows(REAL / "litellm-1.90.0-cached-batch.json", 2838, tmp_path / "1.90.0.json")
+    after = _among_unchanged_rows(REAL / "litellm-1.91.0-cached-batch.json", 2838, tmp_path / "1.91.0.json")
+    reported = replay(app, "litellm", before, after, litellm_rows)
+    assert len({c["key"] for c in reported}) == 7
+    assert _price(reported, "gpt-5.4-mini", "0.0375", None)
+    # The three Gemini rows also lose their cached per-audio-token price, a field kept under its own name.
+    assert sum("per_audio_token" in (c["field"] or "") and c["new"] is None for c in reported) == 3
 
 
 def test_models_dev_chutes_dropping_zero_prices_beside_a_real_deepseek_cut_is_reported(app: App) -> None:
