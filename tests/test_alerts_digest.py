@@ -79,6 +79,10 @@ def test_deadlines_name_the_first_three_then_count() -> None:
     assert digest.headline == ("5 shutdowns approaching: m0 today, m1 tomorrow, m2 in 2 days and 2 more",)
     assert title(digest) == f"WARNING: m0 shuts down today ({TODAY.isoformat()}) (+4 more)"
     assert digest.command.endswith(" --kind deadline")
+    four = build(rows[:4], kind="reminder", today=TODAY, max_items=5)
+    assert four.headline == ("4 shutdowns approaching: m0 today, m1 tomorrow, m2 in 2 days and 1 more",)
+    three = build(rows[:3], kind="reminder", today=TODAY, max_items=5)
+    assert three.headline == ("3 shutdowns approaching: m0 today, m1 tomorrow, m2 in 2 days",)
     one = build(rows[1:2], kind="reminder", today=TODAY, max_items=5)
     assert one.headline == ("1 shutdown approaching: m1 tomorrow",)
     body = render(one, "r").text

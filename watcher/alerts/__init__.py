@@ -14,8 +14,10 @@ For the daemon (all safe to run concurrently, in one process or several):
 - `OutboxHook(settings)`: the pipeline commit hook (`App.create` installs it).
 
 Modules: items (what an alert says about one change), routing, digest,
-render + escape (pure); queue, outbox, silences, reminders (database);
-channels (apprise), dispatch (sending).
+render + escape, structured (the JSON document), flapping's rule (pure);
+queue, outbox, silences, reminders, welcome (the first start's hello), dead
+(news of a dead delivery) (database); channels (apprise, our JSON POST, URL
+spelling), dispatch (sending).
 """
 
 from __future__ import annotations
