@@ -93,6 +93,10 @@ def test_many_deprecation_dates_are_summed_up() -> None:
     rows = [it(n, shutdown=TODAY + D(days=10 * n)) for n in range(1, 6)]
     [sentence] = build(rows, kind="digest", today=TODAY, max_items=9).headline
     assert sentence == "5 models deprecated: shutdown 2026-07-07 (1), 2026-07-17 (1), 2026-07-27 (1) and 2 more dates"
+    undated = [it(1, model="a", kind=ChangeKind.STATUS, field="status", old="active", new="deprecated"),
+               it(2, model="b", shutdown=TODAY + D(days=40)), it(3, model="c", shutdown=TODAY + D(days=20))]
+    assert build(undated, kind="digest", today=TODAY, max_items=9).headline == (
+        "3 models deprecated: shutdown 2026-07-17 (1), 2026-08-06 (1) and no date given (1)",)
     four = build(rows[:4], kind="digest", today=TODAY, max_items=9).headline
     assert four == ("4 models deprecated: shutdown 2026-07-07 (1), 2026-07-17 (1), 2026-07-27 (1) and 2026-08-06 (1)",)
 
