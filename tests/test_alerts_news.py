@@ -160,6 +160,12 @@ def test_a_dead_delivery_is_told_once_on_the_other_channels(db_url: str, sink: W
         metrics = Metrics()
         metrics.apply(snap, now)
         assert b'watcher_dead_deliveries{channel="down"} 1.0' in metrics.exposition()
+        # /healthz adds a line per channel with dead deliveries (without turning unhealthy).
+        from watcher.daemon.service import Daemon
+
+        daemon = Daemon.__new__(Daemon)  # only the snapshot's numbers are needed
+        daemon._dead = snap.dead_by_channel
+        assert daemon._dead_deliveries() == ["dead deliveries: down 1 (watcher outbox --state dead)"]
     finally:
         down.close()
 
