@@ -125,3 +125,25 @@ def test_a_source_failing_before_its_first_success_says_it_recovered(db_url: str
     assert result.outcome == "baseline"
     assert [d.title for d in deliveries(app)] == ["WARNING: source toy failing: HTTP 503",
                                                   "WARNING: source toy recovered"]
+
+
+def test_queue_items_says_what_it_added_and_what_was_there(db_url: str, sink: WebhookSink) -> None:
+    from watcher.alerts.queue import queue_items
+
+    app = make_app(db_url, {"a": sink.url("/a"), "b": sink.url("/b")})
+    poll(app, BASE, T0)
+    result = poll(make_app(db_url, {}), [deprecate(BASE[0]), *BASE[1:]], T0 + H)  # recorded, not queued
+    items = [item(r, None, ()) for r in result.changes]
+    now = T0 + 2 * H
+    with write_session(app.engine) as session:
+        first = queue_items(session, app.settings, items, kind="digest", today=now.date(),
+                            anchor=lambda i: "x", now=now)
+        again = queue_items(session, app.settings, items, kind="digest", today=now.date(),
+                            anchor=lambda i: "x", now=now)
+        other = queue_items(session, app.settings, items, kind="digest", today=now.date(),
+                            anchor=lambda i: "y", now=now)
+    assert (len(first.deliveries), first.duplicates) == (2, 0)
+    assert (again.deliveries, again.duplicates) == ((), 2)
+    assert (len(other.deliveries), other.duplicates) == (2, 0)  # another anchor: other news
+    assert [(d.channel, d.created_at, d.next_attempt_at, d.status) for d in deliveries(app)][:2] == [
+        ("a", now, now, "pending"), ("b", now, now, "pending")]
