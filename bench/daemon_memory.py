@@ -25,11 +25,24 @@ import time
 from pathlib import Path
 
 from bench import _releases
-from bench._loopback import SOURCES
+from bench._loopback import SOURCES as CATALOG_SOURCES
 from bench.common import REPO, capture, report
 
 POLLS_PER_SOURCE = 24  # an hourly source's day
 TRACE = os.environ.get("BENCH_TRACEMALLOC") == "1"
+# The providers' own pages (issue 14's sources), each served from its capture; account
+# views stay off (no API key), as they are in a default install.
+PROVIDER_PAGES = {
+    "anthropic-deprecations": "anthropic-deprecations.html",
+    "gemini-deprecations": "google-deprecations.html",
+    "vertex-model-versions": "vertex-model-versions.html",
+    "azure-retirements": "azure-retirement-schedule.md",
+    "bedrock-lifecycle": "bedrock-lifecycle.html",
+    "mistral-models": "mistral-models.html",
+}
+SOURCES = {**CATALOG_SOURCES, **{
+    name: (f"/{page}", (f"providers/{page}", f"providers/{page}"), (f"providers/{page}", f"providers/{page}"))
+    for name, page in PROVIDER_PAGES.items()}}
 # Consecutive LiteLLM releases (1.107.0rc2 left out: a release candidate). None is refused
 # by the guard as of this writing; the run reports refusals if that changes.
 RELEASES = ("1.97.0", "1.98.0", "1.99.0", "1.100.0", "1.101.0", "1.101.4", "1.102.0", "1.103.0", "1.104.0",
@@ -95,9 +108,12 @@ def main() -> None:
         files["litellm"] = releases[0]
 
         def write_routes() -> None:
-            routes = {path: {"file": files[name], "etag": name != "models-dev"}
-                      for name, (path, _, _) in SOURCES.items()}
-            routes_file.write_text(json.dumps(routes))
+            routes = json.dumps({path: {"file": files[name], "etag": name != "models-dev"}
+                                 for name, (path, _, _) in SOURCES.items()})
+            if not routes_file.exists() or routes_file.read_text() != routes:
+                # Replaced whole: the server never reads a half-written file.
+                (folder / "routes.tmp").write_text(routes)
+                os.replace(folder / "routes.tmp", routes_file)
 
         write_routes()
         server = subprocess.Popen([sys.executable, "-m", "bench._loopback", str(routes_file), str(port_file)])
@@ -118,7 +134,9 @@ def main() -> None:
             launcher = ["bench._traced", str(traces)] if TRACE else ["watcher"]
             daemon = subprocess.Popen([sys.executable, "-m", *launcher, "--config", str(config), "--db", str(db),
                                        "run"], stdout=log, stderr=subprocess.STDOUT, cwd=folder,
-                                      env={**os.environ, **_unit_environment(), "PYTHONPATH": str(REPO)})
+                                      env={**os.environ, **_unit_environment(), "PYTHONPATH": str(REPO),
+                                           # a built-in this bench does not serve must not reach the internet
+                                           "WATCHER_BUILTIN_SOURCES": "named"})
             started = time.monotonic()
             first: dict[str, int] | None = None
             samples: list[int] = []
