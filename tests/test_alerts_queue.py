@@ -29,7 +29,7 @@ from watcher.alerts.items import fingerprint, item
 from watcher.alerts.queue import OutboxHook, dedupe_key
 from watcher.app import App
 from watcher.config import parse
-from watcher.model import Document, Observation
+from watcher.model import Document, Observation, ParseError
 from watcher.store.engine import read_session, write_session
 from watcher.store.tables import ChangeRecord, Run
 
@@ -147,3 +147,23 @@ def test_queue_items_says_what_it_added_and_what_was_there(db_url: str, sink: We
     assert (len(other.deliveries), other.duplicates) == (2, 0)  # another anchor: other news
     assert [(d.channel, d.created_at, d.next_attempt_at, d.status) for d in deliveries(app)][:2] == [
         ("a", now, now, "pending"), ("b", now, now, "pending")]
+
+
+def _breakable(doc: Document) -> list[Observation]:
+    if doc.body == b"broken":
+        raise ParseError("no table found")
+    return _parse(doc)
+
+
+def test_a_refusal_repeated_a_day_later_is_delivered_again(db_url: str, sink: WebhookSink) -> None:
+    source = dataclasses.replace(TOY, parse_fn=_breakable)
+    app = make_app(db_url, {"hook": sink.url()})
+
+    def poll_body(body: bytes, at: dt.datetime) -> str:
+        return app.poller.record_document(source, TOY_SETTINGS, Document("toy", TOY.urls[0], body, at)).outcome
+
+    assert poll_body(json.dumps(BASE).encode(), T0) == "baseline"
+    assert [poll_body(b"broken", T0 + n * H) for n in (1, 2, 25, 26)] == ["refused"] * 4
+    titles = [d.title for d in deliveries(app)]
+    assert titles == ["WARNING: source toy refused: parse error: no table found"] * 2  # now, and a day later
+    assert "still refused since" in deliveries(app)[1].body_text

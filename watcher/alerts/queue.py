@@ -169,14 +169,20 @@ def _anchors(session: Session, run: Run, items: Sequence[AlertItem]) -> Callable
     listing). Two pollers racing on one source diff against the same past, so
     their changes end the same version: one delivery. The same transition
     happening again later (A→B, B→A, A→B) ends another version each time: new
-    news, whatever bytes it came in. Health changes end the last successful run
-    (a second failure streak is news even when the error page is the same), and
-    derived changes (disagreements, clock runs) are anchored on their own run.
+    news, whatever bytes it came in. Health changes end the source's last
+    successful run and last health change (a second failure streak, or the daily
+    repeat of a refusal, is news even when the error is the same), and derived
+    changes (disagreements, clock runs) are anchored on their own run.
     """
     last_ok = session.exec(select(func.max(Run.id)).where(
         Run.source == run.source, col(Run.outcome).in_(SUCCESS_OUTCOMES), col(Run.id) < (run.id or 0))).one()
     own = f"run:{run.id}"
-    streak = f"after-run:{last_ok}" if last_ok is not None else own
+    # A health change ends the source's previous one (a recovery, the first alert of
+    # a streak that a daily repeat follows): a new streak or a repeat is news again.
+    last_health = session.exec(select(func.max(ChangeRecord.id)).where(
+        ChangeRecord.source == run.source, ChangeRecord.kind == ChangeKind.SOURCE_HEALTH.value,
+        col(ChangeRecord.run_id) < (run.id or 0))).one()
+    streak = f"after-run:{last_ok}/after-health:{last_health}"
     ended = _ended_versions(session, run, sorted({i.key for i in items if _about_a_row(i, run)}))
 
     def anchor(i: AlertItem) -> str:
