@@ -180,7 +180,8 @@ def check(
     from watcher.present import observation_dict
 
     render((observation_dict(o) for o in observations), fmt or default_format(),
-           columns=("key", "model", "aliases", "status", "shutdown_on", "replacement", "prices", "availability"),
+           columns=("key", "model", "aliases", "status", "shutdown_on", "replacement", "prices", "availability",
+                    "milestones"),
            title=source)
 
 

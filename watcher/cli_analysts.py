@@ -48,7 +48,7 @@ def asof(
     with query_engine(ctx).connect() as connection:
         render(query_asof(connection, at, sources=source or (), model=model), fmt or default_format(),
                columns=("source", "key", "model", "status", "shutdown_on", "replacement", "prices",
-                        "availability", "valid_from"),
+                        "availability", "milestones", "valid_from"),
                title=f"as of {at.isoformat()}")
 
 
