@@ -105,6 +105,18 @@ class RetentionSettings:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class AuditSettings:
+    """`watcher audit` defaults (docs/audit.md); its options override them."""
+
+    fail_within: dt.timedelta = dt.timedelta(days=30)
+    fail_on: str = "error"  # the lowest finding level that fails: error, warning or note
+    exclude: tuple[str, ...] = ()  # gitignore-style patterns, relative to where the audit runs
+    baseline: str | None = None  # file of accepted findings
+    # Product rows (`Videos API`) -> literal patterns that use them (`videos.create`).
+    patterns: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class Settings:
     path: Path | None = None
     storage_url: str | None = None
@@ -116,6 +128,7 @@ class Settings:
     alerts: AlertSettings = AlertSettings()
     fetch: FetchSettings = FetchSettings()
     daemon: DaemonSettings = DaemonSettings()
+    audit: AuditSettings = AuditSettings()
 
     def secrets(self) -> list[Secret]:
         return [channel.url for channel in self.channels.values()] + [
@@ -143,7 +156,7 @@ def load(path: Path | None, *, environ: Mapping[str, str] | None = None) -> Sett
     return parse(raw, path=path, environ=environ)
 
 
-_TOP_KEYS: Final = {"storage", "sources", "watchlist", "channels", "routes", "alerts", "fetch", "daemon"}
+_TOP_KEYS: Final = {"storage", "sources", "watchlist", "channels", "routes", "alerts", "fetch", "daemon", "audit"}
 
 
 def parse(raw: Mapping[str, Any], *, path: Path | None, environ: Mapping[str, str] | None = None) -> Settings:
@@ -172,6 +185,7 @@ def parse(raw: Mapping[str, Any], *, path: Path | None, environ: Mapping[str, st
         alerts=_alerts(_table(raw, "alerts")),
         fetch=_fetch(_table(raw, "fetch")),
         daemon=_daemon(_table(raw, "daemon")),
+        audit=_audit(_table(raw, "audit")),
     )
 
 
@@ -399,6 +413,32 @@ def _daemon(raw: Mapping[str, Any]) -> DaemonSettings:
         listen=listen,
         lease_seconds=_opt(raw, "lease_seconds", int, "daemon", default=30),
         deliver_every=_duration(deliver, "daemon.deliver_every") if deliver else dt.timedelta(seconds=30),
+    )
+
+
+AUDIT_LEVELS: Final = ("error", "warning", "note")
+
+
+def _audit(raw: Mapping[str, Any]) -> AuditSettings:
+    _no_unknown(raw, {"fail_within", "fail_on", "exclude", "baseline", "patterns"}, "audit")
+    within = _opt(raw, "fail_within", str, "audit")
+    fail_on = _opt(raw, "fail_on", str, "audit", default="error")
+    if fail_on not in AUDIT_LEVELS:
+        raise ConfigError(f"audit.fail_on: {fail_on!r} is not one of {', '.join(AUDIT_LEVELS)}")
+    exclude = _opt(raw, "exclude", list, "audit") or []
+    if not all(isinstance(p, str) and p for p in exclude):
+        raise ConfigError("audit.exclude: must be a list of gitignore-style patterns (strings)")
+    patterns: dict[str, tuple[str, ...]] = {}
+    for name, texts in _table(raw, "patterns", "audit").items():
+        if not isinstance(texts, list) or not texts or not all(isinstance(t, str) and t.strip() for t in texts):
+            raise ConfigError(f"audit.patterns.{name}: must be a non-empty list of literal patterns (strings)")
+        patterns[name] = tuple(texts)
+    return AuditSettings(
+        fail_within=_duration(within, "audit.fail_within", zero_ok=True) if within else dt.timedelta(days=30),
+        fail_on=fail_on,
+        exclude=tuple(exclude),
+        baseline=_opt(raw, "baseline", str, "audit") or None,
+        patterns=patterns,
     )
 
 
