@@ -11,13 +11,12 @@ import shutil
 from pathlib import Path
 
 from sources.base import BuiltinSource
+from tests.support import FIXTURES
 from watcher.config import SourceSettings
 from watcher.model import NO_REPLACEMENT, Document, Observation, Status
 from watcher.pipeline import Poller
 from watcher.store.engine import make_engine
 from watcher.store.migrate import ensure_schema
-
-from tests.support import FIXTURES
 
 AUDIT_REPO = FIXTURES / "audit_repo"
 TODAY = dt.date(2026, 8, 25)  # the fixed clock: sora-2's 2026-09-24 is 30 days away

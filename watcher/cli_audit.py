@@ -67,7 +67,7 @@ def audit(
                exclude or [], everything, today)
     except typer.Exit:
         raise
-    except Exception as exc:  # noqa: BLE001 - an audit that cannot run is a usage error (2), never a finding (1)
+    except Exception as exc:  # an audit that cannot run is a usage error (2), never a finding (1)
         message = describe(exc) or _audit_error(exc)
         if message is None:
             raise

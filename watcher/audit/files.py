@@ -75,7 +75,9 @@ def _walk_root(root: Path, base: Path, extra: pathspec.GitIgnoreSpec | None) -> 
             raise FileNotFoundError(2, "no such file or directory", str(root))
         yield Candidate(str(resolved), _display(resolved, base))  # named explicitly: read it
         return
-    top = _repository_top(resolved) or resolved
+    # The .gitignore files above a scanned subdirectory count, from the repository's
+    # top (or, outside a repository, from the directory the audit runs in).
+    top = _repository_top(resolved) or (base if resolved.is_relative_to(base) else resolved)
     levels = _ancestor_levels(top, resolved)
     yield from _walk(resolved, top, base, levels, extra)
 
@@ -116,7 +118,7 @@ def _walk(directory: Path, top: Path, base: Path, levels: list[_Level],
                     continue
                 if _ignored(relative, active) or _excluded(entry.path, base_text, extra, directory=False):
                     continue
-                yield Candidate(entry.path, _display(Path(entry.path), base))
+                yield Candidate(entry.path, _display_text(entry.path, base_text))
         stack.extend(reversed(subdirs))
 
 
@@ -173,6 +175,12 @@ def _relative(path: str, top: str) -> str:
     if path == top:
         return ""
     return path[len(top) + 1:].replace(os.sep, "/")
+
+
+def _display_text(path: str, base: str) -> str:
+    if path.startswith(base + os.sep):
+        return path[len(base) + 1:].replace(os.sep, "/")
+    return Path(path).as_posix()
 
 
 def _display(path: Path, base: Path) -> str:

@@ -98,7 +98,7 @@ def build_index(rows: Iterable[Row], today: dt.date, *, official_sources: Collec
 def _spellings(models: list[Row]) -> dict[str, Target]:
     """Each id a source uses -> the target it names: own id, then a source's spelling, then an alias;
     the maker's own model before a third party's deployment."""
-    best: dict[str, tuple[tuple[int, int, Target], Target]] = {}
+    best: dict[str, tuple[tuple[int, bool, str, str, str], Target]] = {}
     for row in models:
         obs = row.obs
         target: Target = (obs.provider, obs.model, obs.distribution)
@@ -106,15 +106,10 @@ def _spellings(models: list[Row]) -> dict[str, Target]:
         for name, rank in names:
             if not name:
                 continue
-            key = (rank, obs.distribution is not None, target)
-            if name not in best or _sortable(key) < _sortable(best[name][0]):
+            key = (rank, obs.distribution is not None, obs.provider, obs.model, obs.distribution or "")
+            if name not in best or key < best[name][0]:
                 best[name] = (key, target)
     return {name: target for name, (_, target) in best.items()}
-
-
-def _sortable(key: tuple[int, bool, Target]) -> tuple[int, bool, str, str, str]:
-    rank, third_party, (provider, model, distribution) = key
-    return (rank, third_party, provider, model, distribution or "")
 
 
 def _lifecycle(target: Target, rows: list[Row], officials: Mapping[tuple[str, str], Official],
