@@ -5,7 +5,6 @@ PostgreSQL where it is set up), with the clock fixed at 2026-08-25."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -36,11 +35,21 @@ EXPECTED = {
 }
 
 
+def _world(db: str, tmp_path: Path) -> dict[str, Any]:
+    populate(db)
+    return {"db": db, "repo": make_repo(tmp_path / "repo"), "config": write_config(tmp_path / "config.toml")}
+
+
 @pytest.fixture
-def world(db_url: str, tmp_path: Path) -> Iterator[dict[str, Any]]:
-    populate(db_url)
-    repo = make_repo(tmp_path / "repo")
-    yield {"db": db_url, "repo": repo, "config": write_config(tmp_path / "config.toml")}
+def any_world(db_url: str, tmp_path: Path) -> dict[str, Any]:
+    """On SQLite and on PostgreSQL (`--db` pointing at a shared server)."""
+    return _world(db_url, tmp_path)
+
+
+@pytest.fixture
+def world(sqlite_url: str, tmp_path: Path) -> dict[str, Any]:
+    """The options and exit codes do not depend on the database: SQLite only, to keep the suite quick."""
+    return _world(sqlite_url, tmp_path)
 
 
 def audit(world: dict[str, Any], *args: str, cwd: Path | None = None) -> Any:
@@ -53,7 +62,8 @@ def _rows(report: dict[str, Any]) -> set[tuple[Any, ...]]:
             for f in report["findings"]}
 
 
-def test_finds_exactly_the_expected_uses_with_days_left_on_a_fixed_clock(world: dict[str, Any]) -> None:
+def test_finds_exactly_the_expected_uses_with_days_left_on_a_fixed_clock(any_world: dict[str, Any]) -> None:
+    world = any_world
     result = audit(world, "--format", "json")
     assert result.returncode == 1, result.stderr
     report = json.loads(result.stdout)
@@ -78,7 +88,8 @@ def test_all_adds_known_models_with_no_announced_end(world: dict[str, Any]) -> N
     assert extra == {("config/settings.yaml:6", "gpt-4o-mini", "openai/gpt-4o-mini", "note", None, None)}
 
 
-def test_sarif_validates_against_the_2_1_0_schema(world: dict[str, Any], tmp_path: Path) -> None:
+def test_sarif_validates_against_the_2_1_0_schema(any_world: dict[str, Any], tmp_path: Path) -> None:
+    world = any_world
     baseline = tmp_path / "baseline.json"
     assert audit(world, "--write-baseline", str(baseline), "docs").returncode == 0
     out = tmp_path / "audit.sarif"
@@ -202,3 +213,34 @@ def test_unlisted_product_is_said_on_stderr(world: dict[str, Any], tmp_path: Pat
     assert result.returncode == 0
     assert "audit.patterns: no source lists 'Widgets API'" in result.stderr
     assert json.loads(result.stdout)["findings"] == []  # without the Videos API patterns: nothing in web/
+
+
+def test_the_shipped_pre_commit_hook_runs_on_the_files_being_committed(world: dict[str, Any]) -> None:
+    import shlex
+
+    import yaml
+
+    root = Path(__file__).resolve().parent.parent
+    (hook,) = yaml.safe_load((root / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    program, command, *options = shlex.split(hook["entry"])
+    assert (program, command, hook["language"]) == ("watcher", "audit", "python")
+    # pre-commit appends the staged file names to the entry.
+    staged = ["config/settings.yaml", "web/webhooks.ts"]
+    run = run_watcher(["--config", str(world["config"]), "--db", world["db"], command, *options, "--today",
+                       TODAY.isoformat(), *staged], cwd=world["repo"])
+    assert run.returncode == 1 and "sora-2-2025-10-06" in run.stdout and "video.completed" in run.stdout
+    clean = run_watcher(["--config", str(world["config"]), "--db", world["db"], command, *options, "--today",
+                         TODAY.isoformat(), "app/generated_client.py"], cwd=world["repo"])
+    assert clean.returncode == 1  # named explicitly, an ignored file is still checked
+
+
+def test_the_documented_config_is_valid() -> None:
+    import re
+    import tomllib
+
+    from watcher.config import parse
+
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "audit.md").read_text(encoding="utf-8")
+    block = next(b for b in re.findall(r"```toml\n(.*?)```", docs, re.S) if "[audit]" in b)
+    settings = parse(tomllib.loads(block), path=None).audit
+    assert settings.patterns["Videos API"][0] == "/videos" and settings.fail_on == "error"

@@ -28,6 +28,7 @@ STALE_AFTER_DAYS = 3  # older facts are said so on stderr: a gate must not pass 
 
 class AuditFormat(StrEnum):
     TABLE = "table"
+    TEXT = "text"  # one `path:line:column: level: message` line per finding, as compilers print
     JSON = "json"
     SARIF = "sarif"
 
@@ -42,7 +43,7 @@ class FailOn(StrEnum):
 def audit(
     ctx: typer.Context,
     paths: Annotated[Optional[list[Path]], typer.Argument(help="Files or directories to scan (default: the current directory).", show_default=False)] = None,
-    fmt: Annotated[Optional[AuditFormat], typer.Option("--format", "-f", help="table, json or sarif (default: table on a terminal, json otherwise).")] = None,
+    fmt: Annotated[Optional[AuditFormat], typer.Option("--format", "-f", help="table, text (path:line:col: level: message), json or sarif (default: table on a terminal, json otherwise).")] = None,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to this file instead of stdout.")] = None,
     fail_within: Annotated[Optional[str], typer.Option("--fail-within", help="Fail on models shut down or shutting down within this time, e.g. 30d, 12w (default: [audit] fail_within, else 30d).")] = None,
     fail_on: Annotated[Optional[FailOn], typer.Option("--fail-on", help="Lowest level that fails: error (past or within the window), warning (any announced end), note (any known model). Default: [audit] fail_on, else error.")] = None,
@@ -119,7 +120,7 @@ def _audit(ctx: typer.Context, paths: list[Path], fmt: AuditFormat | None, outpu
 
 
 def _report(findings: list[Finding], fmt: AuditFormat | None, output: Path | None, **summary: Any) -> None:
-    from watcher.audit.findings import COLUMNS, finding_dict
+    from watcher.audit.findings import COLUMNS, finding_dict, message
     from watcher.output import Format, render
 
     chosen = fmt or (AuditFormat.TABLE if output is None and sys.stdout.isatty() else AuditFormat.JSON)
@@ -131,6 +132,11 @@ def _report(findings: list[Finding], fmt: AuditFormat | None, output: Path | Non
         else:
             with _open(output) as stream:
                 render(rows, Format.TABLE, columns=COLUMNS, title="audit", stream=stream)
+        return
+    if chosen is AuditFormat.TEXT:
+        text = "".join(f"{f.path}:{f.hit.line}:{f.hit.column}: {f.level.value}"
+                       f"{' (accepted in the baseline)' if f.baselined else ''}: {message(f)}\n" for f in findings)
+        _emit(text, output)
         return
     if chosen is AuditFormat.SARIF:
         from watcher import __version__
@@ -147,7 +153,10 @@ def _report(findings: list[Finding], fmt: AuditFormat | None, output: Path | Non
             "failing": summary["failing"],
             "findings": [finding_dict(f) for f in findings],
         }
-    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    _emit(json.dumps(document, indent=2, ensure_ascii=False) + "\n", output)
+
+
+def _emit(text: str, output: Path | None) -> None:
     if output is None:
         sys.stdout.write(text)
     else:
