@@ -241,6 +241,6 @@ def test_the_documented_config_is_valid() -> None:
     from watcher.config import parse
 
     docs = (Path(__file__).resolve().parent.parent / "docs" / "audit.md").read_text(encoding="utf-8")
-    block = next(b for b in re.findall(r"```toml\n(.*?)```", docs, re.S) if "[audit]" in b)
+    block = next(b for b in re.findall(r"```toml\n(.*?)```", docs, re.DOTALL) if "[audit]" in b)
     settings = parse(tomllib.loads(block), path=None).audit
     assert settings.patterns["Videos API"][0] == "/videos" and settings.fail_on == "error"
