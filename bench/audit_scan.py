@@ -127,7 +127,7 @@ def main() -> None:
         result = subprocess.run(
             [sys.executable, "-m", "watcher", "--config", str(config), "--db", url, "audit", "--today",
              TODAY.isoformat(), "--format", "sarif", "--output", str(base / "audit.sarif")],
-            cwd=tree, capture_output=True, text=True, env=None)
+            check=False, cwd=tree, capture_output=True, text=True)
         command = time.perf_counter() - start
         if result.returncode not in (0, 1):
             sys.exit(f"audit failed: {result.stderr.strip()}")

@@ -78,7 +78,14 @@ def audit(
 def _audit(ctx: typer.Context, paths: list[Path], fmt: AuditFormat | None, output: Path | None,
            fail_within: str | None, fail_on: FailOn | None, baseline: Path | None, write_baseline: Path | None,
            exclude: list[str], everything: bool, today: str | None) -> None:
-    from watcher.audit.findings import Level, apply_baseline, baseline_document, failing, judge, read_baseline
+    from watcher.audit.findings import (
+        Level,
+        apply_baseline,
+        baseline_document,
+        failing,
+        judge,
+        read_baseline,
+    )
     from watcher.audit.lifecycle import build_index
     from watcher.audit.scan import Scanner
     from watcher.audit.tree import scan_tree
