@@ -44,6 +44,10 @@ def ids(text: str, known: list[str] = KNOWN) -> list[tuple[str, str]]:
     ("my_sora-2", []),
     ("sora-2_backup", []),
     ("xsora-2", []),
+    ("x-sora-2", []),
+    ("x.sora-2", []),
+    ("--model=-sora-2", [("sora-2", "sora-2")]),
+    (".sora-2", [("sora-2", "sora-2")]),
     ("sora-2.5", []),
     ("SORA-2", []),
     ("sora-2-pro", [("sora-2-pro", "sora-2-pro")]),
@@ -58,6 +62,12 @@ def ids(text: str, known: list[str] = KNOWN) -> list[tuple[str, str]]:
 ])
 def test_ids_match_only_as_whole_identifiers(text: str, expected: list[tuple[str, str]]) -> None:
     assert ids(text) == expected
+
+
+def test_an_id_after_a_separator_inside_a_rejected_candidate_is_still_found() -> None:
+    # `openai/sora` is known but is not the whole token; `sora-2` after the `/` is.
+    assert ids("openai/sora-2", known=["openai/sora", "sora-2"]) == [("openai/sora-2", "sora-2")]
+    assert ids("openai/sora-2.5", known=["openai/sora", "sora-2"]) == []
 
 
 def test_hits_carry_line_column_and_text() -> None:
@@ -97,6 +107,14 @@ def test_discover_respects_gitignore_and_skips_foreign_folders(tmp_path: Path) -
     assert [c.display for c in discover([repo / "generated" / "bundle.js"], base=repo)] == ["generated/bundle.js"]
     narrowed = sorted(c.display for c in discover([repo], base=repo, exclude=["docs/", "*.ts"]))
     assert "docs/notes.md" not in narrowed and "web/webhooks.ts" not in narrowed and "app/video.py" in narrowed
+
+
+def test_discover_follows_no_symbolic_link(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+    (repo / "linked").symlink_to(repo / "node_modules", target_is_directory=True)
+    (repo / "app" / "alias.py").symlink_to(repo / "app" / "video.py")
+    found = {c.display for c in discover([repo], base=repo)}
+    assert not any(path.startswith("linked/") for path in found) and "app/alias.py" not in found
 
 
 def test_discover_reads_git_info_exclude_from_the_repository_top(tmp_path: Path) -> None:
