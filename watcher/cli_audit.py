@@ -13,7 +13,7 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -42,16 +42,16 @@ class FailOn(StrEnum):
 @app.command()
 def audit(
     ctx: typer.Context,
-    paths: Annotated[Optional[list[Path]], typer.Argument(help="Files or directories to scan (default: the current directory).", show_default=False)] = None,
-    fmt: Annotated[Optional[AuditFormat], typer.Option("--format", "-f", help="table, text (path:line:col: level: message), json or sarif (default: table on a terminal, json otherwise).")] = None,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to this file instead of stdout.")] = None,
-    fail_within: Annotated[Optional[str], typer.Option("--fail-within", help="Fail on models shut down or shutting down within this time, e.g. 30d, 12w (default: [audit] fail_within, else 30d).")] = None,
-    fail_on: Annotated[Optional[FailOn], typer.Option("--fail-on", help="Lowest level that fails: error (past or within the window), warning (any announced end), note (any known model). Default: [audit] fail_on, else error.")] = None,
-    baseline: Annotated[Optional[Path], typer.Option("--baseline", help="Accept the findings listed in this file (default: [audit] baseline).")] = None,
-    write_baseline: Annotated[Optional[Path], typer.Option("--write-baseline", help="Write every finding to this baseline file as accepted, and exit 0.")] = None,
-    exclude: Annotated[Optional[list[str]], typer.Option("--exclude", "-x", help="Also skip paths fitting this gitignore-style pattern (repeatable).")] = None,
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or directories to scan (default: the current directory).", show_default=False)] = None,
+    fmt: Annotated[AuditFormat | None, typer.Option("--format", "-f", help="table, text (path:line:col: level: message), json or sarif (default: table on a terminal, json otherwise).")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file instead of stdout.")] = None,
+    fail_within: Annotated[str | None, typer.Option("--fail-within", help="Fail on models shut down or shutting down within this time, e.g. 30d, 12w (default: [audit] fail_within, else 30d).")] = None,
+    fail_on: Annotated[FailOn | None, typer.Option("--fail-on", help="Lowest level that fails: error (past or within the window), warning (any announced end), note (any known model). Default: [audit] fail_on, else error.")] = None,
+    baseline: Annotated[Path | None, typer.Option("--baseline", help="Accept the findings listed in this file (default: [audit] baseline).")] = None,
+    write_baseline: Annotated[Path | None, typer.Option("--write-baseline", help="Write every finding to this baseline file as accepted, and exit 0.")] = None,
+    exclude: Annotated[list[str] | None, typer.Option("--exclude", "-x", help="Also skip paths fitting this gitignore-style pattern (repeatable).")] = None,
     everything: Annotated[bool, typer.Option("--all", help="Also list known models with no announced end (level note).")] = False,
-    today: Annotated[Optional[str], typer.Option("--today", help="Count days left from this date (YYYY-MM-DD; default: today, UTC).")] = None,
+    today: Annotated[str | None, typer.Option("--today", help="Count days left from this date (YYYY-MM-DD; default: today, UTC).")] = None,
 ) -> None:
     """Find the places a codebase uses models (and product APIs) with an announced end.
 
@@ -85,6 +85,8 @@ def _audit(ctx: typer.Context, paths: list[Path], fmt: AuditFormat | None, outpu
         failing,
         judge,
         read_baseline,
+        report_document,
+        text_line,
     )
     from watcher.audit.lifecycle import build_index
     from watcher.audit.scan import Scanner
@@ -115,59 +117,47 @@ def _audit(ctx: typer.Context, paths: list[Path], fmt: AuditFormat | None, outpu
     findings = apply_baseline(judge(scanned.hits, index, day, fail_within_days=window), accepted)
 
     if write_baseline is not None:
-        _write(write_baseline, json.dumps(baseline_document(findings), indent=2) + "\n")
+        _emit(json.dumps(baseline_document(findings), indent=2) + "\n", write_baseline)
         typer.echo(f"audit: {len(findings)} findings accepted in {write_baseline}", err=True)
         return
     bad = failing(findings, level)
-    _report(findings, fmt, output, day=day, as_of=as_of, window=window, level=level.value, files=scanned.files,
-            failing=len(bad))
+    chosen = fmt or (AuditFormat.TABLE if output is None and sys.stdout.isatty() else AuditFormat.JSON)
+    if chosen is AuditFormat.TABLE:
+        _table(findings, output)
+    elif chosen is AuditFormat.TEXT:
+        _emit("".join(text_line(f) + "\n" for f in findings), output)
+    elif chosen is AuditFormat.SARIF:
+        from watcher import __version__
+        from watcher.audit.sarif import sarif_log
+
+        _emit(json.dumps(sarif_log(findings, base=Path.cwd(), version=__version__), indent=2) + "\n", output)
+    else:
+        document = report_document(findings, today=day, as_of=as_of, fail_within_days=window, fail_on=level,
+                                   files=scanned.files)
+        _emit(json.dumps(document, indent=2, ensure_ascii=False) + "\n", output)
     typer.echo(_summary(findings, scanned.files, len(bad), as_of, day), err=True)
     if bad:
         raise typer.Exit(1)
 
 
-def _report(findings: list[Finding], fmt: AuditFormat | None, output: Path | None, **summary: Any) -> None:
-    from watcher.audit.findings import COLUMNS, finding_dict, message
+def _table(findings: list[Finding], output: Path | None) -> None:
+    from watcher.audit.findings import COLUMNS, finding_dict
     from watcher.output import Format, render
 
-    chosen = fmt or (AuditFormat.TABLE if output is None and sys.stdout.isatty() else AuditFormat.JSON)
-    if chosen is AuditFormat.TABLE:
-        rows = [{**finding_dict(f), "level": f"{f.level.value} (baseline)" if f.baselined else f.level.value}
-                for f in findings]
-        if output is None:
-            render(rows, Format.TABLE, columns=COLUMNS, title="audit")
-        else:
-            with _open(output) as stream:
-                render(rows, Format.TABLE, columns=COLUMNS, title="audit", stream=stream)
-        return
-    if chosen is AuditFormat.TEXT:
-        text = "".join(f"{f.path}:{f.hit.line}:{f.hit.column}: {f.level.value}"
-                       f"{' (accepted in the baseline)' if f.baselined else ''}: {message(f)}\n" for f in findings)
-        _emit(text, output)
-        return
-    if chosen is AuditFormat.SARIF:
-        from watcher import __version__
-        from watcher.audit.sarif import sarif_log
-
-        document = sarif_log(findings, base=Path.cwd(), version=__version__)
+    rows = [{**finding_dict(f), "level": f"{f.level.value} (baseline)" if f.baselined else f.level.value}
+            for f in findings]
+    if output is None:
+        render(rows, Format.TABLE, columns=COLUMNS, title="audit")
     else:
-        document = {
-            "today": summary["day"].isoformat(),
-            "data_as_of": summary["as_of"].isoformat().replace("+00:00", "Z") if summary["as_of"] else None,
-            "fail_within_days": summary["window"],
-            "fail_on": summary["level"],
-            "files": summary["files"],
-            "failing": summary["failing"],
-            "findings": [finding_dict(f) for f in findings],
-        }
-    _emit(json.dumps(document, indent=2, ensure_ascii=False) + "\n", output)
+        with output.open("w", encoding="utf-8") as stream:
+            render(rows, Format.TABLE, columns=COLUMNS, title="audit", stream=stream)
 
 
 def _emit(text: str, output: Path | None) -> None:
     if output is None:
         sys.stdout.write(text)
     else:
-        _write(output, text)
+        output.write_text(text, encoding="utf-8")
 
 
 def _summary(findings: list[Finding], files: int, failing: int, as_of: dt.datetime | None, day: dt.date) -> str:
@@ -216,11 +206,3 @@ def _audit_error(exc: Exception) -> str | None:
 
     return str(exc) if isinstance(exc, BaselineError) else None
 
-
-def _open(path: Path) -> Any:
-    return path.open("w", encoding="utf-8")
-
-
-def _write(path: Path, text: str) -> None:
-    with _open(path) as stream:
-        stream.write(text)

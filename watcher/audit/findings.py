@@ -181,6 +181,26 @@ def finding_dict(f: Finding) -> dict[str, Any]:
     }
 
 
+def report_document(findings: Sequence[Finding], *, today: dt.date, as_of: dt.datetime | None,
+                    fail_within_days: int, fail_on: Level, files: int) -> dict[str, Any]:
+    """The JSON report: the run's terms, then every finding."""
+    return {
+        "today": today.isoformat(),
+        "data_as_of": as_of.astimezone(dt.UTC).isoformat().replace("+00:00", "Z") if as_of else None,
+        "fail_within_days": fail_within_days,
+        "fail_on": fail_on.value,
+        "files": files,
+        "failing": len(failing(findings, fail_on)),
+        "findings": [finding_dict(f) for f in findings],
+    }
+
+
+def text_line(f: Finding) -> str:
+    """`path:line:column: level: message`, as compilers print, for hooks and CI logs."""
+    accepted = " (accepted in the baseline)" if f.baselined else ""
+    return f"{f.path}:{f.hit.line}:{f.hit.column}: {f.level.value}{accepted}: {message(f)}"
+
+
 def message(f: Finding) -> str:
     """One sentence: what, when, what instead."""
     life = f.lifecycle
