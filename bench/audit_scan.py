@@ -22,14 +22,13 @@ import time
 from pathlib import Path
 
 from bench.common import REPO, capture, report
-from sources.registry import builtin
+from sources.registry import builtin, reference_sources
 from watcher.audit.lifecycle import build_index
 from watcher.audit.scan import Scanner
 from watcher.audit.tree import scan_tree
 from watcher.config import SourceSettings
 from watcher.model import Document
 from watcher.pipeline import Poller
-from watcher.severity import FIRST_PARTY_SOURCES
 from watcher.store.audit import current_rows
 from watcher.store.engine import make_engine
 from watcher.store.migrate import ensure_schema
@@ -106,7 +105,7 @@ def main() -> None:
         with engine.connect() as connection:
             rows = current_rows(connection)
         engine.dispose()
-        index = build_index(rows, TODAY, official_sources=FIRST_PARTY_SOURCES, products=["Videos API"])
+        index = build_index(rows, TODAY, official_sources=reference_sources(), products=["Videos API"])
         known_ids = len({r.obs.model for r in rows} | {r.obs.source_id for r in rows if r.obs.source_id})
         scanner = Scanner(index.models, {"Videos API": VIDEOS})
         tree = base / "tree"

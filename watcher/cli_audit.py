@@ -78,6 +78,7 @@ def audit(
 def _audit(ctx: typer.Context, paths: list[Path], fmt: AuditFormat | None, output: Path | None,
            fail_within: str | None, fail_on: FailOn | None, baseline: Path | None, write_baseline: Path | None,
            exclude: list[str], everything: bool, today: str | None) -> None:
+    from sources.registry import reference_sources
     from watcher.audit.findings import (
         Level,
         apply_baseline,
@@ -92,7 +93,6 @@ def _audit(ctx: typer.Context, paths: list[Path], fmt: AuditFormat | None, outpu
     from watcher.audit.scan import Scanner
     from watcher.audit.tree import scan_tree
     from watcher.cli_analysts import query_engine
-    from watcher.severity import FIRST_PARTY_SOURCES
     from watcher.store.audit import current_rows, data_as_of
 
     settings = _ctx(ctx).settings.audit
@@ -108,7 +108,7 @@ def _audit(ctx: typer.Context, paths: list[Path], fmt: AuditFormat | None, outpu
     if not rows:
         fail("the database has no observations yet: run `watcher poll` first, or point --db at the team's "
              "database", 2)
-    index = build_index(rows, day, official_sources=FIRST_PARTY_SOURCES, products=settings.patterns,
+    index = build_index(rows, day, official_sources=reference_sources(), products=settings.patterns,
                         include_all=everything)
     for name in index.missing_products:
         typer.echo(f"watcher: audit.patterns: no source lists {name!r}; its patterns are not checked", err=True)

@@ -125,8 +125,7 @@ def _lifecycle(target: Target, rows: list[Row], officials: Mapping[tuple[str, st
         elif official.row.model != model:
             notes.append(f"{model} points to {official.row.model}")
     else:
-        # A deployment's own schedule: the dates its rows state, latest announcement first.
-        official = effective_shutdowns(rows).get((provider, model))
+        official = _deployment_shutdown(rows)
         own = officials.get((provider, model))
         if own is not None:
             notes.append(f"{provider}'s own API shuts it down {own.shutdown}")
@@ -142,6 +141,16 @@ def _lifecycle(target: Target, rows: list[Row], officials: Mapping[tuple[str, st
         replacement=format_replacement(replacement),
         notes=tuple(sorted(set(notes))),
     )
+
+
+def _deployment_shutdown(rows: list[Row]) -> Official | None:
+    """A third party's own schedule for its deployment: the date its rows state, latest
+    announcement first (`effective_shutdowns` speaks for makers only)."""
+    dated = [(r, r.obs.shutdown_on) for r in rows if r.obs.shutdown_on is not None]
+    if not dated:
+        return None
+    row, day = max(dated, key=lambda pair: (pair[0].obs.announced_on or dt.date.min, pair[0].source, pair[0].obs.key))
+    return Official(row.source, row.obs, day)
 
 
 def _status(official: Observation | None, rows: list[Row]) -> str | None:
