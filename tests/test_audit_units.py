@@ -277,3 +277,13 @@ def test_reading_restates_the_success_outcomes_of_polls() -> None:
     from watcher.store import audit, polls
 
     assert audit._SUCCESS == polls.SUCCESS_OUTCOMES
+
+
+def test_scan_tree_passes_over_binary_files(tmp_path: Path) -> None:
+    from watcher.audit.tree import scan_tree
+
+    repo = make_repo(tmp_path / "repo")
+    scanned = scan_tree([repo], Scanner(["sora-2", "sora-2-pro"]), base=repo)
+    assert (scanned.files, scanned.skipped) == (8, 1)  # assets/blob.dat holds a NUL: binary
+    assert {path for path, _ in scanned.hits} == {".env.example", "app/video.py", "config/settings.yaml",
+                                                  "logs/keep.log"}
