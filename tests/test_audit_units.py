@@ -100,9 +100,10 @@ def test_discover_respects_gitignore_and_skips_foreign_folders(tmp_path: Path) -
     repo = make_repo(tmp_path / "repo")
     found = sorted(c.display for c in discover([repo], base=repo))
     assert found == [".env.example", ".gitignore", "app/.gitignore", "app/video.py", "assets/blob.dat",
-                     "config/settings.yaml", "docs/notes.md", "logs/keep.log", "web/webhooks.ts"]
+                     "config/settings.yaml", "docs/notes.md", "logs/.gitignore", "logs/keep.log",
+                     "web/webhooks.ts"]
     # A subdirectory inherits the ignore rules above it.
-    assert [c.display for c in discover([repo / "logs"], base=repo)] == ["logs/keep.log"]
+    assert [c.display for c in discover([repo / "logs"], base=repo)] == ["logs/.gitignore", "logs/keep.log"]
     # Named explicitly, an ignored file is read; --exclude patterns always win.
     assert [c.display for c in discover([repo / "generated" / "bundle.js"], base=repo)] == ["generated/bundle.js"]
     narrowed = sorted(c.display for c in discover([repo], base=repo, exclude=["docs/", "*.ts"]))
@@ -150,6 +151,7 @@ ROWS = [
     Row("catalog", obs("sora-2", key="c2", source_id="azure/sora-2", distribution="azure",
                        shutdown_on=D(2027, 1, 15))),
     Row("catalog", obs("gpt-4o-mini", key="c3", status=Status.ACTIVE)),
+    Row("catalog", obs("o1-preview", key="c0", status=Status.ACTIVE)),
     Row("catalog", obs("o1-preview", key="c4", status=Status.DEPRECATED)),
     Row("openai-pricing", obs("gpt-4", key="p1", status=Status.LEGACY)),
 ]
@@ -284,6 +286,6 @@ def test_scan_tree_passes_over_binary_files(tmp_path: Path) -> None:
 
     repo = make_repo(tmp_path / "repo")
     scanned = scan_tree([repo], Scanner(["sora-2", "sora-2-pro"]), base=repo)
-    assert (scanned.files, scanned.skipped) == (8, 1)  # assets/blob.dat holds a NUL: binary
+    assert (scanned.files, scanned.skipped) == (9, 1)  # assets/blob.dat holds a NUL: binary
     assert {path for path, _ in scanned.hits} == {".env.example", "app/video.py", "config/settings.yaml",
                                                   "logs/keep.log"}
