@@ -24,6 +24,7 @@ import argparse
 import ast
 import copy
 import dataclasses
+import os
 import random
 import signal
 import subprocess
@@ -181,7 +182,9 @@ def main() -> int:
         for n, m in enumerate(found, 1):
             args.module.write_text(apply(tree, m), encoding="utf-8")
             try:
-                done = subprocess.run(command, capture_output=True, timeout=args.timeout, check=False)
+                # Subprocesses the tests start (`python -m watcher`) must import this tree too.
+                env = {**os.environ, "PYTHONPATH": str(Path.cwd())}
+                done = subprocess.run(command, capture_output=True, timeout=args.timeout, check=False, env=env)
                 dead = done.returncode != 0
             except subprocess.TimeoutExpired:
                 dead = True  # an endless loop is noticed too
