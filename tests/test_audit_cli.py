@@ -106,7 +106,7 @@ def test_sarif_validates_against_the_2_1_0_schema(any_world: dict[str, Any], tmp
                 for r in results}
     sora = by_place[("app/video.py", 4, "sora-2")]
     assert sora["level"] == "error" and sora["ruleId"] == "model-shutdown-due"
-    assert sora["locations"][0]["physicalLocation"]["region"]["startColumn"] == 10
+    assert sora["locations"][0]["physicalLocation"]["region"] == {"startLine": 4, "startColumn": 10, "endColumn": 16}
     assert "30 days left" in sora["message"]["text"] and "no replacement" in sora["message"]["text"]
     assert run["tool"]["driver"]["rules"][sora["ruleIndex"]]["id"] == sora["ruleId"]
     assert by_place[("config/settings.yaml", 4, "azure/sora-2")]["level"] == "warning"

@@ -62,9 +62,10 @@ def _result(f: Finding, rule_index: int) -> dict[str, Any]:
         "message": {"text": message(f)},
         "locations": [{"physicalLocation": {
             "artifactLocation": _artifact(f.path),
+            # No snippet: the line may hold more than the id (a key beside it in an .env file),
+            # and dashboards show the code from the repository themselves.
             "region": {"startLine": f.hit.line, "startColumn": f.hit.column,
-                       "endColumn": f.hit.column + len(f.hit.written),
-                       "snippet": {"text": f.hit.text}},
+                       "endColumn": f.hit.column + len(f.hit.written)},
         }}],
         "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
         "properties": {
