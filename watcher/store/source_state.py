@@ -47,14 +47,14 @@ def source_state(connection: Connection, source: str) -> SourceState:
     return SourceState("ok", _aware(last_ok.observed_at))
 
 
-def _run(connection: Connection, source: str, condition: Any, *, newest: bool) -> Row[Any] | None:
+def _run(connection: Connection, source: str, condition: Any, *, newest: bool) -> Row[Any, Any, Any, Any] | None:
     order = (RUN.c.started_at.desc(), RUN.c.id.desc()) if newest else (RUN.c.started_at, RUN.c.id)
     query = select(RUN.c.id, RUN.c.started_at, RUN.c.observed_at, RUN.c.error).where(
         RUN.c.source == source, condition)
     return connection.execute(query.order_by(*order).limit(1)).first()
 
 
-def _after(run: Row[Any] | None) -> Any:
+def _after(run: Row[Any, Any, Any, Any] | None) -> Any:
     """Runs after `run`, in the order runs are read everywhere (start time, then id)."""
     if run is None:
         return RUN.c.id.is_not(None)
