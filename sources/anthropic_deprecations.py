@@ -25,12 +25,13 @@ from collections.abc import Iterator, Sequence
 from typing import Final
 
 from sources.base import BuiltinSource
-from sources.blocks import Block, Heading, Table, blocks, find_column, slugify
+from sources.blocks import Block, Heading, Table, find_column, slugify
 from sources.cells import parse_model_cell, parse_replacement
 from sources.dates import parse_date, split_heading
 from sources.lifecycle_words import status_of
+from sources.page_source import read_page
 from watcher.identity import resolve
-from watcher.model import Document, Observation, ParseError, Status
+from watcher.model import Document, Observation, Status
 
 PAGE_URL: Final = "https://docs.claude.com/en/docs/about-claude/model-deprecations"
 PROVIDER: Final = "anthropic"
@@ -104,19 +105,8 @@ def _table(table: Table, context: _Context) -> Iterator[Observation]:
 
 
 def parse(doc: Document) -> list[Observation]:
-    text = doc.text
-    if not text.strip():
-        raise ParseError("empty document")
-    found = blocks(text)
-    observations = list(_observations(found))
-    if not observations:
-        tables = sum(isinstance(b, Table) for b in found)
-        raise ParseError(f"no model deprecation tables ({tables} tables in all; layout changed?)")
-    seen: dict[str, Observation] = {}
-    for obs in observations:
-        # The same model twice under one key (a table repeated): the first row stands.
-        seen.setdefault(obs.key, obs)
-    return list(seen.values())
+    return read_page(doc, lambda found, _text: _observations(found), "model deprecation tables")
+
 
 SOURCE: Final = BuiltinSource(
     name="anthropic-deprecations",

@@ -21,12 +21,13 @@ from collections.abc import Iterator, Sequence
 from typing import Final
 
 from sources.base import BuiltinSource
-from sources.blocks import Block, Heading, Table, blocks, find_column, plain, slugify
+from sources.blocks import Block, Heading, find_column, plain, slugify
 from sources.cells import parse_replacement
 from sources.dates import parse_date
 from sources.lifecycle_words import status_of
+from sources.page_source import read_page
 from watcher.identity import UNKNOWN_PROVIDER, resolve
-from watcher.model import Document, Observation, ParseError
+from watcher.model import Document, Observation
 
 RAW_URL: Final = ("https://raw.githubusercontent.com/MicrosoftDocs/azure-ai-docs/main/articles/foundry/openai/"
                   "includes/concepts-model-retirement-schedule-content.md")
@@ -90,17 +91,7 @@ def _observations(page: Sequence[Block]) -> Iterator[Observation]:
 
 
 def parse(doc: Document) -> list[Observation]:
-    text = doc.text
-    if not text.strip():
-        raise ParseError("empty document")
-    found = blocks(text)
-    seen: dict[str, Observation] = {}
-    for obs in _observations(found):
-        seen.setdefault(obs.key, obs)
-    if not seen:
-        tables = sum(isinstance(b, Table) for b in found)
-        raise ParseError(f"no retirement tables (Model | Version | … | Retirement date; {tables} tables in all)")
-    return list(seen.values())
+    return read_page(doc, lambda found, _text: _observations(found), "retirement tables (Model | Version | … | Retirement date)")
 
 
 SOURCE: Final = BuiltinSource(

@@ -18,10 +18,11 @@ from collections.abc import Iterator, Sequence
 from typing import Final
 
 from sources.base import BuiltinSource
-from sources.blocks import Block, Table, blocks, find_column, plain
+from sources.blocks import Block, Table, find_column, plain
 from sources.dates import parse_date
+from sources.page_source import read_page
 from watcher.identity import resolve
-from watcher.model import Document, Observation, ParseError, Status
+from watcher.model import Document, Observation, Status
 
 PAGE_URL: Final = "https://docs.aws.amazon.com/bedrock/latest/userguide/model-lifecycle.html"
 DISTRIBUTION: Final = "bedrock"
@@ -70,17 +71,7 @@ def _observations(page: Sequence[Block]) -> Iterator[Observation]:
 
 
 def parse(doc: Document) -> list[Observation]:
-    text = doc.text
-    if not text.strip():
-        raise ParseError("empty document")
-    found = blocks(text)
-    rows: dict[str, Observation] = {}
-    for obs in _observations(found):
-        rows.setdefault(obs.key, obs)
-    if not rows:
-        tables = sum(isinstance(b, Table) for b in found)
-        raise ParseError(f"no lifecycle table (Model ID | … | EOL date; {tables} tables in all)")
-    return list(rows.values())
+    return read_page(doc, lambda found, _text: _observations(found), "lifecycle table (Model ID | … | EOL date)")
 
 
 SOURCE: Final = BuiltinSource(

@@ -77,6 +77,17 @@ def blocks(text: str) -> list[Block]:
     return md_blocks(text)
 
 
+def cut_short(text: str) -> str | None:
+    """Why this body is evidently incomplete (a truncated transfer), or None; HTML or Markdown."""
+    if looks_like_html(text):
+        from sources.blocks_html import cut_short as html_cut
+
+        return html_cut(text)
+    from sources.blocks_md import cut_short as md_cut
+
+    return md_cut(text)
+
+
 _HTML_HINT: Final = re.compile(r"<html|<table|<body", re.IGNORECASE)
 
 

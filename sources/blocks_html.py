@@ -4,7 +4,8 @@ Headings and tables are taken in document order wherever they sit (bare, or in
 wrapper `div`s). Anchor icons, footnote markers (`<sup>`) and other non-text
 furniture are dropped. `rowspan` cells are repeated on the rows they span
 (Bedrock spans a model's cells over its region rows); a row of one cell spanning
-the table (Gemini's "Preview models") is kept as a one-cell row.
+the table (Gemini's "Preview models") is padded with empty cells, as every short
+row is (and as a Markdown rendering of it would be).
 """
 
 from __future__ import annotations
@@ -82,9 +83,26 @@ def _table(node: LexborNode) -> Table:
     header = rows[head_index][1]
     width = len(header)
     after = head_index + 1
-    body = (cells if len(cells) == 1 else (cells + ("",) * width)[:width]
-            for (_, cells), head in zip(rows[after:], in_head[after:]) if not head)
+    body = ((cells + ("",) * width)[:width] for (_, cells), head in zip(rows[after:], in_head[after:]) if not head)
     return Table(header, tuple(body))
+
+
+def cut_short(text: str) -> str | None:
+    """Why this body is evidently incomplete (a truncated transfer), or None.
+
+    The parser would happily close what was left open, so we look at the raw
+    text. A document whose `</body>` or `</html>` arrived is whole (a script's
+    text that mentions `<table` cannot make it look cut). Otherwise a `<table>`
+    never closed, or an `<html>` document that stops before its end, was cut.
+    """
+    lowered = text.lower()
+    if "</body" in lowered or "</html" in lowered:
+        return None
+    if lowered.rfind("<table") > lowered.rfind("</table"):
+        return "the body ends inside an open <table>"
+    if "<html" in lowered:
+        return "the body ends before </body></html>"
+    return None
 
 
 def blocks(text: str) -> list[Block]:

@@ -60,6 +60,33 @@ def _split_row(line: str) -> list[str]:
     return [inline(cell.replace("\\|", "|")) for cell in _UNESCAPED_PIPE.split(line)]
 
 
+def cut_short(text: str) -> str | None:
+    """Why this body is evidently incomplete (a truncated transfer), or None.
+
+    A served file ends with a line end; its last line cut off mid-way (mid-row,
+    mid-sentence) is what a truncated body looks like, even with a Content-Length
+    that matches what arrived. A last table row without its closing pipe, or a
+    table that ends the body after its header, is the same cut a line earlier.
+    A cut exactly at the end of a line in prose cannot be told from an edit: the
+    guard's row and fact checks are what stand behind that case.
+    """
+    if not text.endswith(("\n", "\r")):
+        last = text.rsplit("\n", 1)[-1].strip()
+        where = "a table row" if last.startswith("|") else "a line"
+        return f"the body ends inside {where} ({_preview(last)})"
+    lines = [line for line in text.splitlines() if line.strip()]
+    last = lines[-1].strip() if lines else ""
+    if last.startswith("|") and not last.endswith("|"):
+        return f"the last table row has no closing pipe ({_preview(last)})"
+    if _is_delimiter(last) and len(lines) > 1 and "|" in lines[-2]:
+        return "the body ends after a table's header, before its rows"
+    return None
+
+
+def _preview(line: str) -> str:
+    return repr(line if len(line) <= 40 else "…" + line[-40:])
+
+
 def _is_delimiter(line: str) -> bool:
     return "-" in line and _DELIMITER.fullmatch(line) is not None
 

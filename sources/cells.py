@@ -73,10 +73,43 @@ class ModelCell:
     model: str
     aliases: tuple[str, ...]
     is_model: bool
+    # What of the model the row is about, when not the model itself:
+    # "New fine-tuning training on `babbage-002`" -> model babbage-002, scope
+    # "new fine-tuning training" (and is_model False: its date is not the model's).
+    scope: str | None = None
+
+
+# "… training on `x`": the word that joins the scope to the id is not part of the scope.
+_JOINING_WORD: Final = re.compile(r"\s+(?:on|for|of|with|in|to|using|via)$", re.IGNORECASE)
+
+
+def _scoped(text: str) -> ModelCell | None:
+    """Prose around exactly one model id: the row is about that model, in that scope.
+
+    The id is the one code span; without backticks, the one word that reads as
+    an id and has a digit (`babbage-002`, not "fine-tuning"), so that the same
+    prose gives the same row either way.
+    """
+    spans = list(_CODE.finditer(text))
+    if spans:
+        found = [(m.start(), m.end(), _clean_item(m[1])) for m in spans]
+    else:
+        found = [(m.start(), m.end(), _clean_item(m[0])) for m in re.finditer(r"\S+", text)
+                 if is_model_id(_clean_item(m[0])) and re.search(r"\d", m[0])]
+    if len(found) != 1 or not is_model_id(found[0][2]):
+        return None
+    start, end, model = found[0]
+    before = _JOINING_WORD.sub("", clean_text(text[:start]))
+    scope = clean_text(f"{before} {text[end:]}").strip(" .,:;")
+    if not re.search(r"[A-Za-z]{2}", scope):
+        return None
+    scope = scope if scope[:2].isupper() else scope[0].lower() + scope[1:]
+    return ModelCell(model, (), False, scope)
 
 
 def parse_model_cell(cell: str) -> ModelCell | None:
-    """`a` | `b`, `c`  or  `a` (including `b` and `c`, which point …)  or  Videos API."""
+    """`a` | `b`, `c`  or  `a` (including `b` and `c`, which point …)  or  Videos API
+    or  New fine-tuning training on `babbage-002` (a scoped row)."""
     text = clean_text(cell)
     primary, _, alias_part = text.partition("|")
     aliases = _ids(alias_part)
@@ -87,23 +120,19 @@ def parse_model_cell(cell: str) -> ModelCell | None:
     model = _clean_item(primary)
     if not model:
         return None
+    if not is_model_id(model) and not aliases and (scoped := _scoped(primary)) is not None:
+        return scoped
     clean_aliases = sorted({a for a in (_clean_item(x) for x in aliases) if a and a != model})
     return ModelCell(model, tuple(clean_aliases), is_model_id(model))
 
 
 def parse_replacement(cell: str) -> tuple[str, ...] | None:
-    """None when the cell is empty (not stated), NO_REPLACEMENT for `---`/`—`, else items in order.
-
-    Prose after the ids ("`veo-3.1-generate-preview` or the GA models on …") keeps
-    only the ids when the cell names any in code.
-    """
+    """None when the cell is empty (not stated), NO_REPLACEMENT for `---`/`—`, else items in order
+    (ids and prose alike: "`veo-3.1-generate-preview` or the GA models on …" names both)."""
     text = clean_text(cell)
     if not text:
         return None
     if plain(text).lower() in _NONE_WORDS:
         return NO_REPLACEMENT
-    items = [item for item in (_clean_item(part) for part in split_list(text)) if item]
-    if "`" in text:
-        coded = [item for item in items if is_model_id(item)]
-        items = coded or items
-    return tuple(items) or None
+    items = tuple(item for item in (_clean_item(part) for part in split_list(text)) if item)
+    return items or None

@@ -16,10 +16,11 @@ from collections.abc import Iterator, Sequence
 from typing import Final
 
 from sources.base import BuiltinSource
-from sources.blocks import Block, Heading, Table, blocks, find_column, slugify
+from sources.blocks import Block, Heading, find_column, slugify
 from sources.cells import parse_model_cell, parse_replacement
 from sources.dates import parse_date
-from watcher.model import Document, Observation, ParseError, Status
+from sources.page_source import read_page
+from watcher.model import Document, Observation, Status
 
 PAGE_URL: Final = "https://ai.google.dev/gemini-api/docs/deprecations"
 PROVIDER: Final = "google"
@@ -64,17 +65,8 @@ def _observations(page: Sequence[Block], earliest: bool) -> Iterator[Observation
 
 
 def parse(doc: Document) -> list[Observation]:
-    text = doc.text
-    if not text.strip():
-        raise ParseError("empty document")
-    found = blocks(text)
-    seen: dict[str, Observation] = {}
-    for obs in _observations(found, bool(_EARLIEST_PAGE.search(text))):
-        seen.setdefault(obs.key, obs)
-    if not seen:
-        tables = sum(isinstance(b, Table) for b in found)
-        raise ParseError(f"no deprecation tables (Model | … | Shutdown date; {tables} tables in all; layout changed?)")
-    return list(seen.values())
+    return read_page(doc, lambda found, text: _observations(found, bool(_EARLIEST_PAGE.search(text))),
+                     "deprecation tables (Model | … | Shutdown date)")
 
 
 SOURCE: Final = BuiltinSource(

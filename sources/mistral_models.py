@@ -15,11 +15,12 @@ from collections.abc import Iterator, Sequence
 from typing import Final
 
 from sources.base import BuiltinSource
-from sources.blocks import Block, Heading, Table, blocks, find_column, slugify
+from sources.blocks import Block, Heading, find_column, slugify
 from sources.cells import parse_model_cell, parse_replacement
 from sources.dates import parse_date
 from sources.lifecycle_words import status_of
-from watcher.model import Document, Observation, ParseError, Status
+from sources.page_source import read_page
+from watcher.model import Document, Observation, Status
 
 PAGE_URL: Final = "https://docs.mistral.ai/getting-started/models/models_overview/"
 PROVIDER: Final = "mistral"
@@ -65,17 +66,7 @@ def _observations(page: Sequence[Block]) -> Iterator[Observation]:
 
 
 def parse(doc: Document) -> list[Observation]:
-    text = doc.text
-    if not text.strip():
-        raise ParseError("empty document")
-    found = blocks(text)
-    rows: dict[str, Observation] = {}
-    for obs in _observations(found):
-        rows.setdefault(obs.key, obs)
-    if not rows:
-        tables = sum(isinstance(b, Table) for b in found)
-        raise ParseError(f"no model tables with an API id column ({tables} tables in all; layout changed?)")
-    return list(rows.values())
+    return read_page(doc, lambda found, _text: _observations(found), "model tables with an API id column")
 
 
 SOURCE: Final = BuiltinSource(

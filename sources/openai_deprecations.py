@@ -48,7 +48,6 @@ from sources.base import BuiltinSource
 from sources.openai_deprecations_cells import (
     Block,
     Heading,
-    Table,
     parse_date,
     parse_model_cell,
     parse_replacement,

@@ -15,11 +15,12 @@ from collections.abc import Iterator, Sequence
 from typing import Final
 
 from sources.base import BuiltinSource
-from sources.blocks import Block, Heading, Table, blocks, find_column, slugify
+from sources.blocks import Block, Heading, find_column, slugify
 from sources.cells import parse_model_cell, parse_replacement
 from sources.dates import parse_date
+from sources.page_source import read_page
 from watcher.identity import UNKNOWN_PROVIDER, resolve
-from watcher.model import Document, Observation, ParseError, Status
+from watcher.model import Document, Observation, Status
 
 PAGE_URL: Final = "https://cloud.google.com/vertex-ai/generative-ai/docs/learn/model-versions"
 DISTRIBUTION: Final = "vertex_ai"
@@ -59,17 +60,7 @@ def _observations(page: Sequence[Block]) -> Iterator[Observation]:
 
 
 def parse(doc: Document) -> list[Observation]:
-    text = doc.text
-    if not text.strip():
-        raise ParseError("empty document")
-    found = blocks(text)
-    seen: dict[str, Observation] = {}
-    for obs in _observations(found):
-        seen.setdefault(obs.key, obs)
-    if not seen:
-        tables = sum(isinstance(b, Table) for b in found)
-        raise ParseError(f"no model version tables (Model ID | … | Retirement date; {tables} tables in all)")
-    return list(seen.values())
+    return read_page(doc, lambda found, _text: _observations(found), "model version tables (Model ID | … | Retirement date)")
 
 
 SOURCE: Final = BuiltinSource(

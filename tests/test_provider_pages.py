@@ -94,7 +94,8 @@ def test_lifecycle_vocabulary(word: str, status: Status | None) -> None:
     ("---", NO_REPLACEMENT),
     ("", None),
     ("`a` or `b`", ("a", "b")),
-    ("`veo-3.1-generate-preview` or the GA models on the Gemini Enterprise Agent Platform", ("veo-3.1-generate-preview",)),
+    ("`veo-3.1-generate-preview` or the GA models on the Gemini Enterprise Agent Platform",
+     ("veo-3.1-generate-preview", "the GA models on the Gemini Enterprise Agent Platform")),
     ("Gemini 3.1 Flash-Lite or Gemma 4", ("Gemini 3.1 Flash-Lite", "Gemma 4")),
 ])
 def test_replacement_cells(cell: str, expected: tuple[str, ...] | None) -> None:
@@ -106,7 +107,7 @@ def test_html_tables_repeat_rowspan_cells_and_drop_footnote_marks() -> None:
             "<tr><td rowspan='2'>x</td><td>1<sup>1</sup></td><td>2</td></tr><tr><td>3</td><td>4</td></tr>"
             "<tr><td colspan='3'>Preview models</td></tr></table>")
     (table,) = blocks(html)
-    assert table.rows == (("x", "1", "2"), ("x", "3", "4"), ("Preview models",))  # type: ignore[union-attr]
+    assert table.rows == (("x", "1", "2"), ("x", "3", "4"), ("Preview models", "", ""))  # type: ignore[union-attr]
 
 
 def test_markdown_tables_after_a_comment_and_footnotes() -> None:
@@ -155,7 +156,8 @@ def test_gemini_families_preview_rows_and_earliest_dates() -> None:
     assert rows["gemini-2.0-flash-live-001"].status is Status.ACTIVE
     undated = rows["gemini-3.6-flash"]
     assert (undated.shutdown_on, undated.shutdown_qualifier, undated.replacement) == (None, None, None)
-    assert rows["veo-3.0-generate-001"].replacement == ("veo-3.1-generate-preview",)
+    assert rows["veo-3.0-generate-001"].replacement == (
+        "veo-3.1-generate-preview", "the GA models on the Gemini Enterprise Agent Platform")
 
 
 def test_gemini_dates_are_exact_when_the_page_does_not_say_earliest() -> None:
@@ -296,3 +298,12 @@ def test_same_content_as_html_and_markdown_reads_the_same(module: object, fixtur
         pass
     strip = lambda obs: [dataclasses.replace(o, url=None) for o in obs]
     assert strip(rendered) == strip(original)
+
+
+@pytest.mark.parametrize(("module", "fixture", "speaks_for"), PAGES)
+def test_a_body_cut_short_is_refused_whole(module: object, fixture: str, speaks_for: str) -> None:
+    text = (PROVIDERS / fixture).read_text()
+    last_row = text.rindex("</tr>") if "</tr>" in text else text.rindex("|\n")
+    cut = text[: last_row - 3]  # inside the last table's last row: the rows before it would parse
+    with pytest.raises(ParseError, match="truncated: the body ends"):
+        module.parse(doc(fixture, cut))  # type: ignore[attr-defined]
