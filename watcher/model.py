@@ -141,8 +141,9 @@ class Observation:
     status: Status | None = None
     announced_on: dt.date | None = None
     shutdown_on: dt.date | None = None
-    # A qualifier when the source is vague: "earliest" ("at earliest 2024-06-13"),
-    # "month" ("June 2026"), "earliest-month" ("Earliest June 2026").
+    # A qualifier when the source is vague: "earliest" ("at earliest 2024-06-13",
+    # "May 7, 2027 or later", "No sooner than …"), "month" ("June 2026"),
+    # "earliest-month" ("Earliest June 2026"), "tentative" (see sources.dates).
     shutdown_qualifier: str | None = None
     replacement: tuple[str, ...] | None = None  # None: not stated; NO_REPLACEMENT: none
     prices: Mapping[PriceKey, Decimal] = dataclasses.field(default_factory=dict)
