@@ -104,8 +104,10 @@ def test_one_leader_failover_fencing_and_each_change_delivered_once(
         # Killed between the webhook's answer and the outbox commit, a sender's
         # claim must expire before the message goes again (at least once, by
         # design): wait for the row, not the post, so the kill tests failover.
-        wait_for("its delivery marked sent", lambda: [d.status for d in db.deliveries()] == ["sent"])
-        assert len(sink.posts) == 1
+        # The first round's "now watching" hello, then the change: both sent, once each.
+        wait_for("its delivery marked sent",
+                 lambda: [(d.kind, d.status) for d in db.deliveries()] == [("watching", "sent"), ("digest", "sent")])
+        assert len(sink.posts) == 2
 
         # SIGKILL the leader: the standby takes over once the lease expires.
         leader.kill()
@@ -125,8 +127,8 @@ def test_one_leader_failover_fencing_and_each_change_delivered_once(
         leader.signal(signal.SIGCONT)
         leader.wait_log("discarded, no longer the leader")
         # The webhook has the message before the sender records it as sent: wait for the rows.
-        wait_for("both deliveries marked sent",
-                 lambda: len(deliveries := db.deliveries()) == 2 and {d.status for d in deliveries} == {"sent"})
+        wait_for("every delivery marked sent",
+                 lambda: len(deliveries := db.deliveries()) == 3 and {d.status for d in deliveries} == {"sent"})
         # A duplicate could only come from a later dispatch pass: wait for two more of c's.
         passes = c.metric('watcher_job_runs_total{job="deliver",outcome="ok"}') or 0.0
         wait_for("two more dispatch passes",
@@ -134,9 +136,10 @@ def test_one_leader_failover_fencing_and_each_change_delivered_once(
 
         assert shutdown_changes(db) == [("2026-12-11", "2027-01-15"), ("2027-01-15", "2026-12-11")]
         deliveries = db.deliveries()
-        assert len(sink.posts) == len(deliveries) == 2 and {d.status for d in deliveries} == {"sent"}
+        assert len(sink.posts) == len(deliveries) == 3 and {d.status for d in deliveries} == {"sent"}
+        assert [d.kind for d in deliveries] == ["watching", "digest", "digest"]
         assert leaders(leader, c) == [c]
-        wait_for("the outbox in c's metrics", lambda: c.metric('watcher_deliveries{status="sent"}') == 2)
+        wait_for("the outbox in c's metrics", lambda: c.metric('watcher_deliveries{status="sent"}') == 3)
         assert c.metric("watcher_oldest_pending_delivery_age_seconds") == 0
         assert c.stop() == 0 and leader.stop() == 0
     finally:
