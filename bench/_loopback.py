@@ -61,7 +61,7 @@ def serve(routes_file: Path, port_file: Path) -> None:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             found = routes.get(self.path)
             if found is None:
                 self.send_response(404)

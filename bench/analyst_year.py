@@ -22,11 +22,11 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
+import functools
 import io
 import json
 import os
 import random
-import resource
 import statistics
 import subprocess
 import sys
@@ -34,7 +34,7 @@ import tempfile
 import time
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from hashlib import sha256
 from pathlib import Path
 from typing import Any
@@ -105,15 +105,15 @@ class Year:
         rng = self.rng
         for source in range(len(SOURCES)):
             for i in range(self.initial):
-                self.at(source, 0, lambda s, h, i=i: self.list_model(s, h, i))
+                self.at(source, 0, functools.partial(self.list_model, i=i))
         # Releases: the vendor lists a few new models a day; catalogs follow within days.
         released = list(range(self.initial, self.models))
         for n, i in enumerate(released):
             hour = 24 + int(n * (self.hours - 48) / len(released))
-            self.at(OFFICIAL, hour, lambda s, h, i=i: self.list_model(s, h, i))
+            self.at(OFFICIAL, hour, functools.partial(self.list_model, i=i))
             for source in range(1, len(SOURCES)):
                 self.at(source, self.sync_hour(source, hour + rng.randint(1, 24 * 10)),
-                        lambda s, h, i=i: self.list_model(s, h, i))
+                        functools.partial(self.list_model, i=i))
         # Announcement bursts: a dozen a year, 20 to 300 models each.
         for _ in range(12):
             hour = rng.randint(24, self.hours - 24)
@@ -125,18 +125,18 @@ class Year:
                 edit = self.deprecation(i, announced, shutdown, replacement)
                 self.at(OFFICIAL, hour, edit)
                 retire_hour = int((dt.datetime.combine(shutdown, dt.time(), dt.UTC) - self.start) / HOUR)
-                self.at(OFFICIAL, retire_hour, lambda s, h, i=i: self.set_status(s, h, i, "retired"))
+                self.at(OFFICIAL, retire_hour, functools.partial(self.set_status, i=i, status="retired"))
                 for source in range(1, len(SOURCES)):
                     if rng.random() < 0.8:  # some catalogs never learn
                         self.at(source, self.sync_hour(source, hour + rng.randint(24, 24 * 60)), edit)
                     if rng.random() < 0.7:
                         self.at(source, self.sync_hour(source, retire_hour + rng.randint(0, 24 * 14)),
-                                lambda s, h, i=i: self.delist(s, h, i))
+                                functools.partial(self.delist, i=i))
         # Price moves: every catalog reprices some models once a day.
         for source in range(1, len(SOURCES)):
             for day in range(1, self.hours // 24):
                 for i in rng.sample(range(self.initial), k=min(self.initial, rng.randint(10, 70))):
-                    self.at(source, self.sync_hour(source, day * 24), lambda s, h, i=i: self.reprice(s, h, i))
+                    self.at(source, self.sync_hour(source, day * 24), functools.partial(self.reprice, i=i))
 
     def sync_hour(self, source: int, hour: int) -> int:
         """Catalogs change once a day, at their own hour: edits wait for the next one."""
@@ -457,7 +457,7 @@ def main() -> None:
         print(f"changes --since 30d: {ms:.0f} ms in-process ({len(rows)} changes)")
         for view in ("price_history", "lifecycle_history"):
             query = text(f"SELECT * FROM {view} WHERE model = :model")
-            ms, rows = timed(lambda: connection.execute(query, {"model": model}).all())
+            ms, rows = timed(lambda: connection.execute(query, {"model": model}).all())  # noqa: B023 (called at once)
             print(f"{view} WHERE model = {model}: {ms:.1f} ms ({len(rows)} rows)")
         ms, rows = timed(lambda: connection.execute(text("SELECT * FROM upcoming_shutdowns WHERE days_left <= 90")).all(),
                          repeat=3)
@@ -466,7 +466,7 @@ def main() -> None:
         ms, rows = timed(lambda: list(changes(connection, flt)), repeat=3)
         print(f"changes --since 30d --kind shutdown_date --severity warning: {ms:.0f} ms in-process ({len(rows)} changes)")
 
-    print(f"command line (start, query, print JSON to /dev/null), median of 5:")
+    print("command line (start, query, print JSON to /dev/null), median of 5:")
     print(f"  watcher history {model}: {cli(url, 'history', model, '--format', 'json'):.0f} ms")
     print(f"  watcher asof {mid:%Y-%m-%d}: {cli(url, 'asof', mid.isoformat(), '--format', 'json', repeat=3):.0f} ms")
     print(f"  watcher changes --since 30d: {cli(url, 'changes', '--since', '30d', '--format', 'json', repeat=3):.0f} ms")

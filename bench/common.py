@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -37,6 +37,6 @@ def timeit(fn: Callable[[], object], *, repeat: int = 20, warmup: int = 2) -> di
     }
 
 
-def report(name: str, figures: dict[str, object], target: str | None = None) -> None:
+def report(name: str, figures: Mapping[str, object], target: str | None = None) -> None:
     parts = ", ".join(f"{k}={v}" for k, v in figures.items())
     print(f"{name}: {parts}" + (f"   [target {target}]" if target else ""), flush=True)

@@ -171,7 +171,7 @@ def _prices(value: Any, where: str) -> tuple[PriceSpec, ...]:
         if not paths or not all(isinstance(p, str) and p.strip() for p in paths):
             raise CatalogOptionError(f"{at}.path: required, a field path or a list of them")
         unit_name = spec.get("unit")
-        if unit_name not in UNITS:
+        if not isinstance(unit_name, str) or unit_name not in UNITS:
             choices = ", ".join(UNITS)
             raise CatalogOptionError(f"{at}.unit: expected one of {choices}, got {unit_name!r}")
         unit = UNITS[unit_name]

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Final, TypeAlias
 
+
 class JsxSyntaxError(ValueError):
     """The text is not a data literal we understand; the message says where."""
 
@@ -35,7 +36,7 @@ class JsUndefined:
 UNDEFINED: Final = JsUndefined()
 
 JsValue: TypeAlias = (
-    "str | Decimal | bool | None | list[JsValue] | dict[str, JsValue] | JsCall | JsUndefined"
+    "str | Decimal | bool | list[JsValue] | dict[str, JsValue] | JsCall | JsUndefined | None"
 )
 
 _NUMBER: Final = re.compile(r"-?(?:\d[\d_]*)?\.?\d[\d_]*(?:[eE][+-]?\d+)?")

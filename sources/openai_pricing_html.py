@@ -169,7 +169,7 @@ def _grid(table: LexborNode) -> tuple[Grid, Grid]:
         cells = [c for c in tr.iter() if c.tag in ("td", "th")]
         row: list[str] = []
 
-        def fill_spanned() -> None:
+        def fill_spanned(row: list[str]) -> None:
             while len(row) in pending:
                 left, text = pending.pop(len(row))
                 if left > 1:
@@ -177,7 +177,7 @@ def _grid(table: LexborNode) -> tuple[Grid, Grid]:
                 row.append(text)
 
         for cell in cells:
-            fill_spanned()
+            fill_spanned(row)
             text = cell_text(cell.text(separator=" "))
             span = _int_attr(cell, "colspan")
             down = _int_attr(cell, "rowspan")
@@ -185,7 +185,7 @@ def _grid(table: LexborNode) -> tuple[Grid, Grid]:
                 if down > 1:
                     pending[len(row)] = (down - 1, text)
                 row.append(text)
-        fill_spanned()
+        fill_spanned(row)
         in_head = tr.parent is not None and tr.parent.tag == "thead"
         all_th = bool(cells) and all(c.tag == "th" for c in cells)
         (head if in_head or (all_th and not body) else body).append(row)

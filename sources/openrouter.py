@@ -155,7 +155,8 @@ def _alias_map(rows: list[Any]) -> dict[str, list[str]]:
 
 def _observation(row: Mapping[str, Any], model_id: str, aliases: list[str]) -> Observation:
     identity = resolve(model_id)
-    pricing = row.get("pricing") if isinstance(row.get("pricing"), dict) else {}
+    stated = row.get("pricing")
+    pricing: Mapping[str, Any] = stated if isinstance(stated, dict) else {}
     router = _is_router(pricing)
     tier = "batch" if identity.variant == "batch" else "standard"
     prices = {} if router else _prices(pricing, _output_modalities(row), tier)

@@ -9,7 +9,8 @@ import datetime as dt
 import json
 import random
 from collections.abc import Iterator, Sequence
-from typing import Any
+from decimal import Decimal
+from typing import Any, cast
 
 from sources.base import BuiltinSource
 from watcher.config import SourceSettings
@@ -29,11 +30,11 @@ def parse_catalog(doc: Document) -> list[Observation]:
         raise ParseError("not JSON") from exc
     out = []
     for row in rows:
-        prices = {}
+        prices: dict[PriceKey, Decimal] = {}
         if row.get("input") is not None:
-            prices[PriceKey("input")] = to_decimal(row["input"])
+            prices[PriceKey("input")] = cast(Decimal, to_decimal(row["input"]))
         if row.get("output") is not None:
-            prices[PriceKey("output", PriceUnit.PER_1M_TOKENS, "batch")] = to_decimal(row["output"])
+            prices[PriceKey("output", PriceUnit.PER_1M_TOKENS, "batch")] = cast(Decimal, to_decimal(row["output"]))
         out.append(Observation(
             key=row["id"], provider=row.get("provider", "openai"), model=row.get("model", row["id"]),
             status=Status(row["status"]) if row.get("status") else None,

@@ -14,10 +14,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 
-from tests.alerts_support import SLACK_URL, FakeSlack, WebhookSink
-from tests.alerts_support import sink, slack, slack_certificate  # noqa: F401 (fixtures)
+from tests.alerts_support import SLACK_URL, FakeSlack, WebhookSink, sink, slack, slack_certificate  # noqa: F401 (fixtures)
 from tests.support import Upstream, run_watcher
 from watcher.store.engine import make_engine, read_session, write_session
 from watcher.store.tables import Delivery
@@ -65,7 +64,7 @@ def rows(db_url: str) -> list[Delivery]:
     engine = make_engine(db_url)
     try:
         with read_session(engine) as session:
-            return list(session.exec(select(Delivery).order_by(Delivery.id)))
+            return list(session.exec(select(Delivery).order_by(col(Delivery.id))))
     finally:
         engine.dispose()
 
@@ -139,6 +138,7 @@ def test_killed_mid_send_sends_again_after_restart_at_most_one_duplicate(
     early = watcher(config, db_url, "deliver", "--format", "json")
     assert early.returncode == 0 and json.loads(early.stdout) == []
     # ...and takes it over once it has expired: the claim's deadline passes.
+    assert claimed.id is not None
     expire_claim(db_url, claimed.id)
     done = watcher(config, db_url, "deliver", "--format", "json")
     assert done.returncode == 0, done.stderr

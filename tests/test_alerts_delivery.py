@@ -14,11 +14,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from sources.base import BuiltinSource
-from tests.alerts_support import SLACK_TOKEN_PATH, SLACK_URL, FakeSlack, SmtpSink, WebhookSink
-from tests.alerts_support import sink, slack, slack_certificate, smtp  # noqa: F401 (fixtures)
+from tests.alerts_support import (  # noqa: F401 (fixtures)
+    SLACK_TOKEN_PATH,
+    SLACK_URL,
+    FakeSlack,
+    SmtpSink,
+    WebhookSink,
+    sink,
+    slack,
+    slack_certificate,
+    smtp,
+)
 from watcher.alerts import outbox, silences
 from watcher.alerts.dispatch import dispatch_due
 from watcher.alerts.escape import ZWSP
@@ -76,7 +85,7 @@ def make_app(db_url: str, channels: Mapping[str, str], *, routes: Sequence[Mappi
 
 def deliveries(app: App) -> list[Delivery]:
     with read_session(app.engine) as session:
-        return list(session.exec(select(Delivery).order_by(Delivery.id)))
+        return list(session.exec(select(Delivery).order_by(col(Delivery.id))))
 
 
 def deprecate(row: Mapping[str, str], **extra: str) -> dict[str, str]:
@@ -214,7 +223,7 @@ def test_the_same_change_is_queued_once_per_channel_when_two_processes_race(db_u
                 assert run is not None
                 hook(session, run, records, {o.key: o for o in _parse(Document("toy", "u", json.dumps(
                     [deprecate(BASE[0]), deprecate(BASE[1]), BASE[2]]).encode(), T0))})
-        except Exception as exc:  # noqa: BLE001 - reported below
+        except Exception as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=queue_again) for _ in range(4)]

@@ -8,6 +8,7 @@ import json
 
 from sqlmodel import select
 
+from sources.registry import BUILTIN
 from tests.alerts_support import (
     WebhookSink,
     sink,  # noqa: F401 (fixture)
@@ -16,7 +17,6 @@ from tests.support import FIXTURES, Upstream
 from tests.test_alerts_delivery import BASE, T0, deliveries, make_app, poll
 from watcher.alerts.dispatch import DispatchResult, dispatch_due
 from watcher.alerts.flapping import Rule, Verdict, verdict
-from sources.registry import BUILTIN
 from watcher.app import App
 from watcher.store.disagreements import open_disagreements
 

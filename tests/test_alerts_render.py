@@ -6,8 +6,8 @@ import datetime as dt
 import re
 
 import pytest
-from apprise.conversion import convert_between
 from apprise.common import NotifyFormat
+from apprise.conversion import convert_between
 from apprise.plugins.slack import NotifySlack
 
 from watcher.alerts.digest import build

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from tests.support import FIXTURES, run_watcher
 from watcher.app import App
@@ -100,9 +100,9 @@ def test_a_single_file_needs_its_time_and_a_directory_must_not_get_one(sqlite_ur
 def _history(app: App) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     v, c = ObservationVersion, ChangeRecord
     with read_session(app.engine) as session:
-        versions = session.exec(select(v.key, v.status, v.shutdown_on, v.replacement, v.valid_from, v.valid_to)
+        versions = session.exec(select(v.key, v.status, v.shutdown_on, v.replacement, v.valid_from, v.valid_to)  # type: ignore[call-overload]
                                 .order_by(v.key, v.valid_from)).all()
-        changes = session.exec(select(c.key, c.kind, c.field, c.old, c.new, c.detected_at)
+        changes = session.exec(select(c.key, c.kind, c.field, c.old, c.new, c.detected_at)  # type: ignore[call-overload]
                                .where(c.kind != "source_health").order_by(c.detected_at, c.key, c.kind, c.field)).all()
     return [tuple(r) for r in versions], [tuple(r) for r in changes]
 
@@ -124,7 +124,7 @@ def test_archives_older_than_the_history_are_merged_as_if_watched_then(db_url: s
     assert any("older than its history" in line for line in lines)
     assert _history(live) == _history(reference)
     with read_session(live.engine) as session:
-        runs = session.exec(select(Run.observed_at, Run.outcome).order_by(Run.observed_at)).all()
+        runs = session.exec(select(Run.observed_at, Run.outcome).order_by(col(Run.observed_at))).all()
     assert [o for _, o in runs] == ["baseline", "changed", "unchanged"]
 
 

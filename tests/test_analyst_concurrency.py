@@ -53,7 +53,7 @@ def test_a_reader_sees_whole_polls_while_they_commit(db_url: str) -> None:
     def write() -> None:
         try:
             _writer(writer_engine, progress)
-        except BaseException as exc:  # noqa: BLE001 - reported by the test thread
+        except BaseException as exc:
             failures.append(exc)
 
     thread = threading.Thread(target=write)

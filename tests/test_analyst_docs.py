@@ -93,7 +93,7 @@ def test_every_documented_query_runs_and_returns_rows(populated: tuple[str, str]
                 cursor = connection.cursor()  # type: ignore[attr-defined]
                 try:
                     cursor.execute(statement)
-                except Exception as exc:  # noqa: BLE001 - name the block that broke
+                except Exception as exc:
                     pytest.fail(f"docs/analysts.md line {example.line} on {backend}: {exc}\n{statement}")
                 if statement.upper().startswith("SELECT"):
                     assert cursor.fetchall(), f"docs/analysts.md line {example.line}: no rows on {backend}\n{statement}"

@@ -11,10 +11,9 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, delete, func, text
-from sqlmodel import select
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
-from tests.analyst_support import T0, catalog_source, churn, parse_catalog, record
+from tests.analyst_support import catalog_source, churn, parse_catalog, record
 from watcher.config import SourceSettings
 from watcher.model import Document, Observation, ParseError
 from watcher.pipeline import Poller
@@ -70,9 +69,9 @@ def _derived(engine: Engine) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...
     """Versions and derived changes, without ids: what must match between two histories."""
     v, c = ObservationVersion, ChangeRecord
     with read_session(engine) as session:
-        versions = session.exec(select(v.key, v.status, v.shutdown_on, v.replacement, v.prices, v.aliases,
+        versions = session.exec(select(v.key, v.status, v.shutdown_on, v.replacement, v.prices, v.aliases,  # type: ignore[call-overload, misc]
                                        v.valid_from, v.valid_to).order_by(v.key, v.valid_from)).all()
-        changes = session.exec(select(c.key, c.kind, c.field, c.old, c.new, c.severity, c.detected_at)
+        changes = session.exec(select(c.key, c.kind, c.field, c.old, c.new, c.severity, c.detected_at)  # type: ignore[call-overload]
                                .where(c.kind.in_(DERIVED_KINDS))  # type: ignore[attr-defined]
                                .order_by(c.detected_at, c.key, c.kind, c.field)).all()
     return [tuple(r) for r in versions], [tuple(r) for r in changes]
@@ -101,7 +100,7 @@ def test_reparse_rebuilds_what_the_fixed_parser_would_have_written_live(db_url: 
     assert report.runs == len(SNAPSHOTS) and not report.partial and not report.dry_run
     assert report.changes.added > 0 and report.versions.after == _count(reference, ObservationVersion)
     with read_session(live) as session:
-        runs = session.exec(select(Run).order_by(Run.id)).all()
+        runs = session.exec(select(Run).order_by(col(Run.id))).all()
         assert {r.parser_version for r in runs} == {"2"}
         assert not [r for r in runs if r.outcome == "refused"]
     assert report.outcomes_changed == refused
@@ -149,14 +148,14 @@ def test_pruned_documents_bound_the_rebuild_and_history_before_is_kept(db_url: s
         old = select(Run.content_hash).where(Run.observed_at < cut)
         recent = select(Run.content_hash).where(Run.observed_at >= cut)
         session.exec(delete(DocumentBlob).where(DocumentBlob.sha256.in_(old), DocumentBlob.sha256.not_in(recent)))  # type: ignore[attr-defined]
-        versions_before = session.exec(select(v.key, v.valid_from, v.valid_to, v.shutdown_on)).all()
+        versions_before = session.exec(select(v.key, v.valid_from, v.valid_to, v.shutdown_on)).all()  # type: ignore[type-var]
     report = reparse(engine, FIXED, SETTINGS, SeverityPolicy())
     start = report.replayed_from
     assert report.partial and start is not None and start <= cut
     with read_session(engine) as session:
-        runs = session.exec(select(Run).order_by(Run.observed_at)).all()
+        runs = session.exec(select(Run).order_by(col(Run.observed_at))).all()
         kept = set(session.exec(select(DocumentBlob.sha256)).all())
-        versions_after = session.exec(select(v.key, v.valid_from, v.valid_to, v.shutdown_on)).all()
+        versions_after = session.exec(select(v.key, v.valid_from, v.valid_to, v.shutdown_on)).all()  # type: ignore[type-var]
         current = session.exec(select(func.count()).select_from(v).where(v.valid_to.is_(None))).one()  # type: ignore[union-attr]
     # It starts right after the last run whose document is gone, and every later one was replayed.
     before = [r for r in runs if r.observed_at < start and r.content_hash]
@@ -173,7 +172,7 @@ def test_nothing_to_rebuild_when_no_document_is_kept(db_url: str) -> None:
     engine = _engine(db_url)
     _history(engine, FIXED, SNAPSHOTS[:5])
     with write_session(engine) as session:
-        session.exec(delete(DocumentBlob))  # type: ignore[call-overload]
+        session.exec(delete(DocumentBlob))
     with pytest.raises(ReplayError, match="no raw documents"):
         reparse(engine, FIXED, SETTINGS, SeverityPolicy())
 
@@ -225,7 +224,7 @@ def test_a_history_polled_live_and_rebuilt_by_reparse_is_identical(db_url: str) 
 
     def outcomes() -> list[tuple[Any, ...]]:
         with read_session(engine) as session:
-            return [tuple(r) for r in session.exec(select(Run.observed_at, Run.trigger, Run.outcome, Run.rows,
+            return [tuple(r) for r in session.exec(select(Run.observed_at, Run.trigger, Run.outcome, Run.rows,  # type: ignore[call-overload]
                                                           Run.error).order_by(Run.observed_at, Run.id))]
 
     live, live_outcomes = _derived(engine), outcomes()

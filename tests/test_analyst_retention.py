@@ -45,7 +45,7 @@ def _polls(engine: Engine, name: str, days: list[int]) -> None:
 
 def _counts(engine: Engine) -> dict[str, int]:
     with read_session(engine) as session:
-        return {t.__tablename__: int(session.exec(select(func.count()).select_from(t)).one())  # type: ignore[attr-defined]
+        return {t.__tablename__: int(session.exec(select(func.count()).select_from(t)).one())
                 for t in (Run, ObservationVersion, ChangeRecord, DocumentBlob)}
 
 

@@ -231,7 +231,7 @@ def test_baseline_round_trip_and_an_earlier_date_reopens(tmp_path: Path) -> None
     later = {fp: D(2026, 12, 31) for fp in accepted}
     assert [f.baselined for f in apply_baseline(findings, later)] == [False, True]
     # An accepted undated finding that gets a date is news too.
-    undated = {fp: None for fp in accepted}
+    undated = dict.fromkeys(accepted)
     assert [f.baselined for f in apply_baseline(findings, undated)] == [False, True]
     earlier = dataclasses.replace(findings[0], lifecycle=dataclasses.replace(findings[0].lifecycle,
                                                                              shutdown_on=D(2026, 12, 31)))

@@ -170,7 +170,7 @@ def test_a_catalog_that_drops_a_dead_model_resolves_its_disagreement(config: Pat
     shutdown = TODAY - dt.timedelta(days=10)
     date = shutdown.isoformat()
     upstream.set("/deprecations.md", deprecations(shutdown))
-    dated = {key: {"deprecation_date": date} for key in ("sora-2", "openai/sora-2", "sora-2-pro")}
+    dated: dict[str, dict[str, Any] | None] = {key: {"deprecation_date": date} for key in ("sora-2", "openai/sora-2", "sora-2-pro")}
     upstream.set("/litellm.json", litellm(dated))
     upstream.set("/api/v1/models", openrouter({"openai/sora-2-pro": {"expiration_date": date}}))
     still_2 = f"litellm still lists openai/sora-2, sora-2 after shutdown {date}"

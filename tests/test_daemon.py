@@ -83,7 +83,7 @@ def test_polls_on_schedule_and_reports_to_systemd_and_prometheus(
 
         # The upstream breaks: past its staleness limit the source makes /healthz fail, with the reason.
         upstream.set(PATH, "down", status=503)
-        status, body = wait_for("503", lambda: (r := watcher.get("/healthz"))[0] == 503 and r)
+        _status, body = wait_for("503", lambda: (r := watcher.get("/healthz"))[0] == 503 and r)
         assert f"{SOURCE}: last successful poll" in body and "stale after 2s" in body
         upstream.set(PATH, DEPRECATIONS_MD)
         wait_for("healthy again", lambda: watcher.get("/healthz")[0] == 200)

@@ -7,9 +7,8 @@ change, and the return of the page one recovery."""
 
 from __future__ import annotations
 
-import dataclasses
-
 import asyncio
+import dataclasses
 import time
 from collections.abc import Iterator
 
@@ -93,7 +92,7 @@ def test_every_fault_keeps_history_and_alerts_once_then_recovers(app: App, upstr
                 assert session.exec(select(DocumentBlob).where(DocumentBlob.sha256 == db.runs()[-1].content_hash)).first()
 
     health = db.changes("source_health")
-    assert [(c.old, c.new.split(":")[0]) for c in health] == [("ok", "failing")]
+    assert [(c.old, (c.new or "").split(":")[0]) for c in health] == [("ok", "failing")]
     assert health[0].note == "3 consecutive failed polls"
 
     upstream.set(PATH, BODY)

@@ -229,7 +229,7 @@ def test_negative_prices_are_sentinels_and_missing_fields_are_omitted() -> None:
 
 
 def test_dates_in_several_spellings() -> None:
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"id": "a", "d": "2026-07-23"},
         {"id": "b", "d": "July 23, 2026"},
         {"id": "c", "d": 1784764800},
@@ -244,26 +244,26 @@ def test_dates_in_several_spellings() -> None:
 
 
 def test_status_words() -> None:
-    rows = [{"id": "a", "s": "Deprecated"}, {"id": "b", "s": "sunset"}, {"id": "c", "s": "mystery"}]
+    rows: list[dict[str, Any]] = [{"id": "a", "s": "Deprecated"}, {"id": "b", "s": "sunset"}, {"id": "c", "s": "mystery"}]
     status = {"path": "s", "map": {"sunset": "retired"}}
     got = {o.key: o.status for o in catalog(rows, status=status)}
     assert got == {"a": Status.DEPRECATED, "b": Status.RETIRED, "c": None}
 
 
 def test_availability_is_kept_verbatim() -> None:
-    rows = [{"id": "a", "x": "Unknown_Failure "}, {"id": "b", "x": True}, {"id": "c"}]
+    rows: list[dict[str, Any]] = [{"id": "a", "x": "Unknown_Failure "}, {"id": "b", "x": True}, {"id": "c"}]
     got = {o.key: o.availability for o in catalog(rows, availability="x")}
     assert got == {"a": "Unknown_Failure", "b": "true", "c": None}
 
 
 def test_replacements() -> None:
-    rows = [{"id": "a", "r": "gpt-5"}, {"id": "b", "r": ["x", "y"]}, {"id": "c", "r": ""}, {"id": "d", "r": "---"}]
+    rows: list[dict[str, Any]] = [{"id": "a", "r": "gpt-5"}, {"id": "b", "r": ["x", "y"]}, {"id": "c", "r": ""}, {"id": "d", "r": "---"}]
     got = {o.key: o.replacement for o in catalog(rows, replacement="r")}
     assert got == {"a": ("gpt-5",), "b": ("x", "y"), "c": None, "d": NO_REPLACEMENT}
 
 
 def test_rows_without_id_are_skipped_and_duplicates_keep_the_first() -> None:
-    rows = [{"id": "a", "v": "first"}, {"name": "no id"}, {"id": "a", "v": "second"}, {"id": 42}]
+    rows: list[dict[str, Any]] = [{"id": "a", "v": "first"}, {"name": "no id"}, {"id": "a", "v": "second"}, {"id": 42}]
     got = catalog(rows, availability="v")
     assert [(o.key, o.availability) for o in got] == [("42", None), ("a", "first")]
 

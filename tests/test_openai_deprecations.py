@@ -221,8 +221,8 @@ def test_columns_found_by_header_text(header: tuple[str, ...]) -> None:
 
 
 def test_date_update_tables_are_one_row_per_product(md: dict[str, Observation]) -> None:
-    products = {o.model: o for o in md.values() if o.milestones or o.model[0].isupper() and "API" not in o.model
-                and not o.model.startswith("OpenAI-Beta")}
+    products = {o.model: o for o in md.values() if o.milestones or (o.model[0].isupper() and "API" not in o.model
+                and not o.model.startswith("OpenAI-Beta"))}
     assert {m: (o.key, o.announced_on, o.shutdown_on) for m, o in products.items()} == {
         "Reusable prompts": ("2026-06-03/reusable-prompts", D(2026, 6, 3), D(2026, 11, 30)),
         "Evals platform": ("2026-06-03/evals-platform", D(2026, 6, 3), D(2026, 11, 30)),

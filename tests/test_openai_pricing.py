@@ -333,7 +333,9 @@ def test_jsx_literals() -> None:
       ]"""
     )
     assert isinstance(value, list)
-    assert value[0][:4] == ['a"b', Decimal("1.5e-6"), Decimal(-2), None]
+    first = value[0]
+    assert isinstance(first, list)
+    assert first[:4] == ['a"b', Decimal("1.5e-6"), Decimal(-2), None]
     assert value[1] == {"model": "Deep research", "rows": []}
     assert value[2] == JsCall("pricingHtml", ("x <br /> y",))
 

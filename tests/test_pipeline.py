@@ -6,10 +6,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+from decimal import Decimal
+from typing import cast
 
 import pytest
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from sources.base import BuiltinSource
 from watcher.config import SourceSettings
@@ -34,7 +36,7 @@ def _parse(doc: Document) -> list[Observation]:
             key=row["id"], provider="openai", model=row["id"],
             status=Status(row["status"]) if row.get("status") else None,
             shutdown_on=dt.date.fromisoformat(row["shutdown"]) if row.get("shutdown") else None,
-            prices={PriceKey("input"): to_decimal(row["price"])} if "price" in row else {},
+            prices={PriceKey("input"): cast(Decimal, to_decimal(row["price"]))} if "price" in row else {},
         )
         for row in rows
     ]
@@ -84,7 +86,7 @@ def test_field_changes_carry_old_and_new(poller: Poller) -> None:
     assert all(c.detected_at == T0 + dt.timedelta(hours=1) for c in result.changes)
     with read_session(poller.engine) as session:
         versions = session.exec(select(ObservationVersion).where(ObservationVersion.key == "sora-2")
-                                .order_by(ObservationVersion.valid_from)).all()
+                                .order_by(col(ObservationVersion.valid_from))).all()
     assert [(v.status, v.valid_to) for v in versions] == [
         ("active", T0 + dt.timedelta(hours=1)), ("deprecated", None)]
 
@@ -198,7 +200,7 @@ def test_two_pollers_of_one_source_never_collide(poller: Poller) -> None:
     def run() -> None:
         try:
             outcomes.append(racing.record_document(SOURCE, SETTINGS, changed).outcome)
-        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=run) for _ in range(2)]

@@ -282,7 +282,7 @@ def test_same_content_as_html_and_markdown_reads_the_same(module: object, fixtur
         if hasattr(block, "level"):
             lines += ["#" * block.level + " " + block.text, ""]  # type: ignore[union-attr]
             continue
-        header, rows = block.header, block.rows  # type: ignore[union-attr]
+        header, rows = block.header, block.rows
         lines.append("| " + " | ".join(header) + " |")
         lines.append("|" + "---|" * len(header))
         for row in rows:
@@ -296,7 +296,9 @@ def test_same_content_as_html_and_markdown_reads_the_same(module: object, fixtur
         original = [dataclasses.replace(o, shutdown_qualifier=None if o.shutdown_qualifier == "earliest" else o.shutdown_qualifier) for o in original]
     if module is mistral_models:  # one-cell "Preview models" rows do not exist here; nothing to adjust
         pass
-    strip = lambda obs: [dataclasses.replace(o, url=None) for o in obs]
+    def strip(obs: list[Observation]) -> list[Observation]:
+        return [dataclasses.replace(o, url=None) for o in obs]
+
     assert strip(rendered) == strip(original)
 
 

@@ -35,7 +35,7 @@ def page(models: Sequence[str], header: str = "Recommended replacement") -> str:
             f"| Shutdown date | Model / system | {header} |\n| --- | --- | --- |\n{rows}\n")
 
 
-def config(tmp_path: Path, upstream: Upstream, sink: WebhookSink) -> Path:  # noqa: F811
+def config(tmp_path: Path, upstream: Upstream, sink: WebhookSink) -> Path:
     path = tmp_path / "config.toml"
     path.write_text("\n".join([
         "[sources.openai-deprecations]", f'url = "{upstream.url("/deprecations.md")}"',
@@ -46,7 +46,7 @@ def config(tmp_path: Path, upstream: Upstream, sink: WebhookSink) -> Path:  # no
 
 
 def test_a_refused_source_is_shown_alerted_with_a_preview_and_accepted_once(
-        sqlite_url: str, tmp_path: Path, upstream: Upstream, sink: WebhookSink) -> None:  # noqa: F811
+        sqlite_url: str, tmp_path: Path, upstream: Upstream, sink: WebhookSink) -> None:
     cfg = config(tmp_path, upstream, sink)
 
     def watcher(*args: str) -> tuple[int, str, str]:

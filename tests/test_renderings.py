@@ -8,7 +8,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from sources.openai_pricing import SOURCE as PRICING
 from watcher.config import SourceSettings
@@ -86,7 +86,7 @@ MARCH_AT, JUNE_AT = dt.datetime(2026, 3, 27, 4, 35, tzinfo=dt.UTC), dt.datetime(
 
 def _changes(engine: object) -> list[tuple[object, ...]]:
     with read_session(engine) as session:  # type: ignore[arg-type]
-        rows = session.exec(select(ChangeRecord.key, ChangeRecord.kind, ChangeRecord.field, ChangeRecord.old,
+        rows = session.exec(select(ChangeRecord.key, ChangeRecord.kind, ChangeRecord.field, ChangeRecord.old,  # type: ignore[call-overload]
                                    ChangeRecord.new, ChangeRecord.detected_at)
                             .where(ChangeRecord.kind != "source_health")).all()
     return sorted(tuple(r) for r in rows)
@@ -142,7 +142,7 @@ def test_backfilling_older_captures_keeps_the_live_verdicts(db_url: str, tmp_pat
     rows = backfill(app, "openai-pricing", discover(folder), progress=lambda _: None)
     assert [(r["outcome"], r["how"]) for r in rows] == [("baseline", "merged")]
     with read_session(app.engine) as session:
-        outcomes = [o for o in session.exec(select(Run.outcome).where(Run.trigger == "poll").order_by(Run.observed_at))]
+        outcomes = [o for o in session.exec(select(Run.outcome).where(Run.trigger == "poll").order_by(col(Run.observed_at)))]
         state = polls.source_state(session, "openai-pricing")
     # Judged afresh against the fuller March page, the first live poll would look like a collapse and be
     # refused, freezing the live source; it was believed live, so it stays believed: its losses are changes.

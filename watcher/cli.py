@@ -11,7 +11,7 @@ import datetime as dt
 import logging
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
@@ -19,8 +19,8 @@ from watcher.output import Format, default_format, render
 
 if TYPE_CHECKING:
     from watcher.app import App
-    from watcher.logs import RedactingFilter
     from watcher.config import Settings
+    from watcher.logs import RedactingFilter
 
 app = typer.Typer(
     help="Model Lifecycle Watcher: watches where AI models are announced, priced and sold, "
@@ -35,7 +35,7 @@ db_app = typer.Typer(help="Database schema and maintenance.", no_args_is_help=Tr
 app.add_typer(db_app, name="db")
 
 FormatOption = Annotated[
-    Optional[Format],
+    Format | None,
     typer.Option("--format", "-f", help="Output format (default: table on a terminal, json otherwise)."),
 ]
 
@@ -71,8 +71,8 @@ class Context:
 @app.callback()
 def main_options(
     ctx: typer.Context,
-    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="config.toml to read (default: ./config.toml if present).", envvar="WATCHER_CONFIG")] = None,
-    db: Annotated[Optional[str], typer.Option("--db", help="Database URL or SQLite path; overrides WATCHER_DB and [storage] url.", show_envvar=False)] = None,
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="config.toml to read (default: ./config.toml if present).", envvar="WATCHER_CONFIG")] = None,
+    db: Annotated[str | None, typer.Option("--db", help="Database URL or SQLite path; overrides WATCHER_DB and [storage] url.", show_envvar=False)] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress to stderr.")] = False,
 ) -> None:
     from watcher.logs import setup_logging
@@ -98,7 +98,7 @@ def fail(message: str, code: int = 1) -> NoReturn:
 @app.command()
 def poll(
     ctx: typer.Context,
-    sources: Annotated[Optional[list[str]], typer.Argument(help="Sources to poll (default: every enabled source).")] = None,
+    sources: Annotated[list[str] | None, typer.Argument(help="Sources to poll (default: every enabled source).")] = None,
     fmt: FormatOption = None,
 ) -> None:
     """Poll sources once now, record what they say, and print the changes found."""
@@ -162,7 +162,7 @@ async def _poll_all(c: Context, names: list[str]) -> list[Any]:
 def check(
     ctx: typer.Context,
     source: Annotated[str, typer.Argument(help="Source name, e.g. openai-deprecations.")],
-    file: Annotated[Optional[Path], typer.Option("--file", help="Parse this file instead of fetching.")] = None,
+    file: Annotated[Path | None, typer.Option("--file", help="Parse this file instead of fetching.")] = None,
     fmt: FormatOption = None,
 ) -> None:
     """Fetch (or read --file) and parse only: print the observations, store nothing."""
@@ -202,7 +202,7 @@ def ingest(
     source: Annotated[str, typer.Argument(help="Source name the capture belongs to.")],
     file: Annotated[Path, typer.Argument(help="An archived capture; or a directory of captures named by their time "
                                               "(2026-03-27T04:35:00Z.md) or listed in a manifest.csv/.json.")],
-    observed_at: Annotated[Optional[str], typer.Option("--observed-at", help="When the capture was taken (ISO 8601, UTC unless it says otherwise); for a single file only.")] = None,
+    observed_at: Annotated[str | None, typer.Option("--observed-at", help="When the capture was taken (ISO 8601, UTC unless it says otherwise); for a single file only.")] = None,
     fmt: FormatOption = None,
 ) -> None:
     """Record archived captures as if fetched when they were taken (backfill). Never sends alerts."""
@@ -248,14 +248,14 @@ CHANGE_COLUMNS = ("detected_at", "source", "model", "kind", "field", "old", "new
 @app.command()
 def changes(
     ctx: typer.Context,
-    since: Annotated[Optional[str], typer.Option(help="Only changes detected since (ISO time, or 7d for 7 days ago).")] = None,
-    until: Annotated[Optional[str], typer.Option(help="Only changes detected before this time.")] = None,
-    source: Annotated[Optional[list[str]], typer.Option("--source", "-s", help="Only these sources (repeatable).")] = None,
-    provider: Annotated[Optional[list[str]], typer.Option(help="Only these providers (repeatable).")] = None,
-    model: Annotated[Optional[str], typer.Option("--model", "-m", help="Model id or glob, e.g. 'sora-2*'.")] = None,
-    kind: Annotated[Optional[list[str]], typer.Option("--kind", "-k", help="Only these kinds: listed, delisted, status, shutdown_date, price, … (repeatable).")] = None,
-    severity: Annotated[Optional[list[str]], typer.Option(help="Only these severities: info, warning, critical (repeatable).")] = None,
-    limit: Annotated[Optional[int], typer.Option(min=0, help="At most this many rows.")] = None,
+    since: Annotated[str | None, typer.Option(help="Only changes detected since (ISO time, or 7d for 7 days ago).")] = None,
+    until: Annotated[str | None, typer.Option(help="Only changes detected before this time.")] = None,
+    source: Annotated[list[str] | None, typer.Option("--source", "-s", help="Only these sources (repeatable).")] = None,
+    provider: Annotated[list[str] | None, typer.Option(help="Only these providers (repeatable).")] = None,
+    model: Annotated[str | None, typer.Option("--model", "-m", help="Model id or glob, e.g. 'sora-2*'.")] = None,
+    kind: Annotated[list[str] | None, typer.Option("--kind", "-k", help="Only these kinds: listed, delisted, status, shutdown_date, price, … (repeatable).")] = None,
+    severity: Annotated[list[str] | None, typer.Option(help="Only these severities: info, warning, critical (repeatable).")] = None,
+    limit: Annotated[int | None, typer.Option(min=0, help="At most this many rows.")] = None,
     fmt: FormatOption = None,
 ) -> None:
     """List detected changes, oldest first."""
@@ -392,7 +392,7 @@ def main() -> None:
     except _CLICK_ERROR as exc:
         typer.echo(f"watcher: {exc.format_message()}", err=True)  # type: ignore[attr-defined]
         sys.exit(getattr(exc, "exit_code", 1))
-    except Exception as exc:  # noqa: BLE001 - the one place that turns errors into messages
+    except Exception as exc:
         message = describe(exc)
         if message is None:
             raise
@@ -416,10 +416,10 @@ def _usage(exc: Exception) -> int:
     return int(getattr(exc, "exit_code", 2))
 
 
-import watcher.cli_analysts  # noqa: E402,F401  (registers the analyst commands)
-import watcher.cli_catalog  # noqa: E402,F401  (registers `show`)
+import watcher.cli_alerts  # noqa: E402  (registers outbox, deliver, notify-test, silence)
+import watcher.cli_analysts  # noqa: E402  (registers the analyst commands)
+import watcher.cli_audit  # noqa: E402  (registers `audit`)
+import watcher.cli_catalog  # noqa: E402  (registers `show`)
+import watcher.cli_config  # noqa: E402  (registers `config check`)
+import watcher.cli_daemon  # noqa: E402  (registers `run`)
 import watcher.cli_sources  # noqa: E402,F401  (registers `describe`)
-import watcher.cli_alerts  # noqa: E402,F401  (registers outbox, deliver, notify-test, silence)
-import watcher.cli_config  # noqa: E402,F401  (registers `config check`)
-import watcher.cli_daemon  # noqa: E402,F401  (registers `run`)
-import watcher.cli_audit  # noqa: E402,F401  (registers `audit`)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -53,8 +53,8 @@ def _report(result: DispatchResult) -> None:
 @app.command()
 def outbox(
     ctx: typer.Context,
-    state: Annotated[Optional[list[str]], typer.Option("--state", help="pending, failed, sending, dead or sent (repeatable; default: all but sent).")] = None,
-    limit: Annotated[Optional[int], typer.Option(min=0, help="At most this many rows.")] = None,
+    state: Annotated[list[str] | None, typer.Option("--state", help="pending, failed, sending, dead or sent (repeatable; default: all but sent).")] = None,
+    limit: Annotated[int | None, typer.Option(min=0, help="At most this many rows.")] = None,
     fmt: FormatOption = None,
 ) -> None:
     """Deliveries waiting, failing (with the channel's last answer), in flight, or dead."""
@@ -152,7 +152,7 @@ def silence_add(
     model: Annotated[str, typer.Option("--model", "-m", help="Model id or glob, e.g. 'gpt-4o*' ('*' for every model of --source).")],
     until: Annotated[str, typer.Option("--until", help="When the silence ends: 7d, 12h (from now), or an ISO time.")],
     reason: Annotated[str, typer.Option("--reason", help="Why; shown in `watcher silence list`.")],
-    source: Annotated[Optional[str], typer.Option("--source", "-s", help="Only changes from this source.")] = None,
+    source: Annotated[str | None, typer.Option("--source", "-s", help="Only changes from this source.")] = None,
     fmt: FormatOption = None,
 ) -> None:
     """Silence alerts about matching models until a time. Changes are still recorded."""

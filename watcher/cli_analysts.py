@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -36,8 +36,8 @@ def query_engine(ctx: typer.Context) -> Engine:
 def asof(
     ctx: typer.Context,
     time: Annotated[str, typer.Argument(help="A point in time: 2026-03-01, 2026-03-01T12:00:00Z, or 30d (ago).")],
-    source: Annotated[Optional[list[str]], typer.Option("--source", "-s", help="Only these sources (repeatable).")] = None,
-    model: Annotated[Optional[str], typer.Option("--model", "-m", help="Only models fitting this id or glob.")] = None,
+    source: Annotated[list[str] | None, typer.Option("--source", "-s", help="Only these sources (repeatable).")] = None,
+    model: Annotated[str | None, typer.Option("--model", "-m", help="Only models fitting this id or glob.")] = None,
     fmt: FormatOption = None,
 ) -> None:
     """The catalog as it was at TIME: every row's version then current, by source and key."""
@@ -56,8 +56,8 @@ def asof(
 def upcoming(
     ctx: typer.Context,
     within: Annotated[str, typer.Option(help="How far ahead to look, e.g. 30d, 90d, 26w.")] = "90d",
-    source: Annotated[Optional[list[str]], typer.Option("--source", "-s", help="Only these sources (repeatable).")] = None,
-    model: Annotated[Optional[str], typer.Option("--model", "-m", help="Only models fitting this id or glob.")] = None,
+    source: Annotated[list[str] | None, typer.Option("--source", "-s", help="Only these sources (repeatable).")] = None,
+    model: Annotated[str | None, typer.Option("--model", "-m", help="Only models fitting this id or glob.")] = None,
     fmt: FormatOption = None,
 ) -> None:
     """Shutdowns ahead, soonest first, as every source currently states them."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -26,7 +26,7 @@ FLAT_COLUMNS = ("provider", "model", "provider_shutdown_on", "days_left", "sourc
 def show(
     ctx: typer.Context,
     model: Annotated[str, typer.Argument(help="Model id as any source spells it (sora-2, openai/sora-2, azure/sora-2), or a glob.")],
-    today: Annotated[Optional[str], typer.Option("--today", help="Count days left from this date (YYYY-MM-DD; default: today, UTC).")] = None,
+    today: Annotated[str | None, typer.Option("--today", help="Count days left from this date (YYYY-MM-DD; default: today, UTC).")] = None,
     fmt: FormatOption = None,
 ) -> None:
     """What every source says now about a model; days to the provider's shutdown; disagreements."""

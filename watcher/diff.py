@@ -82,8 +82,8 @@ def field_changes(source: str, old: Observation, new: Observation) -> list[Chang
     scalar(ChangeKind.STATUS, "status", old.status and old.status.value, new.status and new.status.value)
     scalar(ChangeKind.SHUTDOWN_DATE, "shutdown_on", shutdown_text(old), shutdown_text(new))
     scalar(ChangeKind.ANNOUNCED_DATE, "announced_on",
-           old.announced_on and old.announced_on.isoformat(),
-           new.announced_on and new.announced_on.isoformat())
+           old.announced_on.isoformat() if old.announced_on else None,
+           new.announced_on.isoformat() if new.announced_on else None)
     scalar(ChangeKind.REPLACEMENT, "replacement",
            format_replacement(old.replacement), format_replacement(new.replacement))
     scalar(ChangeKind.AVAILABILITY, "availability", old.availability, new.availability)

@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 # whenever those happen to be installed; we never use it, so keep it out.
 sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 
-import httpx  # noqa: E402
+import httpx
 
 from watcher import __version__
 from watcher.config import FetchSettings

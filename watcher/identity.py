@@ -300,10 +300,7 @@ def resolve(source_id: str, provider_hint: str | None = None) -> Identity:
         segments = _strip_segments(segments[1:])
 
     maker: str | None = None
-    if len(segments) == 2:
-        maker = _maker_of_namespace(segments[0])
-        segments = segments[1:]
-    elif len(segments) > 2 and segments[0].lower() in _MAKER_ALIASES:
+    if len(segments) == 2 or (len(segments) > 2 and segments[0].lower() in _MAKER_ALIASES):
         maker = _maker_of_namespace(segments[0])
         segments = segments[1:]
     model = "/".join(segments)

@@ -291,13 +291,13 @@ def _versions(session: Session, source: str) -> Counter[tuple[Any, ...]]:
     fields = [v.key, v.provider, v.model, v.source_id, v.distribution, v.is_model, v.status, v.announced_on,
               v.shutdown_on, v.shutdown_qualifier, v.replacement, v.aliases, v.prices, v.availability,
               v.milestones, v.valid_from, v.valid_to]
-    return Counter(tuple(row) for row in session.exec(select(*fields).where(v.source == source)))
+    return Counter(tuple(row) for row in session.exec(select(*fields).where(v.source == source)))  # type: ignore[arg-type, type-var]
 
 
 def _changes(session: Session, source: str) -> Counter[tuple[Any, ...]]:
     c = ChangeRecord
     return Counter(tuple(row) for row in session.exec(
-        select(c.key, c.kind, c.field, c.old, c.new, c.detected_at)
+        select(c.key, c.kind, c.field, c.old, c.new, c.detected_at)  # type: ignore[call-overload]
         .where(c.source == source, col(c.kind).in_(DERIVED_KINDS))))
 
 

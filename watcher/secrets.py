@@ -20,7 +20,7 @@ class SecretError(ValueError):
 
 
 class Secret:
-    __slots__ = ("_value", "_hint")
+    __slots__ = ("_hint", "_value")
 
     def __init__(self, value: str, hint: str = "") -> None:
         self._value = value

@@ -45,7 +45,7 @@ __all__ = ["DEAD", "FAILED", "PENDING", "SENDING", "SENT", "delivery_dict", "lis
 
 def backoff(attempts: int, first: dt.timedelta, cap: dt.timedelta) -> dt.timedelta:
     """Wait before the next attempt after `attempts` tries: first, 2×first, 4×first, … ≤ cap."""
-    return min(first * (2 ** max(attempts - 1, 0)), cap)
+    return min(first * int(2 ** max(attempts - 1, 0)), cap)
 
 
 def queue(session: Session, delivery: Delivery) -> bool:
@@ -93,7 +93,7 @@ def claim(engine: Engine, delivery_id: int, now: dt.datetime, ttl: dt.timedelta)
         claimed = Claimed(id=delivery_id, channel=row.channel, kind=row.kind, severity=Severity(row.severity),
                           bodies=Bodies(row.title, row.body_text, row.body_markdown, row.body_html),
                           attempts=row.attempts + 1, created_at=row.created_at)
-        taken = session.exec(  # type: ignore[call-overload]
+        taken = session.exec(
             update(Delivery)
             .where(col(Delivery.id) == delivery_id, col(Delivery.status) == row.status,
                    col(Delivery.attempts) == row.attempts)
@@ -122,7 +122,7 @@ def finish(engine: Engine, claimed: Claimed, *, ok: bool, error: str | None, now
         values = {"status": PENDING, "last_error": error,
                   "next_attempt_at": now + backoff(claimed.attempts, retry_after, retry_max)}
     with write_session(engine) as session:
-        done = session.exec(  # type: ignore[call-overload]
+        done = session.exec(
             update(Delivery)
             .where(col(Delivery.id) == claimed.id, col(Delivery.status) == SENDING,
                    col(Delivery.attempts) == claimed.attempts)
@@ -139,7 +139,7 @@ def finish(engine: Engine, claimed: Claimed, *, ok: bool, error: str | None, now
 def release(engine: Engine, channel: str, now: dt.datetime) -> int:
     """The channel answered: its deliveries backing off are due now (for every dispatcher)."""
     with write_session(engine) as session:
-        done = session.exec(  # type: ignore[call-overload]
+        done = session.exec(
             update(Delivery)
             .where(col(Delivery.channel) == channel, col(Delivery.status) == PENDING,
                    col(Delivery.next_attempt_at) > now)
@@ -167,6 +167,7 @@ def candidates(session: Session, now: dt.datetime, *, early: bool, limit: int) -
         if in_flight:
             continue
         due = next_at <= now or (early and status == PENDING)
+        assert row_id is not None  # a stored row always has its id
         out.append(Candidate(id=row_id, channel=channel, due=due))
     return out
 
@@ -178,7 +179,7 @@ def retry_dead(session: Session, ids: Sequence[int] = ()) -> int:
         query = query.where(col(Delivery.id).in_(ids))
     now = dt.datetime.now(dt.UTC)
     # Queued again: `give_up_after` counts from now.
-    result = session.exec(query.values(status=PENDING, attempts=0, next_attempt_at=now, created_at=now))  # type: ignore[call-overload]
+    result = session.exec(query.values(status=PENDING, attempts=0, next_attempt_at=now, created_at=now))
     return int(result.rowcount)
 
 

@@ -65,7 +65,7 @@ def holding(silences: Sequence[Silence], source: str, names: Iterable[str | None
 def listing(session: Session, now: dt.datetime, *, everything: bool = False) -> list[dict[str, Any]]:
     held = dict(session.exec(select(ChangeRecord.silence_id, func.count())
                              .where(col(ChangeRecord.silence_id).is_not(None))
-                             .group_by(ChangeRecord.silence_id)).all())
+                             .group_by(col(ChangeRecord.silence_id))).all())
     out: list[dict[str, Any]] = []
     for s in session.exec(select(Silence).order_by(col(Silence.id))):
         state = "expired" if s.expired_at is not None or s.until <= now else "active"

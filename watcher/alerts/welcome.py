@@ -80,7 +80,7 @@ def first_round_complete(session: Session, settings: Settings, run: Run) -> bool
 
 def facts(session: Session, settings: Settings, today: dt.date) -> Facts:
     enabled = sorted(name for name, s in settings.sources.items() if s.enabled)
-    rows: dict[str, int | None] = {name: None for name in enabled}
+    rows: dict[str, int | None] = dict.fromkeys(enabled)
     last = select(Run.source, func.max(Run.id)).where(col(Run.source).in_(enabled),
                                                      col(Run.outcome).in_(SUCCESS_OUTCOMES)).group_by(Run.source)
     for name, run_id in session.exec(last).all():

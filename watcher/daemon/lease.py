@@ -161,7 +161,7 @@ class Lease:
         dialect = session.connection().dialect.name
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
         session.exec(
-            insert(LeaseRow)  # type: ignore[arg-type]
+            insert(LeaseRow)
             .values(name=self.name, holder="", epoch=0, expires_at=_NEVER, acquired_at=_NEVER)
             .on_conflict_do_nothing(index_elements=["name"])
         )

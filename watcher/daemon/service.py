@@ -139,7 +139,7 @@ class Daemon:
         await asyncio.gather(*self._background, return_exceptions=True)
         try:
             await self._beside(self.lease.release)  # a standby need not wait the lease out
-        except Exception as exc:  # noqa: BLE001 - the lease expires on its own anyway
+        except Exception as exc:
             log.warning("could not release the lease: %s", brief(exc))
         if self._http is not None:
             await self._http.close()
@@ -168,7 +168,7 @@ class Daemon:
                 app.source(name)  # the parser loads, the URLs are valid
             except UsageError:
                 raise
-            except Exception as exc:  # noqa: BLE001 - a source that cannot load is a config problem
+            except Exception as exc:
                 raise ConfigError(f"sources.{name}: cannot load the source: {brief(exc)}") from None
             plans[name] = plan(settings.sources[name], now)
         jobs = {job.name: job for job in maintenance(settings, now)}
@@ -232,7 +232,7 @@ class Daemon:
         was = self.lease.held
         try:
             await self._beside(self.lease.acquire_or_renew)
-        except Exception as exc:  # noqa: BLE001 - keep trying; the lease simply runs out
+        except Exception as exc:
             log.warning("lease: database unreachable: %s", brief(exc))
         held = self.lease.held
         self.metrics.set_leader(self.lease.epoch if held else None)
@@ -257,7 +257,7 @@ class Daemon:
         settings = self.config.settings
         try:
             snap = await self._beside(snapshot.take, self.config.app.engine, settings.watchlist, _now())
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             log.warning("snapshot: database unreachable: %s", brief(exc))
             return
         self._snapshot_at = time.monotonic()

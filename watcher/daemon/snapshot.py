@@ -75,7 +75,7 @@ def _watched_shutdowns(session: Session, watchlist: Sequence[str]) -> tuple[Shut
     if not watchlist:
         return ()
     rows = session.exec(
-        select(ObservationVersion.source, ObservationVersion.model, ObservationVersion.key,
+        select(ObservationVersion.source, ObservationVersion.model, ObservationVersion.key,  # type: ignore[call-overload]
                ObservationVersion.source_id, ObservationVersion.aliases, ObservationVersion.shutdown_on)
         .where(col(ObservationVersion.valid_to).is_(None), col(ObservationVersion.shutdown_on).is_not(None),
                col(ObservationVersion.is_model).is_(True))

@@ -96,7 +96,7 @@ class Work:
             outcome = "fenced"
             log.warning("poll %s: discarded, no longer the leader (%s)", name, exc)
             self.on_fenced()
-        except Exception as exc:  # noqa: BLE001 - one source's crash must not stop the others
+        except Exception as exc:
             outcome = "error"
             log.error("poll %s: crashed: %s", name, describe(exc) or brief(exc))
             log.debug("poll %s traceback", name, exc_info=True)
@@ -128,7 +128,7 @@ class Work:
             log.warning("job %s: discarded, no longer the leader (%s)", job.name, exc)
             self.on_fenced()
             return
-        except Exception as exc:  # noqa: BLE001 - the next run may fare better; the log says why
+        except Exception as exc:
             self.metrics.jobs.labels(job.name, "error").inc()
             log.error("job %s: failed: %s", job.name, describe(exc) or brief(exc))
             log.debug("job %s traceback", job.name, exc_info=True)

@@ -18,9 +18,8 @@ from typing import Any
 from sqlalchemy import Connection, Row, func, or_, select
 
 from watcher.diff import shutdown_text
-from watcher.disagreements import Open, open_from_history
+from watcher.disagreements import Open, effective_shutdowns, open_from_history
 from watcher.disagreements import Row as Statement
-from watcher.disagreements import effective_shutdowns
 from watcher.identity import UNKNOWN_PROVIDER, resolve
 from watcher.model import ChangeKind, Observation, format_milestones, format_replacement
 from watcher.money import format_price

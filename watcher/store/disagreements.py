@@ -22,7 +22,7 @@ _CHUNK = 500
 
 
 # Plain result rows rather than ORM objects: this runs after every poll.
-_VERSIONS = ObservationVersion.__table__
+_VERSIONS = ObservationVersion.__table__  # type: ignore[attr-defined]  # SQLModel does not declare __table__
 
 
 def official_rows(session: Session, sources: Collection[str]) -> list[Row]:
@@ -72,7 +72,7 @@ def latest_observation(session: Session) -> dt.datetime | None:
 
 def open_disagreements(session: Session) -> dict[tuple[str, str, str], Open]:
     query = (
-        select(ChangeRecord.source, ChangeRecord.key, ChangeRecord.provider, ChangeRecord.model,
+        select(ChangeRecord.source, ChangeRecord.key, ChangeRecord.provider, ChangeRecord.model,  # type: ignore[call-overload]
                ChangeRecord.field, ChangeRecord.new, ChangeRecord.detected_at)
         .where(ChangeRecord.kind == ChangeKind.DISAGREEMENT.value)
         .order_by(col(ChangeRecord.id))

@@ -97,9 +97,8 @@ def write_session(engine: Engine) -> Iterator[Session]:
     """One write transaction: committed on success, rolled back on any error."""
     from sqlmodel import Session
 
-    with Session(engine.execution_options(write=True), expire_on_commit=False) as session:
-        with session.begin():
-            yield session
+    with Session(engine.execution_options(write=True), expire_on_commit=False) as session, session.begin():
+        yield session
 
 
 @contextlib.contextmanager

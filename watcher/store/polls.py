@@ -78,7 +78,7 @@ def consecutive_failures(session: Session, source: str) -> int:
 def current_versions(session: Session, source: str) -> dict[str, Observation]:
     # Plain rows, not ORM objects: hydrating 3,000 SQLModel instances per poll
     # cost more than the parse itself.
-    table = ObservationVersion.__table__
+    table = ObservationVersion.__table__  # type: ignore[attr-defined]  # SQLModel does not declare __table__
     rows = session.connection().execute(
         table.select().where(table.c.source == source, table.c.valid_to.is_(None))
     )
@@ -160,7 +160,7 @@ def apply_versions(
         # A Core executemany: building ORM objects for a catalog's worth of new
         # versions was the slowest step of a baseline poll.
         session.connection().execute(
-            ObservationVersion.__table__.insert(),
+            ObservationVersion.__table__.insert(),  # type: ignore[attr-defined]  # SQLModel does not declare __table__
             [row_values(obs, source=source, valid_from=at, run_id=run_id) for obs in upserts],
         )
 

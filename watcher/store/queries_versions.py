@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from typing import Any, Final
 
-from sqlalchemy import Connection, ColumnElement, and_, literal, or_, select, tuple_, union
+from sqlalchemy import ColumnElement, Connection, and_, literal, or_, select, tuple_, union
 from sqlalchemy.sql.base import ReadOnlyColumnCollection
 
 from watcher.store.globs import is_glob, matches

@@ -72,7 +72,7 @@ def _documents(session: Session) -> list[_Doc]:
         .subquery()
     )
     rows = session.exec(
-        select(DocumentBlob.sha256, DocumentBlob.source, DocumentBlob.first_seen_at, seen.c.last_seen,
+        select(DocumentBlob.sha256, DocumentBlob.source, DocumentBlob.first_seen_at, seen.c.last_seen,  # type: ignore[call-overload]
                func.length(DocumentBlob.body))
         .outerjoin(seen, seen.c.content_hash == DocumentBlob.sha256)
     ).all()

@@ -72,7 +72,7 @@ def _table_bytes(connection: Connection) -> tuple[dict[str, int], str]:
 
 
 def _dbstat(connection: Connection) -> dict[str, int]:
-    owner = dict(connection.execute(text("SELECT name, tbl_name FROM sqlite_master WHERE type IN ('table', 'index')")).all())
+    owner: dict[str, str] = dict(connection.execute(text("SELECT name, tbl_name FROM sqlite_master WHERE type IN ('table', 'index')")).all())
     sizes: dict[str, int] = {}
     for name, size in connection.execute(text("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name")):
         table = owner.get(name, name)

@@ -38,7 +38,7 @@ def _time(value: Any) -> str | None:
 def _date(value: Any) -> str | None:
     if value is None or isinstance(value, str):
         return value
-    return value.isoformat()
+    return str(value.isoformat())
 
 
 def _bool(value: Any) -> bool | None:
