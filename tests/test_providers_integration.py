@@ -109,9 +109,13 @@ def test_show_combines_every_providers_word(tmp_path: Path, upstream: Upstream) 
     assert "litellm says claude-3-opus-20240229 shuts down 2026-03-01; anthropic says 2026-01-05" in texts
     assert "bedrock" not in texts and "vertex" not in texts
 
-    sonnet = run_watcher(["--config", str(config), "show", "claude-sonnet-4-20250514", "--format", "json"])
+    sonnet = run_watcher(["--config", str(config), "show", "claude-sonnet-4-20250514", "--today", "2026-03-01",
+                          "--format", "json"])
     (view,) = json.loads(sonnet.stdout)
     assert view["shutdown_on"] == "2026-06-15 (tentative)"
+    assert [(p["distribution"], p["shutdown_on"], p["source"]) for p in view["platforms"]] == [
+        ("bedrock", "2026-10-14", "anthropic-deprecations"), ("bedrock", "2026-10-14", "bedrock-lifecycle"),
+        ("vertex_ai", "2026-10-14", "anthropic-deprecations"), ("vertex_ai", "2026-10-14", "vertex-model-versions")]
     assert [(d["source"], d["kind"]) for d in view["disagreements"] if d["kind"] == "shutdown_differs"] == [
         ("anthropic-account", "shutdown_differs")]
     # Bedrock's lifecycle page and Vertex's versions page speak for their platforms.
@@ -122,6 +126,11 @@ def test_show_combines_every_providers_word(tmp_path: Path, upstream: Upstream) 
     table = run_watcher(["--config", str(config), "show", "bedrock/anthropic.claude-3-opus-20240229-v1:0",
                          "--today", "2026-03-01", "--format", "table"])
     assert "anthropic/claude-3-opus-20240229: shutdown 2026-01-05 (anthropic-deprecations)" in table.stdout
+    # A distribution retiring on its own schedule is shown as such, beside the maker's date.
+    assert ("anthropic/claude-3-opus-20240229 on bedrock: its own schedule, shutdown 2026-01-15 "
+            "(anthropic-deprecations): shut down 45 days ago") in table.stdout
+    assert ("anthropic/claude-3-opus-20240229 on vertex_ai: its own schedule, shutdown 2026-02-05 "
+            "(anthropic-deprecations): shut down 24 days ago") in table.stdout
 
 
 def test_an_unreachable_or_changed_provider_is_one_health_alert(tmp_path: Path, upstream: Upstream) -> None:

@@ -77,6 +77,11 @@ def _table(view: dict[str, Any]) -> None:
         days = view["days_left"]
         when = f"{days} days left" if days >= 0 else f"shut down {-days} days ago"
         typer.echo(f"{name}: shutdown {view['shutdown_on']} ({view['shutdown_source']}): {when}")
+    for platform in view.get("platforms", []):
+        days = platform["days_left"]
+        when = f"{days} days left" if days >= 0 else f"shut down {-days} days ago"
+        typer.echo(f"{name} on {platform['distribution']}: its own schedule, shutdown {platform['shutdown_on']} "
+                   f"({platform['source']}): {when}")
     if view["disagreements"]:
         render(view["disagreements"], Format.TABLE, columns=("source", "kind", "text", "since"),
                title="open disagreements")

@@ -127,11 +127,27 @@ def _view(connection: Connection, provider: str, model: str, found: list[_Found]
         "shutdown_source": official.source if official else None,
         "days_left": (official.shutdown_on - today).days if official else None,
         "sources": [_source_row(f, last_seen, by_source) for f in ordered],
+        "platforms": _platforms(found, official_sources, today),
         "disagreements": [
             {"source": d.source, "kind": d.kind, "text": d.text, "since": _iso(d.since)}
             for d in disagreements
         ],
     }
+
+
+def _platforms(found: list[_Found], official_sources: Collection[str], today: dt.date) -> list[dict[str, Any]]:
+    """The platforms' own schedules for the model (Bedrock, Vertex, Azure), as their
+    first-party pages state them: shown beside the maker's date, never against it."""
+    seen: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for f in found:
+        obs = f.obs
+        if obs.distribution is None or obs.shutdown_on is None or f.source not in official_sources:
+            continue
+        text = shutdown_text(obs) or obs.shutdown_on.isoformat()
+        seen.setdefault((obs.distribution, text, f.source), {
+            "distribution": obs.distribution, "shutdown_on": text, "source": f.source,
+            "days_left": (obs.shutdown_on - today).days})
+    return [seen[key] for key in sorted(seen)]
 
 
 def _source_row(f: _Found, last_seen: dict[str, dt.datetime], disagreements: dict[str, list[str]]) -> dict[str, Any]:
