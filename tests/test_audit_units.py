@@ -289,3 +289,32 @@ def test_scan_tree_passes_over_binary_files(tmp_path: Path) -> None:
     assert (scanned.files, scanned.skipped) == (9, 1)  # assets/blob.dat holds a NUL: binary
     assert {path for path, _ in scanned.hits} == {".env.example", "app/video.py", "config/settings.yaml",
                                                   "logs/keep.log"}
+
+
+def test_invalid_utf8_around_an_id_is_replaced_not_fatal() -> None:
+    (hit,) = Scanner(["sora-2"]).scan(b"x = '\xff\xfe' + \"sora-2\"\n")
+    assert (hit.line, hit.column, hit.written) == (1, 13, "sora-2")
+    assert hit.text == "x = '\ufffd\ufffd' + \"sora-2\""
+
+
+def test_messages_text_lines_and_the_json_report_say_what_when_and_instead() -> None:
+    from watcher.audit.findings import report_document, text_line
+
+    index = build_index(ROWS, D(2026, 9, 30), official_sources=OFFICIAL)
+    hits = [("a.py", h) for h in Scanner(index.models).scan(b"sora-2\ngpt-4-0613\no1-preview\n")]
+    sora, gpt4, undated = judge(hits, index, D(2026, 9, 30), fail_within_days=30)
+    assert text_line(sora) == (
+        "a.py:1:1: error: sora-2 (openai/sora-2) was shut down on 2026-09-24 (6 days ago, per "
+        "openai-deprecations); no replacement [catalog says openai/sora-2 shuts down 2026-10-01; openai says "
+        "2026-09-24; catalog still lists openai/sora-2 after shutdown 2026-09-24]")
+    assert text_line(gpt4) == ("a.py:2:1: error: gpt-4-0613 (openai/gpt-4-0613) shuts down on 2026-10-23 "
+                               "(23 days left, per openai-deprecations); replacement: gpt-5.5")
+    assert text_line(dataclasses.replace(undated, baselined=True)) == \
+        "a.py:3:1: warning (accepted in the baseline): o1-preview (openai/o1-preview) is deprecated"
+    document = report_document([sora, gpt4, dataclasses.replace(undated, baselined=True)], today=D(2026, 9, 30),
+                               as_of=dt.datetime(2026, 9, 29, 6, tzinfo=dt.UTC), fail_within_days=30,
+                               fail_on=Level.WARNING, files=1)
+    assert {k: v for k, v in document.items() if k != "findings"} == {
+        "today": "2026-09-30", "data_as_of": "2026-09-29T06:00:00Z", "fail_within_days": 30, "fail_on": "warning",
+        "files": 1, "failing": 2}
+    assert [f["baselined"] for f in document["findings"]] == [False, False, True]
