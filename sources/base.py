@@ -1,4 +1,4 @@
-"""The source contract (DESIGN.md §4): what a source is, and what it tells the engine about itself.
+"""The source contract (docs/architecture.md, "The source contract"): what a source is, and what it tells the engine about itself.
 
 A source states once everything the engine needs to know, so that adding one
 touches nothing else: whose own word it is (`first_party`), whether it reads one

@@ -141,7 +141,7 @@ def _price(text: str) -> str:
 
 
 def oracle(snapshots: Sequence[tuple[dt.datetime, list[Row]]], delist_after: int) -> list[Version]:
-    """The SCD-2 versions DESIGN.md §5–§7 call for, computed without the pipeline."""
+    """The SCD-2 versions docs/architecture.md ("The data model") describes, computed without the pipeline."""
     versions: list[Version] = []
     current: dict[str, Version] = {}
     misses: dict[str, int] = {}

@@ -18,7 +18,7 @@ from tests.test_alerts_delivery import BASE, T0, deliveries, make_app, poll
 from watcher.alerts.dispatch import DispatchResult, dispatch_due
 from watcher.alerts.flapping import Rule, Verdict, verdict
 from watcher.app import App
-from watcher.store.disagreements import open_disagreements
+from watcher.disagreement_check import open_disagreements
 
 MIN = dt.timedelta(minutes=1)
 

@@ -1,4 +1,4 @@
-"""Source health against real upstream faults on loopback (DESIGN.md §6), through the
+"""Source health against real upstream faults on loopback (docs/architecture.md, "The guard"), through the
 same `App.poll` the daemon runs, with the real fetcher and the real parser:
 500s, 429 with Retry-After, timeouts, a truncated body, an error page served with
 200, a page whose tables vanished, a 50 MB body, a gzip bomb and a bot challenge

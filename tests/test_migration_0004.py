@@ -92,7 +92,7 @@ def test_the_per_poll_lookups_use_their_partial_indexes(sqlite_url: str) -> None
     from sqlalchemy import event
 
     from watcher.pipeline import _health_alerted_since
-    from watcher.store.catalog import open_for_model
+    from watcher.show import open_for_model
 
     engine = make_engine(sqlite_url)
     upgrade(engine)

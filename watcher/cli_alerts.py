@@ -78,13 +78,11 @@ def deliver(
 ) -> None:
     """Send what the outbox holds now, without waiting for retry backoff; exit 1 if any failed."""
     from watcher.alerts.dispatch import dispatch_due
-    from watcher.alerts.outbox import retry_dead as revive
-    from watcher.store.engine import write_session
+    from watcher.alerts.outbox import revive_dead
 
     c = _ctx(ctx)
     if retry_dead:
-        with write_session(c.app.engine) as session:
-            typer.echo(f"{revive(session)} dead deliveries pending again", err=True)
+        typer.echo(f"{revive_dead(c.app.engine)} dead deliveries pending again", err=True)
     result = dispatch_due(c.app, early=True)
     _report(result)
     render(({"id": o.delivery_id, "channel": o.channel, "status": o.status, "attempts": o.attempts,
@@ -156,17 +154,14 @@ def silence_add(
     fmt: FormatOption = None,
 ) -> None:
     """Silence alerts about matching models until a time. Changes are still recorded."""
-    from watcher.alerts.silences import SilenceError, add, listing
-    from watcher.store.engine import write_session
+    from watcher.alerts.silences import SilenceError, add_silence
 
     c = _ctx(ctx)
     if source is not None:
         c.app.source_settings(source)
     now = dt.datetime.now(dt.UTC)
     try:
-        with write_session(c.app.engine) as session:
-            created = add(session, model=model, source=source, until=_until(until, now), reason=reason, now=now)
-            row = next(r for r in listing(session, now) if r["id"] == created.id)
+        row = add_silence(c.app.engine, model=model, source=source, until=_until(until, now), reason=reason, now=now)
     except SilenceError as exc:
         fail(str(exc), 2)
     typer.echo(f"silence {row['id']} active until {row['until']}", err=True)
@@ -180,12 +175,10 @@ def silence_list(
     fmt: FormatOption = None,
 ) -> None:
     """Silences, with how many changes each has held back."""
-    from watcher.alerts.silences import listing
-    from watcher.store.engine import read_session
+    from watcher.alerts.silences import list_silences
 
     c = _ctx(ctx)
-    with read_session(c.app.engine) as session:
-        rows = listing(session, dt.datetime.now(dt.UTC), everything=show_all)
+    rows = list_silences(c.app.engine, dt.datetime.now(dt.UTC), everything=show_all)
     render(rows, fmt or default_format(),
            columns=("id", "state", "model", "source", "until", "reason", "held_changes", "created_at"),
            title="silences")
@@ -197,13 +190,11 @@ def silence_expire(
     silence_id: Annotated[int, typer.Argument(help="The silence's id (see `watcher silence list`).")],
 ) -> None:
     """End a silence now."""
-    from watcher.alerts.silences import SilenceError, expire
-    from watcher.store.engine import write_session
+    from watcher.alerts.silences import SilenceError, expire_silence
 
     c = _ctx(ctx)
     try:
-        with write_session(c.app.engine) as session:
-            expire(session, silence_id, dt.datetime.now(dt.UTC))
+        expire_silence(c.app.engine, silence_id, dt.datetime.now(dt.UTC))
     except SilenceError as exc:
         fail(str(exc), 2)
     typer.echo(f"silence {silence_id} expired")

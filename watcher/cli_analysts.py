@@ -144,16 +144,11 @@ def db_prune(
     fmt: FormatOption = None,
 ) -> None:
     """Delete raw documents past [storage.retention]; runs, versions and changes are never pruned."""
-    from watcher.store.engine import read_session, write_session
-    from watcher.store.retention import prunable, prune_documents
+    from watcher.store.retention import prune
 
     c = _ctx(ctx)
-    engine, settings, now = c.app.engine, c.settings.retention, dt.datetime.now(dt.UTC)
-    with read_session(engine) as session:
-        doomed, total = prunable(session, settings, now)
-    if not dry_run and doomed:
-        with write_session(engine) as session:
-            result = prune_documents(session, settings, now)
+    doomed, total, result = prune(c.app.engine, c.settings.retention, dt.datetime.now(dt.UTC), dry_run=dry_run)
+    if result is not None:
         typer.echo(f"pruned {result.documents} of {total} documents ({result.bytes} bytes stored)", err=True)
     else:
         typer.echo(f"{'would prune' if dry_run else 'pruned'} {len(doomed)} of {total} documents", err=True)

@@ -32,7 +32,7 @@ def show(
     """What every source says now about a model; days to the provider's shutdown; disagreements."""
     from sources.registry import reference_sources
     from watcher.cli_analysts import query_engine
-    from watcher.store.catalog import model_views
+    from watcher.show import model_views
 
     day = _date(today) if today else dt.datetime.now(dt.UTC).date()
     with query_engine(ctx).connect() as connection:

@@ -1,6 +1,6 @@
 """Pure diff: the previous versions of a source's rows + a new parse -> changes.
 
-Compares only normalised meaning (DESIGN.md §4–§6): the parsers already made
+Compares only normalised meaning (docs/architecture.md, "Changes, severity and disagreements"): the parsers already made
 dates, ids and prices canonical, so any difference here is a real one. A row
 that goes missing is not believed delisted until it has been missing on
 `delist_after` consecutive successful polls (absences carry the count), so a

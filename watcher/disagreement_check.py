@@ -22,8 +22,10 @@ from watcher.disagreements import (
     Disagreement,
     Kind,
     Official,
+    Open,
     effective_shutdowns,
     find,
+    open_from_history,
     reconcile,
 )
 from watcher.model import Change, Observation
@@ -32,9 +34,9 @@ from watcher.store import polls
 from watcher.store.disagreements import (
     catalog_rows,
     dated_sources,
+    disagreement_history,
     latest_observation,
     official_rows,
-    open_disagreements,
 )
 from watcher.store.engine import write_session
 from watcher.store.tables import ChangeRecord, Run
@@ -44,6 +46,11 @@ if TYPE_CHECKING:
 
 # `run.source` of the daily clock check, so its changes hang off a run like any other.
 CLOCK_SOURCE: Final = "disagreements"
+
+
+def open_disagreements(session: Session) -> dict[tuple[str, str, str], Open]:
+    """The disagreements reported and not yet resolved, derived from the change table."""
+    return open_from_history(disagreement_history(session))
 
 
 def evaluate(session: Session, today: dt.date, policy: SeverityPolicy,

@@ -1,4 +1,4 @@
-"""Pure: where catalogs disagree with the provider about a model's shutdown (DESIGN.md §5).
+"""Pure: where catalogs disagree with the provider about a model's shutdown (docs/architecture.md, "Changes, severity and disagreements").
 
 Given the current rows of the provider's own sources ("official") and of the
 catalogs, `find` returns every disagreement that holds now; `reconcile` turns the
@@ -23,7 +23,7 @@ from enum import StrEnum
 from typing import Final
 
 from watcher.diff import shutdown_text
-from watcher.model import Change, ChangeKind, Observation
+from watcher.model import Change, ChangeKind, Observation, SourceRow
 
 RESOLVED: Final = "resolved"
 _MAX_IDS: Final = 3  # source ids named in one message; the rest are counted
@@ -37,12 +37,7 @@ class Kind(StrEnum):
     NO_SHUTDOWN_DATE = "no_shutdown_date"
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Row:
-    """One current row of one source."""
-
-    source: str
-    obs: Observation
+Row = SourceRow  # one current row of one source (the store reads them)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""Sanity checks between parse and diff (DESIGN.md §6): never cry wolf, never go deaf.
+"""Sanity checks between parse and diff (docs/architecture.md, "The guard"): never cry wolf, never go deaf.
 
 A parse is refused (history frozen, one `source_health` alert) only when it is
 *structurally* wrong, that is, when believing it would report a layout change,

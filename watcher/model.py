@@ -3,7 +3,7 @@
 Everything here is plain, immutable data. Sources produce `Observation`s from a
 `Document`; the diff turns two sets of observations into `Change`s. Values are
 normalised where they are parsed, so that comparing two observations only ever
-compares meaning (see DESIGN.md §4).
+compares meaning (docs/architecture.md, "The source contract").
 """
 
 from __future__ import annotations
@@ -171,6 +171,14 @@ COMPARED_FIELDS: Final = (
     "aliases",
     "milestones",
 )
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SourceRow:
+    """One current row of one source: what the store reads back for the checks above it."""
+
+    source: str
+    obs: Observation
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""Sources whose URLs are renderings that say different amounts (DESIGN.md §6).
+"""Sources whose URLs are renderings that say different amounts (docs/architecture.md, "The guard").
 
 OpenAI's pricing page has a `.md` twin (fetched first) that lacks the image and
 video tables and whose generator cuts some tables short, and the rendered HTML

@@ -1,4 +1,4 @@
-"""How much a change matters (DESIGN.md §5): config rules first, then the defaults.
+"""How much a change matters (docs/architecture.md, "Changes, severity and disagreements"): config rules first, then the defaults.
 
 Defaults: `critical` for a watched model's new or earlier shutdown date, any
 shutdown within 7 days, or a watched model delisted by its provider; `warning`

@@ -1,4 +1,4 @@
-"""Alerts (DESIGN.md §8): routed, grouped, escaped, queued with the changes, sent
+"""Alerts (docs/architecture.md, "Alerts"): routed, grouped, escaped, queued with the changes, sent
 through apprise from a durable outbox, retried, never silently dropped.
 
     pipeline commit ──► queue.OutboxHook ──► delivery rows (same transaction)

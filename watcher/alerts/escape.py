@@ -2,7 +2,7 @@
 
 Anything taken from a page (model ids, replacement text, availability words,
 error messages) passes through `clean()` and then one of the format escapes
-before it is placed in a message. The three threats, per DESIGN.md §8:
+before it is placed in a message. The three threats, per docs/architecture.md, "Alerts":
 
 - mentions: Slack's `<!channel>`/`<!here>`/`<@U123>` and, where link parsing is
   on, a bare `@here`; Discord's `@everyone`;

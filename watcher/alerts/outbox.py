@@ -194,3 +194,9 @@ def dead_by_channel(session: Session) -> dict[str, int]:
 def counts(session: Session) -> dict[str, int]:
     query = select(Delivery.status, func.count()).group_by(Delivery.status)
     return {status: int(n) for status, n in session.exec(query)}
+
+
+def revive_dead(engine: Engine) -> int:
+    """`watcher deliver --retry-dead`: every dead delivery pending again, in one transaction."""
+    with write_session(engine) as session:
+        return retry_dead(session)

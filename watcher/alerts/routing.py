@@ -1,4 +1,4 @@
-"""Which channels hear about which changes (DESIGN.md §8). Pure.
+"""Which channels hear about which changes (docs/architecture.md, "Alerts"). Pure.
 
 Routes are tried in config order. A change may match several routes, but it
 reaches each channel once: the first matching route that names a channel

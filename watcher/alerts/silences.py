@@ -10,9 +10,11 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from sqlalchemy import Engine
 from sqlmodel import Session, col, func, select
 
 from watcher.matching import watched
+from watcher.store.engine import read_session, write_session
 from watcher.store.tables import ChangeRecord, Silence
 from watcher.store.values import iso_time
 
@@ -81,3 +83,23 @@ def listing(session: Session, now: dt.datetime, *, everything: bool = False) -> 
 
 def _stamp(t: dt.datetime | None) -> str | None:
     return iso_time(t) if t else None
+
+
+# The commands' entries: one transaction each, so the CLI never holds a session.
+
+def add_silence(engine: Engine, *, model: str, source: str | None, until: dt.datetime, reason: str,
+                now: dt.datetime) -> dict[str, Any]:
+    """Add a silence and return its `listing` row."""
+    with write_session(engine) as session:
+        created = add(session, model=model, source=source, until=until, reason=reason, now=now)
+        return next(r for r in listing(session, now) if r["id"] == created.id)
+
+
+def list_silences(engine: Engine, now: dt.datetime, *, everything: bool = False) -> list[dict[str, Any]]:
+    with read_session(engine) as session:
+        return listing(session, now, everything=everything)
+
+
+def expire_silence(engine: Engine, silence_id: int, now: dt.datetime) -> None:
+    with write_session(engine) as session:
+        expire(session, silence_id, now)

@@ -11,7 +11,7 @@ import datetime as dt
 
 from sqlalchemy import Connection, func, select
 
-from watcher.disagreements import Row
+from watcher.model import SourceRow as Row
 from watcher.store.codec import from_row
 from watcher.store.relations import OBSERVATION_VERSION, RUN
 

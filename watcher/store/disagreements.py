@@ -1,5 +1,6 @@
 """What the disagreement check reads: the provider's rows, the catalog rows that
-name the same models, and the disagreements still open in the change table.
+name the same models, and the history of disagreement changes (the open ones are
+folded from it above the store, in `watcher.disagreement_check`).
 
 Only models the provider has dated are loaded from the catalogs, so a check
 after every poll costs a few indexed lookups, not a scan of every catalog.
@@ -9,12 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Iterable
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from watcher.disagreements import Open, Row, open_from_history
 from watcher.model import ChangeKind
+from watcher.model import SourceRow as Row
 from watcher.store.codec import from_row
 from watcher.store.tables import ChangeRecord, ObservationVersion, Run
 
@@ -70,12 +72,14 @@ def latest_observation(session: Session) -> dt.datetime | None:
     return session.exec(select(func.max(Run.observed_at))).one()
 
 
-def open_disagreements(session: Session) -> dict[tuple[str, str, str], Open]:
+def disagreement_history(session: Session) -> list[tuple[Any, ...]]:
+    """Every disagreement change, oldest first, as (source, key, provider, model, field,
+    new, detected_at): `watcher.disagreement_check.open_disagreements` folds them."""
     query = (
         select(ChangeRecord.source, ChangeRecord.key, ChangeRecord.provider, ChangeRecord.model,  # type: ignore[call-overload]
                ChangeRecord.field, ChangeRecord.new, ChangeRecord.detected_at)
         .where(ChangeRecord.kind == ChangeKind.DISAGREEMENT.value)
         .order_by(col(ChangeRecord.id))
     )
-    return open_from_history((s, k, p, m, f or "", n, at) for s, k, p, m, f, n, at in session.exec(query))
+    return [(s, k, p, m, f or "", n, at) for s, k, p, m, f, n, at in session.exec(query)]
 

@@ -15,10 +15,11 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import delete, func
+from sqlalchemy import Engine, delete, func
 from sqlmodel import Session, col, select
 
 from watcher.config import RetentionSettings
+from watcher.store.engine import read_session, write_session
 from watcher.store.polls import last_run
 from watcher.store.tables import DocumentBlob, Run
 
@@ -101,3 +102,15 @@ def _aware(value: dt.datetime | str) -> dt.datetime:
 def _chunks(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
+
+
+def prune(engine: Engine, settings: RetentionSettings, now: dt.datetime, *,
+          dry_run: bool) -> tuple[list[_Doc], int, PruneResult | None]:
+    """`watcher db prune`: (the documents past retention, how many are stored, what was
+    deleted: None on a dry run or when nothing is past retention)."""
+    with read_session(engine) as session:
+        doomed, total = prunable(session, settings, now)
+    if dry_run or not doomed:
+        return doomed, total, None
+    with write_session(engine) as session:
+        return doomed, total, prune_documents(session, settings, now)

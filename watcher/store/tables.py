@@ -1,4 +1,4 @@
-"""The tables (DESIGN.md §7). Migrations in `migrations/versions` create exactly these.
+"""The tables (docs/architecture.md, "The data model"). Migrations in `migrations/versions` create exactly these.
 
 Money is decimal text, times are UTC, and `observation_version` is SCD-2: one
 row per version of one source row's facts, `valid_to` NULL on the current one.
