@@ -167,3 +167,15 @@ def test_a_refusal_repeated_a_day_later_is_delivered_again(db_url: str, sink: We
     titles = [d.title for d in deliveries(app)]
     assert titles == ["WARNING: source toy refused: parse error: no table found"] * 2  # now, and a day later
     assert "still refused since" in deliveries(app)[1].body_text
+
+
+def test_a_reread_that_ends_a_failure_streak_still_says_recovered(db_url: str, sink: WebhookSink) -> None:
+    app = make_app(db_url, {"hook": sink.url()})
+    poll(app, BASE, T0)
+    for n in range(1, 4):
+        _fail(app, T0 + n * H)
+    upgraded = dataclasses.replace(TOY, parser_version="2")
+    same_page = Document("toy", TOY.urls[0], json.dumps(BASE).encode(), T0 + 4 * H)
+    assert app.poller.record_document(upgraded, TOY_SETTINGS, same_page).outcome in ("changed", "unchanged")
+    assert [d.title for d in deliveries(app)] == ["WARNING: source toy failing: HTTP 503",
+                                                  "WARNING: source toy recovered"]
