@@ -261,11 +261,12 @@ def changes(
     """List detected changes, oldest first."""
     from watcher.cli_analysts import query_engine
     from watcher.durations import parse_time
+    from watcher.model import ChangeKind, Severity
     from watcher.store.queries_changes import ChangeFilter
     from watcher.store.queries_changes import changes as query_changes
 
-    _check_choices("--kind", kind, _KINDS)
-    _check_choices("--severity", severity, ("info", "warning", "critical"))
+    _check_choices("--kind", kind, tuple(k.value for k in ChangeKind))
+    _check_choices("--severity", severity, tuple(s.value for s in Severity))
     flt = ChangeFilter(
         since=_time(since, parse_time) if since else None,
         until=_time(until, parse_time) if until else None,
@@ -334,10 +335,6 @@ def db_upgrade(ctx: typer.Context) -> None:
 
 
 # --- helpers --------------------------------------------------------------------------
-
-_KINDS = ("listed", "delisted", "status", "shutdown_date", "announced_date", "replacement", "price",
-          "availability", "aliases", "milestones", "deadline", "disagreement", "source_health")
-
 
 def _summary(result: Any) -> str:
     """`source: outcome, N rows, M changes (error)`: one line per poll, on stderr."""

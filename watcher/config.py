@@ -16,6 +16,7 @@ from typing import Any, Final
 
 from sources.registry import BUILTIN, URL_KEYS, declared_options
 from watcher.durations import parse_duration
+from watcher.model import Severity
 from watcher.secrets import Secret, SecretError, expand
 
 DEFAULT_CONFIG_PATH: Final = Path("config.toml")
@@ -334,7 +335,7 @@ def _routes(raw: Any, channels: Mapping[str, ChannelSettings]) -> tuple[RouteSet
 _ALERT_KEYS: Final = {"max_attempts", "digest_max_items", "reminder_days", "severity_rules",
                       "retry_after", "retry_max", "send_timeout", "give_up_after", "flapping_changes", "flapping_window"}
 _WHEN_KEYS: Final = {"source", "provider", "model", "kind", "severity", "watchlist"}
-_SEVERITIES: Final = ("info", "warning", "critical")
+_SEVERITIES: Final = tuple(s.value for s in Severity)
 
 
 def _check_when(when: Mapping[str, Any], where: str) -> None:

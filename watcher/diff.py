@@ -12,9 +12,10 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from typing import Final
 
 from sources.registry import first_party_sources
-from watcher.model import Change, ChangeKind, Observation, PriceKey, format_replacement
+from watcher.model import COMPARED, Change, ChangeKind, Observation, PriceKey, format_replacement, shutdown_text
 from watcher.money import format_price
 
 # A price moving by more than this factor from one aggregator is flagged suspect.
@@ -27,13 +28,6 @@ class DiffResult:
     upserts: list[Observation]  # rows that need a new current version (new or changed)
     delisted: list[str]  # keys whose current version is closed now
     absences: dict[str, int]  # keys still missing but not yet believed gone -> misses
-
-
-def shutdown_text(obs: Observation) -> str | None:
-    if obs.shutdown_on is None:
-        return None
-    text = obs.shutdown_on.isoformat()
-    return f"{text} ({obs.shutdown_qualifier})" if obs.shutdown_qualifier else text
 
 
 def summary(obs: Observation) -> str:
@@ -71,24 +65,17 @@ def _price_note(old: Decimal, new: Decimal, *, aggregator: bool) -> str | None:
     return note
 
 
+# (kind, field, text form) of the facts compared as one text each; prices go key by key, below.
+_TEXT_COMPARED: Final = tuple((c.kind, c.field, c.text) for c in COMPARED if c.text is not None)
+
+
 def field_changes(source: str, old: Observation, new: Observation) -> list[Change]:
     """Every compared field whose normalised value differs, one change each."""
     out: list[Change] = []
-
-    def scalar(kind: ChangeKind, field: str, a: str | None, b: str | None) -> None:
-        if a != b:
-            out.append(_change(new, source, kind, field, a, b))
-
-    scalar(ChangeKind.STATUS, "status", old.status and old.status.value, new.status and new.status.value)
-    scalar(ChangeKind.SHUTDOWN_DATE, "shutdown_on", shutdown_text(old), shutdown_text(new))
-    scalar(ChangeKind.ANNOUNCED_DATE, "announced_on",
-           old.announced_on.isoformat() if old.announced_on else None,
-           new.announced_on.isoformat() if new.announced_on else None)
-    scalar(ChangeKind.REPLACEMENT, "replacement",
-           format_replacement(old.replacement), format_replacement(new.replacement))
-    scalar(ChangeKind.AVAILABILITY, "availability", old.availability, new.availability)
-    scalar(ChangeKind.ALIASES, "aliases", ", ".join(old.aliases) or None, ", ".join(new.aliases) or None)
-    scalar(ChangeKind.MILESTONES, "milestones", "; ".join(old.milestones) or None, "; ".join(new.milestones) or None)
+    for kind, field, text in _TEXT_COMPARED:
+        before, after = text(old), text(new)
+        if before != after:
+            out.append(_change(new, source, kind, field, before, after))
 
     keys: list[PriceKey] = sorted(set(old.prices) | set(new.prices))
     for price_key in keys:

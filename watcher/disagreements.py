@@ -22,8 +22,7 @@ from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import Final
 
-from watcher.diff import shutdown_text
-from watcher.model import Change, ChangeKind, Observation, SourceRow
+from watcher.model import Change, ChangeKind, Observation, SourceRow, shutdown_text
 
 RESOLVED: Final = "resolved"
 _MAX_IDS: Final = 3  # source ids named in one message; the rest are counted

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from enum import StrEnum
 from typing import Final
@@ -160,17 +160,43 @@ class Observation:
             object.__setattr__(self, "aliases", tuple(sorted(set(self.aliases))))
 
 
-COMPARED_FIELDS: Final = (
-    "status",
-    "announced_on",
-    "shutdown_on",
-    "shutdown_qualifier",
-    "replacement",
-    "prices",
-    "availability",
-    "aliases",
-    "milestones",
+@dataclasses.dataclass(frozen=True, slots=True)
+class Compared:
+    """One fact the diff compares: the change kind it makes, the change's `field`, the
+    `Observation` attributes it covers, and its text form in a change's old/new."""
+
+    kind: ChangeKind
+    field: str
+    attributes: tuple[str, ...]
+    # None for prices: they are compared one `PriceKey` at a time (field = the key's text).
+    text: Callable[[Observation], str | None] | None
+
+
+def shutdown_text(obs: Observation) -> str | None:
+    """A row's shutdown as a change states it: the date, with its qualifier when vague."""
+    if obs.shutdown_on is None:
+        return None
+    text = obs.shutdown_on.isoformat()
+    return f"{text} ({obs.shutdown_qualifier})" if obs.shutdown_qualifier else text
+
+
+# What the diff compares, in the order a row's changes are reported: the diff, the
+# re-parse (`DIFF_KINDS`), the tests' row comparisons and the CLI's choices read this.
+COMPARED: Final[tuple[Compared, ...]] = (
+    Compared(ChangeKind.STATUS, "status", ("status",), lambda o: o.status.value if o.status else None),
+    Compared(ChangeKind.SHUTDOWN_DATE, "shutdown_on", ("shutdown_on", "shutdown_qualifier"), shutdown_text),
+    Compared(ChangeKind.ANNOUNCED_DATE, "announced_on", ("announced_on",),
+             lambda o: o.announced_on.isoformat() if o.announced_on else None),
+    Compared(ChangeKind.REPLACEMENT, "replacement", ("replacement",), lambda o: format_replacement(o.replacement)),
+    Compared(ChangeKind.AVAILABILITY, "availability", ("availability",), lambda o: o.availability),
+    Compared(ChangeKind.ALIASES, "aliases", ("aliases",), lambda o: ", ".join(o.aliases) or None),
+    Compared(ChangeKind.MILESTONES, "milestones", ("milestones",), lambda o: "; ".join(o.milestones) or None),
+    Compared(ChangeKind.PRICE, "prices", ("prices",), None),
 )
+COMPARED_FIELDS: Final = tuple(attribute for c in COMPARED for attribute in c.attributes)
+# The kinds a diff of two parses makes: what a re-parse deletes and rebuilds. The
+# others (deadline, disagreement, source_health) come from checks beside the diff.
+DIFF_KINDS: Final = (ChangeKind.LISTED, ChangeKind.DELISTED, *(c.kind for c in COMPARED))
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Final
 
-from watcher.diff import shutdown_text
-from watcher.model import Observation, PriceKey, PriceUnit, format_milestones, format_replacement
+from watcher.model import Observation, PriceKey, PriceUnit, format_milestones, format_replacement, shutdown_text
 from watcher.money import format_price
 
 # Words that end the unit in a catalog's own price name (`…_cost_per_1k_calls`).

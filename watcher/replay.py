@@ -27,7 +27,7 @@ from sqlmodel import Session, col, select
 
 from sources.base import Source
 from watcher.config import SourceSettings
-from watcher.model import Change, ChangeKind, Document, Observation
+from watcher.model import DIFF_KINDS, Change, Document, Observation
 from watcher.pipeline import parse, rules
 from watcher.renderings import rendering
 from watcher.severity import SeverityPolicy
@@ -44,11 +44,7 @@ from watcher.store.tables import (
 
 # The change kinds a diff derives from a body; the others (source_health, deadline,
 # disagreement) are about the run or the calendar and are kept as recorded.
-DERIVED_KINDS: Final = tuple(k.value for k in (
-    ChangeKind.LISTED, ChangeKind.DELISTED, ChangeKind.STATUS, ChangeKind.SHUTDOWN_DATE,
-    ChangeKind.ANNOUNCED_DATE, ChangeKind.REPLACEMENT, ChangeKind.PRICE, ChangeKind.AVAILABILITY,
-    ChangeKind.ALIASES, ChangeKind.MILESTONES,
-))
+DERIVED_KINDS: Final = tuple(k.value for k in DIFF_KINDS)
 _REPLAYABLE: Final = (*polls.SUCCESS_OUTCOMES, "refused")
 
 

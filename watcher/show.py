@@ -18,11 +18,10 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from watcher.diff import shutdown_text
 from watcher.disagreements import Open, effective_shutdowns, open_from_history
 from watcher.disagreements import Row as Statement
 from watcher.identity import UNKNOWN_PROVIDER, resolve
-from watcher.model import format_milestones, format_replacement
+from watcher.model import format_milestones, format_replacement, shutdown_text
 from watcher.money import format_price
 from watcher.store.catalog import Found as _Found
 from watcher.store.catalog import current_matching, current_named, disagreement_history, is_glob, last_seen

@@ -21,9 +21,8 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from typing import Final
 
-from watcher.diff import shutdown_text
 from watcher.disagreements import Official, Row, effective_shutdowns, find
-from watcher.model import Observation, Status, format_replacement
+from watcher.model import Observation, Status, format_replacement, shutdown_text
 
 # Statuses that make a model worth finding even before any date is announced.
 DOOMED_STATUSES: Final = frozenset({Status.LEGACY, Status.DEPRECATED, Status.RETIRED})
