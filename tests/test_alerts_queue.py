@@ -29,7 +29,7 @@ from watcher.alerts.items import fingerprint, item
 from watcher.alerts.queue import OutboxHook, dedupe_key
 from watcher.app import App
 from watcher.config import parse
-from watcher.model import Document, Observation, ParseError
+from watcher.model import ChangeKind, Document, Observation, ParseError
 from watcher.store.engine import read_session, write_session
 from watcher.store.tables import ChangeRecord, Run
 
@@ -179,3 +179,27 @@ def test_a_reread_that_ends_a_failure_streak_still_says_recovered(db_url: str, s
     assert app.poller.record_document(upgraded, TOY_SETTINGS, same_page).outcome in ("changed", "unchanged")
     assert [d.title for d in deliveries(app)] == ["WARNING: source toy failing: HTTP 503",
                                                   "WARNING: source toy recovered"]
+
+
+def test_what_each_kind_of_change_is_anchored_on(db_url: str, sink: WebhookSink) -> None:
+    from watcher.alerts.queue import _anchors, _ended_versions
+
+    app = make_app(db_url, {"hook": sink.url()}, alerts={"flapping_changes": 0})
+    many = [{"id": f"m{n:03d}"} for n in range(501)]  # more keys than one IN (…) chunk
+    poll(app, many, T0)
+    result = poll(app, [{**row, "availability": "ga"} for row in many], T0 + H)
+    assert len(result.changes) == 501
+    with read_session(app.engine) as session:
+        run = session.get(Run, result.run_id)
+        assert run is not None
+        ended = _ended_versions(session, run, sorted(row["id"] for row in many))
+        assert len(ended) == 501 and len(set(ended.values())) == 501
+        row_item = item(result.changes[0], None, ())
+        anchor = _anchors(session, run, [row_item])
+        assert anchor(row_item) == f"ends:{ended[row_item.key]}"
+        derived = dataclasses.replace(row_item, kind=ChangeKind.DISAGREEMENT)
+        assert anchor(derived) == f"run:{run.id}"  # derived news: its own run, even about a row of this source
+        other = dataclasses.replace(row_item, source="elsewhere")
+        assert anchor(other) == f"run:{run.id}"
+        health = dataclasses.replace(row_item, kind=ChangeKind.SOURCE_HEALTH)
+        assert anchor(health).startswith("after-run:")
