@@ -10,7 +10,8 @@ import dataclasses
 import datetime as dt
 import os
 import tomllib
-from collections.abc import Mapping
+import typing
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any, Final
 
@@ -31,18 +32,36 @@ class ConfigError(ValueError):
     """A config problem, phrased for the operator: `key: what is wrong`."""
 
 
+def setting(default: Any, help: str, *, zero_ok: bool = False) -> Any:
+    """One config key, declared once: its default, its type (the field's annotation) and
+    its help. The keys a table allows and how a value is read derive from these
+    declarations (`_read`). `zero_ok`: a duration of 0 is allowed (it turns the thing off)."""
+    return dataclasses.field(default=default, metadata={"help": help, "zero_ok": zero_ok})
+
+
+def _keys(cls: type) -> set[str]:
+    """The config keys a settings table allows: its declared settings."""
+    return {f.name for f in dataclasses.fields(cls) if "help" in f.metadata}
+
+
+def settings_help(cls: type) -> dict[str, str]:
+    """Each config key of a settings table and its help, as declared."""
+    return {f.name: f.metadata["help"] for f in dataclasses.fields(cls) if "help" in f.metadata}
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class SourceSettings:
     name: str
-    enabled: bool = True
-    every: dt.timedelta | None = DEFAULT_EVERY
-    cron: str | None = None
-    jitter: dt.timedelta | None = None  # default: a tenth of the interval, at most 5 min
-    delist_after: int = 2  # consecutive successful polls a row must be missing
-    max_loss: float = 0.5  # refuse a parse that loses more than this share of rows
-    failures_before_alert: int = 3
-    refused_alert_every: dt.timedelta = dt.timedelta(days=1)  # repeat a refusal's alert while it lasts
-    stale_after: dt.timedelta | None = None  # default: 3 intervals
+    enabled: bool = setting(True, "false turns the source off")
+    every: dt.timedelta | None = setting(DEFAULT_EVERY, "poll interval, e.g. 1h (or give `cron`)")
+    cron: str | None = setting(None, "poll schedule as 5 cron fields, instead of `every`")
+    jitter: dt.timedelta | None = setting(None, "random delay per poll; default a tenth of the interval, at most 5 min; 0s: none",
+                                          zero_ok=True)
+    delist_after: int = setting(2, "consecutive successful polls a row must be missing before it is believed gone")
+    max_loss: float = setting(0.5, "refuse a parse that loses more than this share of rows (0 to 1)")
+    failures_before_alert: int = setting(3, "consecutive failed polls before the source's health is news")
+    refused_alert_every: dt.timedelta = setting(dt.timedelta(days=1), "repeat a refusal's alert this often while it lasts")
+    stale_after: dt.timedelta | None = setting(None, "when /healthz calls the source stale; default 3 intervals")
     options: Mapping[str, Any] = dataclasses.field(default_factory=dict)  # for the parser
 
 
@@ -67,54 +86,53 @@ class RouteSettings:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class AlertSettings:
-    max_attempts: int | None = None  # None: no cap on attempts, only `give_up_after`
-    # A delivery failing this long after it was queued is dead (and is news itself).
-    give_up_after: dt.timedelta = dt.timedelta(days=1)
-    digest_max_items: int = 15
-    reminder_days: tuple[int, ...] = (90, 30, 14, 7, 1, 0)
-    severity_rules: tuple[Mapping[str, Any], ...] = ()
-    # Outbox retries: retry_after, doubled per failed attempt, at most retry_max.
-    retry_after: dt.timedelta = dt.timedelta(seconds=60)
-    retry_max: dt.timedelta = dt.timedelta(hours=1)
-    # How long one send may take before apprise gives up on it.
-    send_timeout: dt.timedelta = dt.timedelta(seconds=30)
-    # Flapping (watcher/alerts/flapping.py): this many changes of one field within the window.
-    flapping_changes: int = 4
-    flapping_window: dt.timedelta = dt.timedelta(hours=24)
+    max_attempts: int | None = setting(None, "cap on send attempts; default none, only `give_up_after`")
+    give_up_after: dt.timedelta = setting(dt.timedelta(days=1),
+                                          "a delivery failing this long after it was queued is dead (and is news itself)")
+    digest_max_items: int = setting(15, "changes listed in one digest message")
+    reminder_days: tuple[int, ...] = setting((90, 30, 14, 7, 1, 0), "days before a watched shutdown to remind")
+    severity_rules: tuple[Mapping[str, Any], ...] = setting((), "[{when = {...}, severity = ...}], first match wins")
+    retry_after: dt.timedelta = setting(dt.timedelta(seconds=60), "first outbox retry; doubled per failed attempt")
+    retry_max: dt.timedelta = setting(dt.timedelta(hours=1), "longest wait between outbox retries")
+    send_timeout: dt.timedelta = setting(dt.timedelta(seconds=30), "how long one send may take")
+    flapping_changes: int = setting(4, "this many changes of one field within the window is flapping (0: off)")
+    flapping_window: dt.timedelta = setting(dt.timedelta(hours=24), "the flapping window")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class FetchSettings:
-    timeout: float = 30.0
-    max_bytes: int = 20_000_000
-    retries: int = 3
-    retry_after_cap: float = 300.0
-    user_agent: str | None = None
+    timeout: float = setting(30.0, "seconds for one whole exchange")
+    max_bytes: int = setting(20_000_000, "largest body read (after decoding)")
+    retries: int = setting(3, "retries of a failed fetch")
+    retry_after_cap: float = setting(300.0, "longest Retry-After honoured, in seconds")
+    user_agent: str | None = setting(None, "User-Agent header; default names the watcher and its version")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class DaemonSettings:
-    listen: str | None = None  # "127.0.0.1:9464"
-    lease_seconds: int = 30
-    deliver_every: dt.timedelta = dt.timedelta(seconds=30)
+    listen: str | None = setting(None, "HOST:PORT of /metrics and /healthz, e.g. 127.0.0.1:9464")
+    lease_seconds: int = setting(30, "leader lease length for replicas")
+    deliver_every: dt.timedelta = setting(dt.timedelta(seconds=30), "how often the outbox is dispatched")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class RetentionSettings:
-    documents_max_age: dt.timedelta | None = dt.timedelta(days=180)
-    documents_keep: int = 20  # newest raw documents per source always kept
+    documents_max_age: dt.timedelta | None = setting(dt.timedelta(days=180),
+                                                     "raw documents older than this are pruned (\"never\": kept)")
+    documents_keep: int = setting(20, "newest raw documents per source always kept")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class AuditSettings:
     """`watcher audit` defaults (docs/audit.md); its options override them."""
 
-    fail_within: dt.timedelta = dt.timedelta(days=30)
-    fail_on: str = "error"  # the lowest finding level that fails: error, warning or note
-    exclude: tuple[str, ...] = ()  # gitignore-style patterns, relative to where the audit runs
-    baseline: str | None = None  # file of accepted findings
+    fail_within: dt.timedelta = setting(dt.timedelta(days=30), "fail on a shutdown within this long", zero_ok=True)
+    fail_on: str = setting("error", "the lowest finding level that fails: error, warning or note")
+    exclude: tuple[str, ...] = setting((), "gitignore-style patterns, relative to where the audit runs")
+    baseline: str | None = setting(None, "file of accepted findings")
     # Product rows (`Videos API`) -> literal patterns that use them (`videos.create`).
-    patterns: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    patterns: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict, metadata={
+        "help": "product rows (Videos API) -> literal patterns that use them (videos.create)"})
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -190,10 +208,10 @@ def parse(raw: Mapping[str, Any], *, path: Path | None, environ: Mapping[str, st
     )
 
 
-_SOURCE_KEYS: Final = {
-    "enabled", "every", "cron", "jitter", "delist_after", "max_loss",
-    "failures_before_alert", "refused_alert_every", "stale_after", "type", *URL_KEYS,
-}
+# Every source's schedule and guard keys (as SourceSettings declares them), its URL
+# keys and `type`; a source's own options come from its declaration.
+_SCHEDULE_KEYS: Final = frozenset(_keys(SourceSettings))
+_SOURCE_KEYS: Final = _SCHEDULE_KEYS | {"type", *URL_KEYS}
 
 
 def _sources(raw: Mapping[str, Any], env: dict[str, str]) -> dict[str, SourceSettings]:
@@ -213,34 +231,22 @@ def _sources(raw: Mapping[str, Any], env: dict[str, str]) -> dict[str, SourceSet
         if not generic:
             _no_unknown(table, _SOURCE_KEYS | {o.name for o in declared or ()}, where)
         options, ready = _source_options(name, table, env)
-        every_text = _opt(table, "every", str, where)
-        cron = _opt(table, "cron", str, where)
-        if every_text and cron:
+        values = _read(SourceSettings, {k: v for k, v in table.items() if k in _SCHEDULE_KEYS}, where)
+        cron = values.get("cron")
+        if values.get("every") and cron:
             raise ConfigError(f"{where}: give `every` or `cron`, not both")
         if cron is not None and len(cron.split()) != 5:
             raise ConfigError(f"{where}.cron: expected 5 fields (minute hour day month weekday), got {cron!r}")
-        every = _duration(every_text, f"{where}.every") if every_text else (None if cron else DEFAULT_EVERY)
-        max_loss = _opt(table, "max_loss", (int, float), where)
+        if cron and "every" not in values:
+            values["every"] = None  # the schedule is the cron expression alone
+        max_loss = values.get("max_loss")
         if max_loss is not None and not 0 < max_loss <= 1:
-            raise ConfigError(f"{where}.max_loss: a share between 0 and 1, got {max_loss}")
-        delist_after = _opt(table, "delist_after", int, where)
+            raise ConfigError(f"{where}.max_loss: a share between 0 and 1, got {table['max_loss']}")
+        delist_after = values.get("delist_after")
         if delist_after is not None and delist_after < 1:
             raise ConfigError(f"{where}.delist_after: at least 1, got {delist_after}")
-        found[name] = SourceSettings(
-            name=name,
-            enabled=_opt(table, "enabled", bool, where, default=True) and ready,
-            every=every,
-            cron=cron,
-            # "0s" turns jitter off (the default spreads polls by a tenth of the interval)
-            jitter=_duration(j, f"{where}.jitter", zero_ok=True) if (j := _opt(table, "jitter", str, where)) else None,
-            delist_after=delist_after or 2,
-            max_loss=float(max_loss) if max_loss is not None else 0.5,
-            failures_before_alert=_opt(table, "failures_before_alert", int, where, default=3),
-            refused_alert_every=(_duration(r, f"{where}.refused_alert_every")
-                                 if (r := _opt(table, "refused_alert_every", str, where)) else dt.timedelta(days=1)),
-            stale_after=_duration(s, f"{where}.stale_after") if (s := _opt(table, "stale_after", str, where)) else None,
-            options=options,
-        )
+        values["enabled"] = values.get("enabled", True) and ready
+        found[name] = SourceSettings(name=name, options=options, **values)
     return found
 
 
@@ -265,8 +271,6 @@ def _source_options(name: str, table: Mapping[str, Any], env: dict[str, str]) ->
     return options, ready
 
 
-_SCHEDULE_KEYS: Final = {"enabled", "every", "cron", "jitter", "delist_after", "max_loss",
-                         "failures_before_alert", "refused_alert_every", "stale_after"}
 
 
 def _channels(raw: Mapping[str, Any], env: dict[str, str]) -> dict[str, ChannelSettings]:
@@ -332,8 +336,6 @@ def _routes(raw: Any, channels: Mapping[str, ChannelSettings]) -> tuple[RouteSet
     return tuple(out)
 
 
-_ALERT_KEYS: Final = {"max_attempts", "digest_max_items", "reminder_days", "severity_rules",
-                      "retry_after", "retry_max", "send_timeout", "give_up_after", "flapping_changes", "flapping_window"}
 _WHEN_KEYS: Final = {"source", "provider", "model", "kind", "severity", "watchlist"}
 _SEVERITIES: Final = tuple(s.value for s in Severity)
 
@@ -354,7 +356,7 @@ def _check_when(when: Mapping[str, Any], where: str) -> None:
 
 
 def _alerts(raw: Mapping[str, Any]) -> AlertSettings:
-    _no_unknown(raw, _ALERT_KEYS, "alerts")
+    values = _read(AlertSettings, raw, "alerts", custom={"reminder_days", "severity_rules"})
     days = _opt(raw, "reminder_days", list, "alerts")
     if days is not None and not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in days):
         raise ConfigError("alerts.reminder_days: a list of whole days, e.g. [90, 30, 14, 7, 1, 0]")
@@ -367,23 +369,9 @@ def _alerts(raw: Mapping[str, Any]) -> AlertSettings:
         _check_when(_opt(rule, "when", dict, where) or {}, f"{where}.when")
         if rule.get("severity") not in _SEVERITIES:
             raise ConfigError(f"{where}.severity: one of {', '.join(_SEVERITIES)}, got {rule.get('severity')!r}")
-    settings = AlertSettings(
-        max_attempts=_opt(raw, "max_attempts", int, "alerts"),
-        give_up_after=_duration(g, "alerts.give_up_after") if (g := _opt(raw, "give_up_after", str, "alerts"))
-        else dt.timedelta(days=1),
-        digest_max_items=_opt(raw, "digest_max_items", int, "alerts", default=15),
-        reminder_days=tuple(sorted(set(days), reverse=True)) if days is not None else (90, 30, 14, 7, 1, 0),
-        severity_rules=tuple(rules),
-        retry_after=_duration(r, "alerts.retry_after") if (r := _opt(raw, "retry_after", str, "alerts"))
-        else dt.timedelta(seconds=60),
-        retry_max=_duration(m, "alerts.retry_max") if (m := _opt(raw, "retry_max", str, "alerts"))
-        else dt.timedelta(hours=1),
-        send_timeout=_duration(t, "alerts.send_timeout") if (t := _opt(raw, "send_timeout", str, "alerts"))
-        else dt.timedelta(seconds=30),
-        flapping_changes=_opt(raw, "flapping_changes", int, "alerts", default=4),
-        flapping_window=_duration(w, "alerts.flapping_window") if (w := _opt(raw, "flapping_window", str, "alerts"))
-        else dt.timedelta(hours=24),
-    )
+    if days is not None:
+        values["reminder_days"] = tuple(sorted(set(days), reverse=True))
+    settings = AlertSettings(**values, severity_rules=tuple(rules))
     if settings.flapping_changes < 0:
         raise ConfigError(f"alerts.flapping_changes: 0 (off) or more, got {settings.flapping_changes}")
     if settings.max_attempts is not None and settings.max_attempts < 1:
@@ -394,36 +382,22 @@ def _alerts(raw: Mapping[str, Any]) -> AlertSettings:
 
 
 def _fetch(raw: Mapping[str, Any]) -> FetchSettings:
-    _no_unknown(raw, {"timeout", "max_bytes", "retries", "retry_after_cap", "user_agent"}, "fetch")
-    return FetchSettings(
-        timeout=float(_opt(raw, "timeout", (int, float), "fetch", default=30.0)),
-        max_bytes=_opt(raw, "max_bytes", int, "fetch", default=20_000_000),
-        retries=_opt(raw, "retries", int, "fetch", default=3),
-        retry_after_cap=float(_opt(raw, "retry_after_cap", (int, float), "fetch", default=300.0)),
-        user_agent=_opt(raw, "user_agent", str, "fetch"),
-    )
+    return FetchSettings(**_read(FetchSettings, raw, "fetch"))
 
 
 def _daemon(raw: Mapping[str, Any]) -> DaemonSettings:
-    _no_unknown(raw, {"listen", "lease_seconds", "deliver_every"}, "daemon")
-    listen = _opt(raw, "listen", str, "daemon")
-    if listen is not None and ":" not in listen:
-        raise ConfigError(f"daemon.listen: expected HOST:PORT, got {listen!r}")
-    deliver = _opt(raw, "deliver_every", str, "daemon")
-    return DaemonSettings(
-        listen=listen,
-        lease_seconds=_opt(raw, "lease_seconds", int, "daemon", default=30),
-        deliver_every=_duration(deliver, "daemon.deliver_every") if deliver else dt.timedelta(seconds=30),
-    )
+    settings = DaemonSettings(**_read(DaemonSettings, raw, "daemon"))
+    if settings.listen is not None and ":" not in settings.listen:
+        raise ConfigError(f"daemon.listen: expected HOST:PORT, got {settings.listen!r}")
+    return settings
 
 
 AUDIT_LEVELS: Final = ("error", "warning", "note")
 
 
 def _audit(raw: Mapping[str, Any]) -> AuditSettings:
-    _no_unknown(raw, {"fail_within", "fail_on", "exclude", "baseline", "patterns"}, "audit")
-    within = _opt(raw, "fail_within", str, "audit")
-    fail_on = _opt(raw, "fail_on", str, "audit", default="error")
+    values = _read(AuditSettings, raw, "audit", custom={"exclude", "patterns"})
+    fail_on = AuditSettings(**values).fail_on
     if fail_on not in AUDIT_LEVELS:
         raise ConfigError(f"audit.fail_on: {fail_on!r} is not one of {', '.join(AUDIT_LEVELS)}")
     exclude = _opt(raw, "exclude", list, "audit") or []
@@ -434,23 +408,45 @@ def _audit(raw: Mapping[str, Any]) -> AuditSettings:
         if not isinstance(texts, list) or not texts or not all(isinstance(t, str) and t.strip() for t in texts):
             raise ConfigError(f"audit.patterns.{name}: must be a non-empty list of literal patterns (strings)")
         patterns[name] = tuple(texts)
-    return AuditSettings(
-        fail_within=_duration(within, "audit.fail_within", zero_ok=True) if within else dt.timedelta(days=30),
-        fail_on=fail_on,
-        exclude=tuple(exclude),
-        baseline=_opt(raw, "baseline", str, "audit") or None,
-        patterns=patterns,
-    )
+    return AuditSettings(**{**values, "baseline": values.get("baseline") or None},
+                         exclude=tuple(exclude), patterns=patterns)
 
 
 def _retention(raw: Mapping[str, Any]) -> RetentionSettings:
-    _no_unknown(raw, {"documents_max_age", "documents_keep"}, "storage.retention")
+    values = _read(RetentionSettings, raw, "storage.retention", custom={"documents_max_age"})
     age = _opt(raw, "documents_max_age", str, "storage.retention")
-    return RetentionSettings(
-        documents_max_age=(None if age in ("", "never") else _duration(age, "storage.retention.documents_max_age"))
-        if age is not None else dt.timedelta(days=180),
-        documents_keep=_opt(raw, "documents_keep", int, "storage.retention", default=20),
-    )
+    if age is not None:  # "" or "never": raw documents are kept
+        values["documents_max_age"] = (None if age in ("", "never")
+                                       else _duration(age, "storage.retention.documents_max_age"))
+    return RetentionSettings(**values)
+
+
+# --- reading a table by its declaration ---------------------------------------------------
+
+
+def _read(cls: type, raw: Mapping[str, Any], where: str, *, extra: Collection[str] = (),
+          custom: Collection[str] = ()) -> dict[str, Any]:
+    """The keys of `raw` read as `cls` declares them (unknown keys are errors; keys in
+    `extra` are allowed and left to the caller, as are the `custom` settings). A
+    duration is written as text ("90s", "1h"); an empty one means the default."""
+    allowed = _keys(cls)
+    _no_unknown(raw, allowed | set(extra), where)
+    hints = typing.get_type_hints(cls)
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):
+        if f.name not in allowed or f.name in custom or f.name not in raw:
+            continue
+        kinds = {k for k in typing.get_args(hints[f.name]) or (hints[f.name],) if k is not type(None)}
+        if kinds == {dt.timedelta}:
+            text = _opt(raw, f.name, str, where)
+            if text:
+                values[f.name] = _duration(text, _join(where, f.name), zero_ok=f.metadata["zero_ok"])
+        elif kinds == {float}:
+            values[f.name] = float(_opt(raw, f.name, (int, float), where))
+        else:
+            (kind,) = kinds
+            values[f.name] = _opt(raw, f.name, kind, where)
+    return values
 
 
 # --- small validators ------------------------------------------------------------------
@@ -474,7 +470,7 @@ def _opt(raw: Mapping[str, Any], key: str, kind: type | tuple[type, ...], parent
     return value
 
 
-def _no_unknown(raw: Mapping[str, Any], allowed: set[str], parent: str) -> None:
+def _no_unknown(raw: Mapping[str, Any], allowed: Collection[str], parent: str) -> None:
     for key in raw:
         if key not in allowed:
             hint = ", ".join(sorted(allowed))
