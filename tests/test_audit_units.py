@@ -275,10 +275,10 @@ def test_shipped_config_attaches_the_videos_api_patterns() -> None:
     assert shipped.audit.patterns == {"Videos API": tuple(VIDEOS_PATTERNS)}
 
 
-def test_reading_restates_the_success_outcomes_of_polls() -> None:
+def test_reading_uses_the_success_outcomes_of_polls() -> None:
     from watcher.store import audit, polls
 
-    assert audit._SUCCESS == polls.SUCCESS_OUTCOMES
+    assert audit.SUCCESS_OUTCOMES is polls.SUCCESS_OUTCOMES  # stated once, in store/outcomes.py
 
 
 def test_scan_tree_passes_over_binary_files(tmp_path: Path) -> None:

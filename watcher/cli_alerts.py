@@ -176,9 +176,9 @@ def silence_list(
 ) -> None:
     """Silences, with how many changes each has held back."""
     from watcher.alerts.silences import list_silences
+    from watcher.cli_analysts import query_engine
 
-    c = _ctx(ctx)
-    rows = list_silences(c.app.engine, dt.datetime.now(dt.UTC), everything=show_all)
+    rows = list_silences(query_engine(ctx), dt.datetime.now(dt.UTC), everything=show_all)
     render(rows, fmt or default_format(),
            columns=("id", "state", "model", "source", "until", "reason", "held_changes", "created_at"),
            title="silences")

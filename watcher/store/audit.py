@@ -13,11 +13,12 @@ from sqlalchemy import Connection, func, select
 
 from watcher.model import SourceRow as Row
 from watcher.store.codec import from_row
+from watcher.store.outcomes import SUCCESS_OUTCOMES
 from watcher.store.relations import OBSERVATION_VERSION, RUN
 
 _V = OBSERVATION_VERSION.c
-# `watcher.store.polls.SUCCESS_OUTCOMES`, restated so that reading does not import the ORM.
-_SUCCESS = ("changed", "unchanged", "not_modified", "baseline")
+
+__all__ = ["SUCCESS_OUTCOMES", "current_rows", "data_as_of"]
 
 
 def current_rows(connection: Connection) -> list[Row]:
@@ -28,6 +29,6 @@ def current_rows(connection: Connection) -> list[Row]:
 
 def data_as_of(connection: Connection) -> dt.datetime | None:
     """The newest time any source was read successfully: what the audit's facts are as of."""
-    query = select(func.max(RUN.c.observed_at)).where(RUN.c.outcome.in_(_SUCCESS))
+    query = select(func.max(RUN.c.observed_at)).where(RUN.c.outcome.in_(SUCCESS_OUTCOMES))
     value: dt.datetime | None = connection.execute(query).scalar()
     return value
