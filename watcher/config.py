@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import os
 import tomllib
 import typing
@@ -429,24 +430,34 @@ def _read(cls: type, raw: Mapping[str, Any], where: str, *, extra: Collection[st
     """The keys of `raw` read as `cls` declares them (unknown keys are errors; keys in
     `extra` are allowed and left to the caller, as are the `custom` settings). A
     duration is written as text ("90s", "1h"); an empty one means the default."""
-    allowed = _keys(cls)
-    _no_unknown(raw, allowed | set(extra), where)
-    hints = typing.get_type_hints(cls)
+    declared = _declared(cls)
+    _no_unknown(raw, declared.keys() | set(extra), where)
     values: dict[str, Any] = {}
-    for f in dataclasses.fields(cls):
-        if f.name not in allowed or f.name in custom or f.name not in raw:
+    for name, (kind, zero_ok) in declared.items():
+        if name in custom or name not in raw:
             continue
-        kinds = {k for k in typing.get_args(hints[f.name]) or (hints[f.name],) if k is not type(None)}
-        if kinds == {dt.timedelta}:
-            text = _opt(raw, f.name, str, where)
+        if kind is dt.timedelta:
+            text = _opt(raw, name, str, where)
             if text:
-                values[f.name] = _duration(text, _join(where, f.name), zero_ok=f.metadata["zero_ok"])
-        elif kinds == {float}:
-            values[f.name] = float(_opt(raw, f.name, (int, float), where))
+                values[name] = _duration(text, _join(where, name), zero_ok=zero_ok)
+        elif kind is float:
+            values[name] = float(_opt(raw, name, (int, float), where))
         else:
-            (kind,) = kinds
-            values[f.name] = _opt(raw, f.name, kind, where)
+            values[name] = _opt(raw, name, kind, where)
     return values
+
+
+@functools.cache
+def _declared(cls: type) -> dict[str, tuple[type, bool]]:
+    """Each declared setting of `cls`: (its type without None, zero_ok). Cached: reading
+    the annotations costs more than reading a whole config file."""
+    hints = typing.get_type_hints(cls)
+    out: dict[str, tuple[type, bool]] = {}
+    for f in dataclasses.fields(cls):
+        if "help" in f.metadata:
+            kinds = [k for k in typing.get_args(hints[f.name]) or (hints[f.name],) if k is not type(None)]
+            out[f.name] = (typing.get_origin(kinds[0]) or kinds[0], bool(f.metadata.get("zero_ok")))
+    return out
 
 
 # --- small validators ------------------------------------------------------------------
