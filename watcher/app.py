@@ -13,6 +13,7 @@ import functools
 import logging
 from collections.abc import Sequence
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
 
@@ -113,7 +114,7 @@ class App:
                                            at=now, trigger=trigger)
         if result.document is None:
             return await asyncio.to_thread(self.poller.record_failure, source, settings,
-                                           error=result.error or "fetch failed", url=result.url,
+                                           error=fetch_error(result.url, result.error), url=result.url,
                                            http_status=result.http_status, at=now, trigger=trigger)
         return await asyncio.to_thread(self.poller.record_document, source, settings, result.document,
                                        trigger=trigger)
@@ -138,6 +139,13 @@ class App:
 
     def check(self, name: str, doc: Document) -> list[Observation]:
         return self.source(name).parse(doc)
+
+
+def fetch_error(url: str | None, error: str | None) -> str:
+    """A failed fetch in words that name the host it failed on."""
+    error = error or "fetch failed"
+    host = urlsplit(url).hostname if url else None
+    return error if not host or host in error else f"{host}: {error}"
 
 
 def severity_policy(settings: Settings) -> SeverityPolicy:

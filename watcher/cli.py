@@ -192,7 +192,9 @@ async def _fetch_only(c: Context, name: str) -> Any:
     async with Fetcher(c.settings.fetch) as fetcher:
         result = await fetcher.fetch_source(source)
     if result.document is None:
-        fail(f"{name}: fetch failed: {result.error}")
+        from watcher.app import fetch_error
+
+        fail(f"{name}: fetch failed: {fetch_error(result.url, result.error)}")
     return result.document
 
 
@@ -274,6 +276,7 @@ def changes(
         kinds=kind or (), severities=severity or (), limit=limit,
     )
     with query_engine(ctx).connect() as connection:
+        check_sources(ctx, connection, source)
         render(query_changes(connection, flt), fmt or default_format(), columns=CHANGE_COLUMNS, title="changes")
 
 
@@ -343,6 +346,20 @@ def _summary(result: Any) -> str:
         line += f", {result.rows} rows"
     line += f", {len(result.changes)} changes"
     return line + (f" ({result.error})" if result.error else "")
+
+
+def check_sources(ctx: typer.Context, connection: Any, names: list[str] | None) -> None:
+    """A filter naming a source that is neither configured nor recorded is a typo,
+    not an empty answer."""
+    if not names:
+        return
+    from watcher.store.reading import recorded_sources
+
+    configured = set(_ctx(ctx).settings.sources)
+    known = configured | recorded_sources(connection)
+    for name in names:
+        if name not in known:
+            fail(f"--source {name!r}: no such source (configured: {', '.join(sorted(configured))})", 2)
 
 
 def _check_choices(option: str, values: list[str] | None, allowed: tuple[str, ...]) -> None:

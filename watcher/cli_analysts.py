@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from watcher.cli import FormatOption, _ctx, _time, app, db_app, fail
+from watcher.cli import FormatOption, _ctx, _time, app, check_sources, db_app, fail
 from watcher.output import Format, default_format, render
 
 if TYPE_CHECKING:
@@ -46,6 +46,7 @@ def asof(
 
     at = _time(time, parse_time)
     with query_engine(ctx).connect() as connection:
+        check_sources(ctx, connection, source)
         render(query_asof(connection, at, sources=source or (), model=model), fmt or default_format(),
                columns=("source", "key", "model", "status", "shutdown_on", "replacement", "prices",
                         "availability", "milestones", "valid_from"),
@@ -70,6 +71,7 @@ def upcoming(
         fail(f"--within: {exc}", 2)
     today = dt.datetime.now(dt.UTC).date()
     with query_engine(ctx).connect() as connection:
+        check_sources(ctx, connection, source)
         rows = query_upcoming(connection, today=today, within=horizon, sources=source or (), model=model)
     render(rows, fmt or default_format(),
            columns=("shutdown_on", "days_left", "model", "source", "status", "replacement"),

@@ -194,11 +194,13 @@ def parse(raw: Mapping[str, Any], *, path: Path | None, environ: Mapping[str, st
     models = _opt(watch, "models", list, "watchlist") or []
     if not all(isinstance(m, str) and m for m in models):
         raise ConfigError("watchlist.models: must be a list of model globs (strings)")
+    sources = _sources(_table(raw, "sources"), env)
+    _check_schedules(sources)
     return Settings(
         path=path,
         storage_url=url,
         retention=_retention(_table(storage, "retention", "storage")),
-        sources=_sources(_table(raw, "sources"), env),
+        sources=sources,
         watchlist=tuple(models),
         channels=channels,
         routes=routes,
@@ -232,6 +234,7 @@ def _sources(raw: Mapping[str, Any], env: dict[str, str]) -> dict[str, SourceSet
         if not generic:
             _no_unknown(table, _SOURCE_KEYS | {o.name for o in declared or ()}, where)
         options, ready = _source_options(name, table, env)
+        _check_kind(name, table, where)
         values = _read(SourceSettings, {k: v for k, v in table.items() if k in _SCHEDULE_KEYS}, where)
         cron = values.get("cron")
         if values.get("every") and cron:
@@ -272,6 +275,32 @@ def _source_options(name: str, table: Mapping[str, Any], env: dict[str, str]) ->
     return options, ready
 
 
+def _check_kind(name: str, table: Mapping[str, Any], where: str) -> None:
+    """A source the registry cannot build is a config error now, not at its first poll."""
+    from sources.registry import BUILTIN, CONFIGURABLE, known_names
+
+    kind = table.get("type")
+    if kind is not None:
+        if kind not in CONFIGURABLE:
+            raise ConfigError(f"{where}.type: unknown source type {kind!r} (known: {', '.join(sorted(CONFIGURABLE))})")
+        return
+    if name not in known_names():
+        raise ConfigError(f"{where}: not a built-in source ({', '.join(BUILTIN)}) nor an installed plugin: "
+                          f"set `type` (one of {', '.join(sorted(CONFIGURABLE))}) or fix the name")
+
+
+def _check_schedules(sources: Mapping[str, SourceSettings]) -> None:
+    """Cron expressions and jitter checked by the code that will schedule them, so
+    `watcher sources` rejects what `watcher run` would."""
+    from watcher.daemon.schedule import plan
+
+    now = dt.datetime.now(dt.UTC)
+    for settings in sources.values():
+        plan(settings, now)
+
+
+_SCHEDULE_KEYS: Final = {"enabled", "every", "cron", "jitter", "delist_after", "max_loss",
+                         "failures_before_alert", "refused_alert_every", "stale_after"}
 
 
 def _channels(raw: Mapping[str, Any], env: dict[str, str]) -> dict[str, ChannelSettings]:

@@ -13,12 +13,12 @@ def describe(exc: BaseException) -> str | None:
     from watcher.config import ConfigError
     from watcher.model import ParseError
     from watcher.pipeline import OutOfOrderError
-    from watcher.store.engine import DatabaseURLError
+    from watcher.store.engine import DatabaseOpenError, DatabaseURLError
     from watcher.store.migrate import SchemaOutOfDateError
 
     if isinstance(exc, ParseError):
         return redact_text(f"cannot parse: {exc}")
-    if isinstance(exc, (ConfigError, UsageError, DatabaseURLError, SchemaOutOfDateError, OutOfOrderError)):
+    if isinstance(exc, (ConfigError, UsageError, DatabaseURLError, DatabaseOpenError, SchemaOutOfDateError, OutOfOrderError)):
         return redact_text(str(exc))
     if isinstance(exc, OperationalError):
         return redact_text(f"database error: {str(exc.orig).strip().splitlines()[0]}")

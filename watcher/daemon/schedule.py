@@ -55,7 +55,7 @@ def plan(settings: SourceSettings, now: dt.datetime) -> Plan:
             trigger: BaseTrigger = _crontab(settings.cron)
         except ValueError as exc:
             raise ConfigError(f"{where}.cron: {exc} (got {settings.cron!r})") from None
-        interval = _cron_gap(trigger, now)
+        interval = _cron_gap(trigger, now, where)
     else:
         assert settings.every is not None, "config gives every source `every` or `cron`"
         interval = settings.every
@@ -84,10 +84,10 @@ def _crontab(expr: str, jitter: float | None = None) -> CronTrigger:
                        timezone=UTC, jitter=jitter)
 
 
-def _cron_gap(trigger: BaseTrigger, now: dt.datetime) -> dt.timedelta:
+def _cron_gap(trigger: BaseTrigger, now: dt.datetime, where: str) -> dt.timedelta:
     first = trigger.get_next_fire_time(None, now)
     if first is None:
-        raise ConfigError("cron expression never fires")
+        raise ConfigError(f"{where}.cron: the expression never fires")
     second = trigger.get_next_fire_time(first, first + dt.timedelta(seconds=1))
     return (second - first) if second is not None else dt.timedelta(days=365)
 

@@ -25,6 +25,13 @@ class DatabaseURLError(ValueError):
     pass
 
 
+class DatabaseOpenError(RuntimeError):
+    """The database named by the URL cannot be opened or read; the message says which and why."""
+
+
+POSTGRES_EXTRA: Final = "pip install 'model-lifecycle-watcher[postgres]'"
+
+
 def normalise_url(url: str) -> str:
     """Accept what operators type: a bare file path, `postgres://`, `postgresql://`."""
     url = url.strip()
@@ -58,11 +65,36 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         raise DatabaseURLError(f"not a database URL: {redact_url(url)}") from exc
     backend = parsed.get_backend_name()
     if backend == "sqlite":
-        return _sqlite_engine(url, **kwargs)
-    if backend == "postgresql":
+        engine = _sqlite_engine(url, **kwargs)
+    elif backend == "postgresql":
+        try:
+            import psycopg  # noqa: F401  (the driver comes with an extra)
+        except ImportError:
+            raise DatabaseURLError(f"PostgreSQL support is not installed: {POSTGRES_EXTRA}") from None
         kwargs.setdefault("pool_pre_ping", True)
-        return create_engine(url, **kwargs)
-    raise DatabaseURLError(f"unsupported database {backend!r}: use sqlite:///PATH or postgresql://…")
+        engine = create_engine(url, **kwargs)
+    else:
+        raise DatabaseURLError(f"unsupported database {backend!r}: use sqlite:///PATH or postgresql://…")
+    _name_database_in_open_errors(engine, redact_url(url))
+    return engine
+
+
+def _name_database_in_open_errors(engine: Engine, where: str) -> None:
+    """A database that cannot be opened (no server, no access to the file, not a
+    database) fails in the driver's words only: say which database it was."""
+
+    @event.listens_for(engine, "handle_error")
+    def _on_error(context: Any) -> None:
+        original = context.original_exception
+        message = (str(original).strip().splitlines() or [type(original).__name__])[0]
+        connecting = context.connection is None  # the error came from opening a connection
+        if connecting or any(words in message for words in _OPEN_FAILURES):
+            raise DatabaseOpenError(f"cannot open database {where}: {message}") from original
+
+
+# sqlite3's words for a file it cannot use as a database at all (said on the first
+# statement, not at connect): about the file, never about one statement.
+_OPEN_FAILURES: Final = ("unable to open database file", "file is not a database")
 
 
 def _sqlite_engine(url: str, **kwargs: Any) -> Engine:

@@ -13,7 +13,7 @@ import functools
 import re
 from pathlib import Path
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from watcher.store.engine import make_engine
@@ -58,3 +58,8 @@ def reading_engine(url: str) -> Engine:
 
         ensure_schema(engine)
     return engine
+
+
+def recorded_sources(connection: Connection) -> set[str]:
+    """Every source the database holds runs of (configured now or not)."""
+    return set(connection.execute(text("SELECT DISTINCT source FROM run")).scalars())
