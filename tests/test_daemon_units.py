@@ -18,11 +18,12 @@ from sqlmodel import select
 
 from tests.daemon_support import NotifySocket, wait_for
 from watcher.config import ConfigError, RetentionSettings, SourceSettings
-from watcher.daemon.health import problems
+from watcher.daemon.health import liveness_problems, problems
 from watcher.daemon.http import Reply, StatusServer, parse_listen
 from watcher.daemon.lease import Lease, LeaseLost, holder_is_dead
 from watcher.daemon.notify import Notifier
 from watcher.daemon.schedule import crontab_weekdays, plan
+from watcher.daemon.snapshot import Latest
 from watcher.model import Document
 from watcher.store import polls
 from watcher.store.engine import make_engine, read_session, write_session
@@ -76,15 +77,54 @@ def test_cron_fires_in_utc_with_crontab_weekdays() -> None:
 # --- health ------------------------------------------------------------------------------
 
 
-def test_health_names_each_stale_source_and_spares_a_fresh_start() -> None:
+def test_health_names_each_stale_source_and_waits_for_a_first_success() -> None:
     plans = {"a": plan(SourceSettings(name="a", every=H), NOW), "b": plan(SourceSettings(name="b", every=H), NOW)}
     fresh = {"a": NOW - H, "b": NOW - 2 * H}
     assert problems(NOW, scheduler_running=True, plans=plans, last_success=fresh, started_at=NOW - 9 * H) == []
     found = problems(NOW, scheduler_running=False, plans=plans, last_success={"a": NOW - 4 * H},
                      started_at=NOW - 5 * H)
     assert found == ["scheduler is not running", "a: last successful poll 4h ago (stale after 3h)",
-                     "b: no successful poll since start-up 5h ago (stale after 3h)"]
-    assert problems(NOW, scheduler_running=True, plans=plans, last_success={}, started_at=NOW - H) == []
+                     "b: no successful poll yet (waiting for the first)"]
+    # A restart shortly after the last good poll is ready at once: nothing has failed since.
+    assert problems(NOW, scheduler_running=True, plans=plans, last_success=fresh, started_at=NOW - 60 * S) == []
+
+
+S = dt.timedelta(seconds=1)
+
+
+def test_health_is_unready_when_every_poll_since_start_failed_even_within_the_staleness_grace() -> None:
+    plans = {"litellm": plan(SourceSettings(name="litellm", every=3 * H), NOW)}  # stale after 9h
+    started = NOW - 10 * dt.timedelta(minutes=1)
+    failing = Latest("failed", NOW - 60 * S, "api.example.com: ConnectError: All connection attempts failed",
+                     failures=3, failing_since=started + S)
+    # Succeeded an hour before this start (not stale): still unready, every poll since start failed.
+    found = problems(NOW, scheduler_running=True, plans=plans, last_success={"litellm": NOW - H},
+                     started_at=started, latest={"litellm": failing})
+    assert found == ["litellm: no successful poll since start-up 10m ago (3 failed polls in a row): "
+                     "api.example.com: ConnectError: All connection attempts failed"]
+    # One success since start and the same failure later: a blip, not unready until stale.
+    assert problems(NOW, scheduler_running=True, plans=plans, last_success={"litellm": started + 2 * S},
+                    started_at=started, latest={"litellm": failing}) == []
+    # A success newer than the failure read from the database wins.
+    assert problems(NOW, scheduler_running=True, plans=plans, last_success={"litellm": NOW - S},
+                    started_at=started, latest={"litellm": failing}) == []
+
+
+def test_health_is_unready_while_a_source_is_refused_and_says_since_when() -> None:
+    plans = {"openrouter": plan(SourceSettings(name="openrouter", every=H), NOW)}
+    refused = Latest("refused", NOW - 60 * S, "parse lost 97% of rows (350 -> 9): refused",
+                     failures=2, failing_since=NOW - H)
+    found = problems(NOW, scheduler_running=True, plans=plans, last_success={"openrouter": NOW - 2 * H},
+                     started_at=NOW - 3 * H, latest={"openrouter": refused})
+    assert found == ["openrouter: refused since 2026-07-01T11:00:00Z (2 failed polls in a row; the guard keeps "
+                     "the last good data until the source is fixed or accepted): parse lost 97% of rows "
+                     "(350 -> 9): refused"]
+
+
+def test_liveness_only_asks_whether_the_process_works() -> None:
+    assert liveness_problems(scheduler_running=True, stopping=False) == []
+    assert liveness_problems(scheduler_running=False, stopping=True) == []  # draining after SIGTERM
+    assert liveness_problems(scheduler_running=False, stopping=False) == ["scheduler is not running"]
 
 
 # --- sd_notify and the status server --------------------------------------------------------
@@ -129,7 +169,7 @@ def test_status_server_answers_get_and_head_only() -> None:
         await server.close()
         return answers
 
-    assert asyncio.run(go()) == [(503, b"unhealthy\nx: stale\n"), (404, b"not found: try /metrics or /healthz\n"),
+    assert asyncio.run(go()) == [(503, b"unhealthy\nx: stale\n"), (404, b"not found: try /metrics, /livez, /readyz or /healthz\n"),
                                  (405, b"GET only\n")]
     assert parse_listen("[::1]:9464") == ("::1", 9464)
     with pytest.raises(ValueError, match="daemon.listen"):

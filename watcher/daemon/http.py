@@ -1,4 +1,4 @@
-"""A tiny HTTP/1.0-style server on the daemon's own event loop, for /metrics and /healthz.
+"""A tiny HTTP/1.0-style server on the daemon's own event loop, for /metrics and health.
 
 Why not prometheus_client's threaded server: /healthz must say whether *the
 event loop* is alive, and a handler on that loop can only answer when it is
@@ -66,7 +66,7 @@ class StatusServer:
             if method not in ("GET", "HEAD"):
                 reply = Reply(HTTPStatus.METHOD_NOT_ALLOWED, b"GET only\n")
             elif handler is None:
-                reply = Reply(HTTPStatus.NOT_FOUND, b"not found: try /metrics or /healthz\n")
+                reply = Reply(HTTPStatus.NOT_FOUND, b"not found: try /metrics, /livez, /readyz or /healthz\n")
             else:
                 reply = handler()
             writer.write(_response(reply, head_only=method == "HEAD"))

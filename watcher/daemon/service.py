@@ -79,6 +79,7 @@ class Daemon:
         self._stopping = False
         self._retired_fetchers: list[Fetcher] = []
         self._http: StatusServer | None = None
+        self._latest: dict[str, snapshot.Latest] = {}
 
     # --- life cycle ----------------------------------------------------------------------
 
@@ -265,6 +266,7 @@ class Daemon:
         for name, at in snap.last_success.items():  # a standby learns the leader's progress here
             if name not in known or at > known[name]:
                 known[name] = at
+        self._latest = snap.latest
         self.metrics.apply(snap, _now())
         self._dead = snap.dead_by_channel
 
@@ -288,17 +290,19 @@ class Daemon:
         listen = settings.daemon.listen
         if not listen:
             return
-        self._http = StatusServer(listen, {"/metrics": self._metrics_reply, "/healthz": self._health_reply})
+        self._http = StatusServer(listen, {"/metrics": self._metrics_reply, "/livez": self._live_reply,
+                                           "/readyz": self._health_reply, "/healthz": self._health_reply})
         try:
             base = await self._http.start()
         except (OSError, ValueError) as exc:
             raise ConfigError(f"daemon.listen: cannot listen on {listen}: {exc}") from None
-        log.info("metrics on %s/metrics, health on %s/healthz", base, base)
+        log.info("metrics on %s/metrics, liveness on %s/livez, readiness on %s/readyz (and /healthz)",
+                 base, base, base)
 
     def _problems(self) -> list[str]:
         found = health.problems(_now(), scheduler_running=self.scheduler.running and not self._stopping,
                                 plans=self.config.plans, last_success=self.work.last_success,
-                                started_at=self.started_at)
+                                started_at=self.started_at, latest=self._latest)
         unread = time.monotonic() - self._snapshot_at
         if unread > SNAPSHOT_STALE:
             found.append(f"database unreadable for {unread:.0f}s")
@@ -317,6 +321,12 @@ class Daemon:
         """Not unhealthy (restarting would not help) but news: alerts that did not get through."""
         return [f"dead deliveries: {channel} {n} (watcher outbox --state dead)"
                 for channel, n in sorted(self._dead.items())]
+
+    def _live_reply(self) -> Reply:
+        found = health.liveness_problems(scheduler_running=self.scheduler.running, stopping=self._stopping)
+        if found:
+            return Reply(503, ("not live\n" + "\n".join(found) + "\n").encode())
+        return Reply(200, f"alive: {self._role()}\n".encode())
 
     def _metrics_reply(self) -> Reply:
         self.metrics.scheduler_running.set(1 if self.scheduler.running else 0)

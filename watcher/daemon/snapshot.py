@@ -11,13 +11,13 @@ import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import Engine, func
+from sqlalchemy import Engine, func, or_
 from sqlmodel import Session, col, select
 
 from watcher.alerts.outbox import dead_by_channel
 from watcher.matching import watched
 from watcher.store.engine import read_session
-from watcher.store.polls import SUCCESS_OUTCOMES
+from watcher.store.polls import FAILURE_OUTCOMES, SUCCESS_OUTCOMES
 from watcher.store.tables import Delivery, ObservationVersion, Run
 
 
@@ -29,6 +29,17 @@ class Shutdown:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class Latest:
+    """A source's newest run (any replica) and its current run of failures."""
+
+    outcome: str
+    at: dt.datetime
+    error: str | None
+    failures: int = 0  # failed or refused runs since the last successful one
+    failing_since: dt.datetime | None = None  # the first of those
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class Snapshot:
     taken_at: dt.datetime
     last_run: dict[str, dt.datetime]  # any outcome; backfills (ingest) excluded
@@ -37,6 +48,7 @@ class Snapshot:
     oldest_pending: dt.datetime | None
     shutdowns: tuple[Shutdown, ...]  # watched models with a shutdown date, earliest per (model, source)
     dead_by_channel: dict[str, int] = dataclasses.field(default_factory=dict)  # dead deliveries per channel
+    latest: dict[str, Latest] = dataclasses.field(default_factory=dict)
 
 
 def take(engine: Engine, watchlist: Sequence[str], now: dt.datetime) -> Snapshot:
@@ -50,6 +62,7 @@ def take(engine: Engine, watchlist: Sequence[str], now: dt.datetime) -> Snapshot
                 select(func.min(Delivery.created_at)).where(Delivery.status == "pending")).one()),
             shutdowns=_watched_shutdowns(session, watchlist),
             dead_by_channel=dead_by_channel(session),
+            latest=_latest(session),
         )
 
 
@@ -64,6 +77,30 @@ def _latest_runs(session: Session, *, successful: bool) -> dict[str, dt.datetime
         query = query.where(col(Run.outcome).in_(SUCCESS_OUTCOMES))
     rows = session.exec(query.group_by(Run.source)).all()
     return {source: when for source, at in rows if (when := _aware(at)) is not None}
+
+
+def _latest(session: Session) -> dict[str, Latest]:
+    newest = (select(Run.source, func.max(Run.id).label("id")).where(Run.trigger != "ingest")
+              .group_by(Run.source).subquery())
+    rows = session.exec(select(Run.source, Run.outcome, Run.started_at, Run.error)
+                        .join(newest, col(Run.id) == newest.c.id)).all()
+    last_ok = (select(Run.source, func.max(Run.id).label("id"))
+               .where(Run.trigger != "ingest", col(Run.outcome).in_(SUCCESS_OUTCOMES))
+               .group_by(Run.source).subquery())
+    streaks = session.exec(
+        select(Run.source, func.count(), func.min(Run.started_at))
+        .outerjoin(last_ok, last_ok.c.source == Run.source)
+        .where(Run.trigger != "ingest", col(Run.outcome).in_(FAILURE_OUTCOMES),
+               or_(last_ok.c.id.is_(None), col(Run.id) > last_ok.c.id))
+        .group_by(Run.source)).all()
+    streak = {source: (int(n), _aware(first)) for source, n, first in streaks}
+    found: dict[str, Latest] = {}
+    for source, outcome, at, error in rows:
+        when = _aware(at)
+        assert when is not None
+        failures, since = streak.get(source, (0, None))
+        found[source] = Latest(outcome, when, error, failures, since)
+    return found
 
 
 def _deliveries(session: Session) -> dict[str, int]:
