@@ -46,12 +46,21 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
-    """Apply migrations up to `revision`; returns (before, after)."""
-    from alembic import command
+    """Apply migrations up to `revision`; returns (before, after).
 
-    before = current_revision(engine)
+    Replicas starting together (or `db upgrade` run beside a first start) must
+    not all create the same tables: on PostgreSQL the migration holds an
+    advisory lock for its transaction, per schema, and the revision is read
+    after it is granted, so whoever waited finds the work done. SQLite's writers
+    are already serialised by BEGIN IMMEDIATE."""
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+
     config = _config()
     with engine.execution_options(write=True).begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(hashtext('watcher:migrate:' || current_schema()))"))
+        before = MigrationContext.configure(connection).get_current_revision()
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
     return before, current_revision(engine) or ""
