@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
+from watcher.cli_help import ProseGroup
 from watcher.output import Format, default_format, render
 
 if TYPE_CHECKING:
@@ -23,20 +24,22 @@ if TYPE_CHECKING:
     from watcher.logs import RedactingFilter
 
 app = typer.Typer(
+    cls=ProseGroup,
     help="Model Lifecycle Watcher: watches where AI models are announced, priced and sold, "
     "and says when something that matters changes.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish, PowerShell
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-db_app = typer.Typer(help="Database schema and maintenance.", no_args_is_help=True)
+db_app = typer.Typer(cls=ProseGroup, help="Database schema and maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
 FormatOption = Annotated[
     Format | None,
-    typer.Option("--format", "-f", help="Output format (default: table on a terminal, json otherwise)."),
+    typer.Option("--format", "-f", metavar="table|json|csv|ndjson",
+                 help="Output format (default: table on a terminal, json otherwise)."),
 ]
 
 
@@ -46,6 +49,7 @@ class Context:
     db: str | None
     verbose: bool
     redactor: RedactingFilter
+    log_format: str = "text"
     _settings: Settings | None = None
     _app: App | None = None
 
@@ -68,17 +72,31 @@ class Context:
         return self._app
 
 
+def _version(value: bool) -> None:
+    if value:
+        from watcher import __version__
+
+        typer.echo(f"watcher {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def main_options(
     ctx: typer.Context,
-    config: Annotated[Path | None, typer.Option("--config", "-c", help="config.toml to read (default: ./config.toml if present).", envvar="WATCHER_CONFIG")] = None,
-    db: Annotated[str | None, typer.Option("--db", help="Database URL or SQLite path; overrides WATCHER_DB and [storage] url.", show_envvar=False)] = None,
+    config: Annotated[Path | None, typer.Option("--config", "-c", metavar="PATH", help="The config.toml to read (default: ./config.toml if present).", envvar="WATCHER_CONFIG")] = None,
+    db: Annotated[str | None, typer.Option("--db", metavar="URL", help="Database URL or SQLite path; overrides WATCHER_DB and [storage] url.", show_envvar=False)] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress to stderr.")] = False,
+    log_format: Annotated[str, typer.Option("--log-format", metavar="text|json", envvar="WATCHER_LOG_FORMAT",
+                                            help="Log lines as text (the default) or one JSON object per line.")] = "text",
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
 ) -> None:
-    from watcher.logs import setup_logging
+    from watcher.logs import LOG_FORMATS, setup_logging
 
-    redactor = setup_logging(logging.DEBUG if verbose else logging.WARNING)
-    ctx.obj = Context(config_path=config, db=db, verbose=verbose, redactor=redactor)
+    if log_format not in LOG_FORMATS:
+        raise typer.BadParameter(f"{log_format!r} is not one of {', '.join(LOG_FORMATS)}", param_hint="'--log-format'")
+    redactor = setup_logging(logging.DEBUG if verbose else logging.WARNING, log_format=log_format)
+    ctx.obj = Context(config_path=config, db=db, verbose=verbose, redactor=redactor, log_format=log_format)
 
 
 def _ctx(ctx: typer.Context) -> Context:
@@ -98,7 +116,7 @@ def fail(message: str, code: int = 1) -> NoReturn:
 @app.command()
 def poll(
     ctx: typer.Context,
-    sources: Annotated[list[str] | None, typer.Argument(help="Sources to poll (default: every enabled source).")] = None,
+    sources: Annotated[list[str] | None, typer.Argument(metavar="SOURCE", help="Sources to poll (default: every enabled source).")] = None,
     fmt: FormatOption = None,
 ) -> None:
     """Poll sources once now, record what they say, and print the changes found."""
@@ -161,8 +179,8 @@ async def _poll_all(c: Context, names: list[str]) -> list[Any]:
 @app.command()
 def check(
     ctx: typer.Context,
-    source: Annotated[str, typer.Argument(help="Source name, e.g. openai-deprecations.")],
-    file: Annotated[Path | None, typer.Option("--file", help="Parse this file instead of fetching.")] = None,
+    source: Annotated[str, typer.Argument(metavar="SOURCE", help="Source name, e.g. openai-deprecations.")],
+    file: Annotated[Path | None, typer.Option("--file", metavar="PATH", help="Parse this file instead of fetching.")] = None,
     fmt: FormatOption = None,
 ) -> None:
     """Fetch (or read --file) and parse only: print the observations, store nothing."""
@@ -201,10 +219,10 @@ async def _fetch_only(c: Context, name: str) -> Any:
 @app.command()
 def ingest(
     ctx: typer.Context,
-    source: Annotated[str, typer.Argument(help="Source name the capture belongs to.")],
-    file: Annotated[Path, typer.Argument(help="An archived capture; or a directory of captures named by their time "
+    source: Annotated[str, typer.Argument(metavar="SOURCE", help="Source name the capture belongs to.")],
+    file: Annotated[Path, typer.Argument(metavar="PATH", help="An archived capture; or a directory of captures named by their time "
                                               "(2026-03-27T04:35:00Z.md) or listed in a manifest.csv/.json.")],
-    observed_at: Annotated[str | None, typer.Option("--observed-at", help="When the capture was taken (ISO 8601, UTC unless it says otherwise); for a single file only.")] = None,
+    observed_at: Annotated[str | None, typer.Option("--observed-at", metavar="TIME", help="When the capture was taken (ISO 8601, UTC unless it says otherwise); for a single file only.")] = None,
     fmt: FormatOption = None,
 ) -> None:
     """Record archived captures as if fetched when they were taken (backfill). Never sends alerts."""
@@ -250,14 +268,14 @@ CHANGE_COLUMNS = ("detected_at", "source", "model", "kind", "field", "old", "new
 @app.command()
 def changes(
     ctx: typer.Context,
-    since: Annotated[str | None, typer.Option(help="Only changes detected since (ISO time, or 7d for 7 days ago).")] = None,
-    until: Annotated[str | None, typer.Option(help="Only changes detected before this time.")] = None,
-    source: Annotated[list[str] | None, typer.Option("--source", "-s", help="Only these sources (repeatable).")] = None,
-    provider: Annotated[list[str] | None, typer.Option(help="Only these providers (repeatable).")] = None,
-    model: Annotated[str | None, typer.Option("--model", "-m", help="Model id or glob, e.g. 'sora-2*'.")] = None,
-    kind: Annotated[list[str] | None, typer.Option("--kind", "-k", help="Only these kinds: listed, delisted, status, shutdown_date, price, … (repeatable).")] = None,
-    severity: Annotated[list[str] | None, typer.Option(help="Only these severities: info, warning, critical (repeatable).")] = None,
-    limit: Annotated[int | None, typer.Option(min=0, help="At most this many rows.")] = None,
+    since: Annotated[str | None, typer.Option(metavar="TIME", help="Only changes detected since (ISO time, or 7d for 7 days ago).")] = None,
+    until: Annotated[str | None, typer.Option(metavar="TIME", help="Only changes detected before this time.")] = None,
+    source: Annotated[list[str] | None, typer.Option("--source", "-s", metavar="SOURCE", help="Only these sources (repeatable).")] = None,
+    provider: Annotated[list[str] | None, typer.Option(metavar="PROVIDER", help="Only these providers (repeatable).")] = None,
+    model: Annotated[str | None, typer.Option("--model", "-m", metavar="MODEL", help="Model id or glob, e.g. 'sora-2*'.")] = None,
+    kind: Annotated[list[str] | None, typer.Option("--kind", "-k", metavar="KIND", help="Only these kinds: listed, delisted, status, shutdown_date, price, … (repeatable).")] = None,
+    severity: Annotated[list[str] | None, typer.Option(metavar="SEVERITY", help="Only these severities: info, warning, critical (repeatable).")] = None,
+    limit: Annotated[int | None, typer.Option(min=0, metavar="N", help="At most this many rows.")] = None,
     fmt: FormatOption = None,
 ) -> None:
     """List detected changes, oldest first."""
@@ -283,7 +301,7 @@ def changes(
 @app.command()
 def history(
     ctx: typer.Context,
-    model: Annotated[str, typer.Argument(help="Model id (or glob), as any source spells it.")],
+    model: Annotated[str, typer.Argument(metavar="MODEL", help="Model id (or glob), as any source spells it.")],
     fmt: FormatOption = None,
 ) -> None:
     """Every version of a model's facts, across sources: by source and row, oldest first."""
@@ -397,7 +415,7 @@ def main() -> None:
     from watcher.errors import describe
 
     try:
-        code = app(standalone_mode=False)
+        code = app(standalone_mode=False, prog_name="watcher")  # also under `python -m watcher`
     except (KeyboardInterrupt, typer.Abort):
         typer.echo("watcher: interrupted", err=True)
         sys.exit(130)

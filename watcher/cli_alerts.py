@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from watcher.cli import FormatOption, _ctx, _time, app, fail
+from watcher.cli_help import ProseGroup
 from watcher.output import default_format, render
 
 if TYPE_CHECKING:
     from watcher.alerts.dispatch import DispatchResult
     from watcher.app import App
 
-silence_app = typer.Typer(help="Hold back alerts about some models for a while (changes are still recorded).",
+silence_app = typer.Typer(cls=ProseGroup, help="Hold back alerts about some models for a while (changes are still recorded).",
                           no_args_is_help=True)
 app.add_typer(silence_app, name="silence")
 
@@ -53,8 +54,8 @@ def _report(result: DispatchResult) -> None:
 @app.command()
 def outbox(
     ctx: typer.Context,
-    state: Annotated[list[str] | None, typer.Option("--state", help="pending, failed, sending, dead or sent (repeatable; default: all but sent).")] = None,
-    limit: Annotated[int | None, typer.Option(min=0, help="At most this many rows.")] = None,
+    state: Annotated[list[str] | None, typer.Option("--state", metavar="STATE", help="pending, failed, sending, dead or sent (repeatable; default: all but sent).")] = None,
+    limit: Annotated[int | None, typer.Option(min=0, metavar="N", help="At most this many rows.")] = None,
     fmt: FormatOption = None,
 ) -> None:
     """Deliveries waiting, failing (with the channel's last answer), in flight, or dead."""
@@ -96,7 +97,7 @@ def deliver(
 @app.command("notify-test")
 def notify_test(
     ctx: typer.Context,
-    channel: Annotated[str, typer.Argument(help="A channel name from [channels.NAME] in config.toml.")],
+    channel: Annotated[str, typer.Argument(metavar="CHANNEL", help="A channel name from [channels.NAME] in config.toml.")],
 ) -> None:
     """Send a test message through one channel now and print its answer."""
     from watcher.alerts.channels import Bodies, send, url_problem
@@ -147,10 +148,10 @@ def _until(text: str, now: dt.datetime) -> dt.datetime:
 @silence_app.command("add")
 def silence_add(
     ctx: typer.Context,
-    model: Annotated[str, typer.Option("--model", "-m", help="Model id or glob, e.g. 'gpt-4o*' ('*' for every model of --source).")],
-    until: Annotated[str, typer.Option("--until", help="When the silence ends: 7d, 12h (from now), or an ISO time.")],
-    reason: Annotated[str, typer.Option("--reason", help="Why; shown in `watcher silence list`.")],
-    source: Annotated[str | None, typer.Option("--source", "-s", help="Only changes from this source.")] = None,
+    model: Annotated[str, typer.Option("--model", "-m", metavar="MODEL", help="Model id or glob, e.g. 'gpt-4o*' ('*' for every model of --source).")],
+    until: Annotated[str, typer.Option("--until", metavar="TIME", help="When the silence ends: 7d, 12h (from now), or an ISO time.")],
+    reason: Annotated[str, typer.Option("--reason", metavar="TEXT", help="Why; shown in `watcher silence list`.")],
+    source: Annotated[str | None, typer.Option("--source", "-s", metavar="SOURCE", help="Only changes from this source.")] = None,
     fmt: FormatOption = None,
 ) -> None:
     """Silence alerts about matching models until a time. Changes are still recorded."""
@@ -187,7 +188,7 @@ def silence_list(
 @silence_app.command("expire")
 def silence_expire(
     ctx: typer.Context,
-    silence_id: Annotated[int, typer.Argument(help="The silence's id (see `watcher silence list`).")],
+    silence_id: Annotated[int, typer.Argument(metavar="ID", help="The silence's id (see `watcher silence list`).")],
 ) -> None:
     """End a silence now."""
     from watcher.alerts.silences import SilenceError, expire_silence

@@ -35,9 +35,9 @@ def query_engine(ctx: typer.Context) -> Engine:
 @app.command()
 def asof(
     ctx: typer.Context,
-    time: Annotated[str, typer.Argument(help="A point in time: 2026-03-01, 2026-03-01T12:00:00Z, or 30d (ago).")],
-    source: Annotated[list[str] | None, typer.Option("--source", "-s", help="Only these sources (repeatable).")] = None,
-    model: Annotated[str | None, typer.Option("--model", "-m", help="Only models fitting this id or glob.")] = None,
+    time: Annotated[str, typer.Argument(metavar="TIME", help="A point in time: 2026-03-01, 2026-03-01T12:00:00Z, or 30d (ago).")],
+    source: Annotated[list[str] | None, typer.Option("--source", "-s", metavar="SOURCE", help="Only these sources (repeatable).")] = None,
+    model: Annotated[str | None, typer.Option("--model", "-m", metavar="MODEL", help="Only models fitting this id or glob.")] = None,
     fmt: FormatOption = None,
 ) -> None:
     """The catalog as it was at TIME: every row's version then current, by source and key."""
@@ -56,9 +56,9 @@ def asof(
 @app.command()
 def upcoming(
     ctx: typer.Context,
-    within: Annotated[str, typer.Option(help="How far ahead to look, e.g. 30d, 90d, 26w.")] = "90d",
-    source: Annotated[list[str] | None, typer.Option("--source", "-s", help="Only these sources (repeatable).")] = None,
-    model: Annotated[str | None, typer.Option("--model", "-m", help="Only models fitting this id or glob.")] = None,
+    within: Annotated[str, typer.Option(metavar="DURATION", help="How far ahead to look, e.g. 30d, 90d, 26w.")] = "90d",
+    source: Annotated[list[str] | None, typer.Option("--source", "-s", metavar="SOURCE", help="Only these sources (repeatable).")] = None,
+    model: Annotated[str | None, typer.Option("--model", "-m", metavar="MODEL", help="Only models fitting this id or glob.")] = None,
     fmt: FormatOption = None,
 ) -> None:
     """Shutdowns ahead, soonest first, as every source currently states them."""
@@ -81,9 +81,9 @@ def upcoming(
 @app.command()
 def export(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="A table (run, change, observation_version, …) or view (current_models, "
+    name: Annotated[str, typer.Argument(metavar="NAME", help="A table (run, change, observation_version, …) or view (current_models, "
                                              "price_history, lifecycle_history, upcoming_shutdowns, source_health).")],
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="csv, ndjson or json.")] = Format.NDJSON,
+    fmt: Annotated[Format, typer.Option("--format", "-f", metavar="csv|ndjson|json", help="csv, ndjson (the default) or json.")] = Format.NDJSON,
 ) -> None:
     """Stream a whole table or view to stdout, in constant memory."""
     from watcher.store.export import UnknownRelationError, export_columns, export_rows
@@ -102,7 +102,7 @@ def export(
 @app.command()
 def reparse(
     ctx: typer.Context,
-    source: Annotated[str, typer.Argument(help="The source whose history to rebuild from its kept raw documents.")],
+    source: Annotated[str, typer.Argument(metavar="SOURCE", help="The source whose history to rebuild from its kept raw documents.")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Report what would change, change nothing.")] = False,
     fmt: FormatOption = None,
 ) -> None:

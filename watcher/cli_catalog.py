@@ -25,8 +25,8 @@ FLAT_COLUMNS = ("provider", "model", "provider_shutdown_on", "days_left", "sourc
 @app.command()
 def show(
     ctx: typer.Context,
-    model: Annotated[str, typer.Argument(help="Model id as any source spells it (sora-2, openai/sora-2, azure/sora-2), or a glob.")],
-    today: Annotated[str | None, typer.Option("--today", help="Count days left from this date (YYYY-MM-DD; default: today, UTC).")] = None,
+    model: Annotated[str, typer.Argument(metavar="MODEL", help="Model id as any source spells it (sora-2, openai/sora-2, azure/sora-2), or a glob.")],
+    today: Annotated[str | None, typer.Option("--today", metavar="DATE", help="Count days left from this date (YYYY-MM-DD; default: today, UTC).")] = None,
     fmt: FormatOption = None,
 ) -> None:
     """What every source says now about a model; days to the provider's shutdown; disagreements."""

@@ -13,7 +13,7 @@ from watcher.cli import _ctx, app
 @app.command()
 def run(ctx: typer.Context) -> None:
     """Run the service in the foreground: poll every source on schedule, deliver alerts,
-    serve /metrics and /healthz. SIGHUP reloads config.toml; SIGTERM drains and exits."""
+    serve /metrics, /livez and /readyz. SIGHUP reloads config.toml; SIGTERM drains and exits."""
     import asyncio
     import logging
 
@@ -25,7 +25,7 @@ def run(ctx: typer.Context) -> None:
     c = _ctx(ctx)
     settings = c.settings
     # The daemon's log is its product: INFO by default, one line per event.
-    redactor = setup_logging(logging.DEBUG if c.verbose else logging.INFO, settings.secrets())
+    redactor = setup_logging(logging.DEBUG if c.verbose else logging.INFO, settings.secrets(), c.log_format)
     for chatty in ("apscheduler", "httpx", "httpcore", "alembic", "apprise"):  # our own lines say it once
         logging.getLogger(chatty).setLevel(logging.WARNING)
     daemon = Daemon(settings, config_path=c.config_path, db=c.db, redactor=redactor)
