@@ -75,8 +75,11 @@ def test_polls_on_schedule_and_reports_to_systemd_and_prometheus(
         assert watcher.metric(f'watcher_polls_total{{outcome="baseline",source="{SOURCE}"}}') == 1
         last = watcher.metric(f'watcher_last_success_timestamp_seconds{{source="{SOURCE}"}}')
         assert last is not None and last >= runs[0].started_at.timestamp()
-        days = (dt.date(2026, 12, 11) - dt.datetime.now(dt.UTC).date()).days
-        assert watcher.metric(f'watcher_days_until_shutdown{{model="o3-2025-04-16",source="{SOURCE}"}}') == days
+        shutdown = dt.datetime(2026, 12, 11, tzinfo=dt.UTC).timestamp()
+        assert watcher.metric(f'watcher_shutdown_timestamp_seconds{{model="o3-2025-04-16",source="{SOURCE}"}}') \
+            == shutdown
+        assert watcher.metric(f'watcher_source_consecutive_failures{{source="{SOURCE}"}}') == 0
+        assert watcher.metric("watcher_config_last_reload_successful") == 1
         assert watcher.metric('watcher_deliveries{status="pending"}') == 0
         assert watcher.metric("watcher_oldest_pending_delivery_age_seconds") == 0
         assert (watcher.metric("process_resident_memory_bytes") or 0) > 10_000_000

@@ -38,6 +38,7 @@ class Metrics:
     def __init__(self) -> None:
         disable_created_metrics()  # `_created` series double the output and nobody graphs them
         self.registry = CollectorRegistry()
+        self._sources: set[str] = set()
         r = self.registry
         r.register(_Process())  # resident memory, CPU, open fds: the month-long view
         Info("watcher_build", "Watcher version.", registry=r).info({"version": __version__})
@@ -59,9 +60,19 @@ class Metrics:
                                      ["channel"], registry=r)
         self.oldest_pending = Gauge("watcher_oldest_pending_delivery_age_seconds",
                                     "Age of the oldest delivery still pending; 0 when none.", registry=r)
-        self.days_until_shutdown = Gauge("watcher_days_until_shutdown",
-                                         "Days until a watched model's shutdown date, per source that says so.",
-                                         ["model", "source"], registry=r)
+        # A timestamp, not "days left": it never goes negative, alerts compute
+        # `(x - time()) / 86400`, and a past shutdown is simply `x < time()`.
+        self.shutdown = Gauge("watcher_shutdown_timestamp_seconds",
+                              "Unix time (00:00 UTC) of a watched model's shutdown date, per source that states one.",
+                              ["model", "source"], registry=r)
+        self.consecutive_failures = Gauge("watcher_source_consecutive_failures",
+                                          "Failed or refused polls of a source since its last successful one "
+                                          "(any replica).", ["source"], registry=r)
+        self.reload_ok = Gauge("watcher_config_last_reload_successful",
+                               "1 when the last configuration load (start-up or SIGHUP) was accepted, 0 when the "
+                               "last reload was rejected and the previous configuration still runs.", registry=r)
+        self.reload_at = Gauge("watcher_config_last_reload_success_timestamp_seconds",
+                               "Unix time the running configuration was loaded.", registry=r)
         self.leader = Gauge("watcher_leader", "1 while this replica holds the leader lease.", registry=r)
         self.lease_epoch = Gauge("watcher_lease_epoch", "Fencing epoch of the lease this replica holds.",
                                  registry=r)
@@ -69,16 +80,29 @@ class Metrics:
         self.healthy = Gauge("watcher_healthy", "1 when /healthz answers 200.", registry=r)
         self.jobs = Counter("watcher_job_runs", "Maintenance job runs by job and outcome.", ["job", "outcome"],
                             registry=r)
-        self.delivery_attempts = Counter("watcher_delivery_attempts", "Sends tried by this process, by outcome "
-                                         "(sent, pending = failed and will retry, dead).", ["outcome"], registry=r)
+        self.delivery_attempts = Counter("watcher_delivery_attempts", "Sends tried by this process, by channel and "
+                                         "outcome (sent, pending = failed and will retry, dead).",
+                                         ["channel", "outcome"], registry=r)
         for status in _DELIVERY_STATUSES:
             self.deliveries.labels(status)
-            self.delivery_attempts.labels(status)
 
     def known_sources(self, names: Iterable[str]) -> None:
         """Create the per-source series up front, so a source that never succeeded shows up as 0."""
         for name in names:
+            self._sources.add(name)
             self.last_success.labels(name)
+            self.consecutive_failures.labels(name)
+
+    def known_channels(self, names: Iterable[str]) -> None:
+        """Every channel's outcomes exist from the start, so `increase(…{outcome="dead"})` works at the first one."""
+        for name in names:
+            for status in _DELIVERY_STATUSES:
+                self.delivery_attempts.labels(name, status)
+
+    def loaded(self, ok: bool, at: dt.datetime | None = None) -> None:
+        self.reload_ok.set(1 if ok else 0)
+        if ok and at is not None:
+            self.reload_at.set(at.timestamp())
 
     def observe_poll(self, result: PollResult | None, source: str, outcome: str, seconds: float) -> None:
         self.polls.labels(source, outcome).inc()
@@ -92,7 +116,8 @@ class Metrics:
 
     def observe_job(self, outcome: object) -> None:
         for attempt in getattr(outcome, "outcomes", ()) or ():  # a dispatch pass
-            self.delivery_attempts.labels(getattr(attempt, "status", "unknown")).inc()
+            self.delivery_attempts.labels(getattr(attempt, "channel", "unknown"),
+                                          getattr(attempt, "status", "unknown")).inc()
 
     def apply(self, snapshot: Snapshot, now: dt.datetime) -> None:
         for source, at in snapshot.last_success.items():
@@ -104,10 +129,13 @@ class Metrics:
             self.dead_deliveries.labels(channel).set(n)
         oldest = snapshot.oldest_pending
         self.oldest_pending.set(max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)
-        self.days_until_shutdown.clear()  # a model leaving the watchlist leaves the metrics
-        today = now.date()
+        self.shutdown.clear()  # a model leaving the watchlist leaves the metrics
         for shutdown in snapshot.shutdowns:
-            self.days_until_shutdown.labels(shutdown.model, shutdown.source).set((shutdown.on - today).days)
+            midnight = dt.datetime.combine(shutdown.on, dt.time(), dt.UTC)
+            self.shutdown.labels(shutdown.model, shutdown.source).set(midnight.timestamp())
+        for source in self._sources:
+            latest = snapshot.latest.get(source)
+            self.consecutive_failures.labels(source).set(latest.failures if latest else 0)
 
     def set_leader(self, epoch: int | None) -> None:
         self.leader.set(1 if epoch is not None else 0)

@@ -111,6 +111,7 @@ class Daemon:
         await self._refresh_snapshot()
         await self._lease_round()  # know whether we lead before the first job fires
         await self._install(self.config, previous=None)
+        self.metrics.loaded(ok=True, at=self.started_at)
         self.scheduler.start()
         self._background += [asyncio.create_task(self._lease_loop(), name="lease"),
                              asyncio.create_task(self._snapshot_loop(), name="snapshot")]
@@ -193,6 +194,7 @@ class Daemon:
                     raise ConfigError("storage.url: changing the database needs a restart")
             except (ConfigError, UsageError) as exc:
                 log.error("reload of %s rejected, still running the previous configuration: %s", where, exc)
+                self.metrics.loaded(ok=False)
                 self.notifier.ready(self._status())
                 return
             new.app.engine = self.config.app.engine  # same database, same pool (seeds the cached property)
@@ -206,6 +208,7 @@ class Daemon:
             if settings.daemon.listen != old.settings.daemon.listen:
                 log.warning("daemon.listen changed: takes effect at the next restart")
             changes = await self._install(new, previous=old)
+            self.metrics.loaded(ok=True, at=_now())
             log.info("configuration reloaded from %s: %s", where, changes)
             self.notifier.ready(self._status())
 
@@ -215,6 +218,7 @@ class Daemon:
                                     previous_jobs=previous.jobs if previous else {}, last_runs=last_runs,
                                     now=_now())
         self.metrics.known_sources(new.plans)
+        self.metrics.known_channels(name for name, c in new.settings.channels.items() if c.enabled)
         return str(changes)
 
     # --- jobs (the scheduler calls these) ----------------------------------------------------
