@@ -10,6 +10,7 @@ import dataclasses
 import datetime as dt
 import logging
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -124,27 +125,23 @@ def poll(
 
     c = _ctx(ctx)
     names = c.app.enabled_sources(sources or [])
-    results = asyncio.run(_poll_all(c, names))
+    results = _poll_with_progress(c, names)
     from watcher.cli_alerts import deliver_after_poll
 
     delivered = deliver_after_poll(c.app)
-    failed = not delivered  # a delivery it attempted failed: said above, and exit 1
-    rows: list[dict[str, Any]] = []
     from watcher.store.queries import change_dict
 
-    for result in results:
-        typer.echo(_summary(result), err=True)
-        failed = failed or result.outcome in ("failed", "refused")
-        rows.extend(change_dict(change) for change in result.changes)
-    render(rows, fmt or default_format(), columns=CHANGE_COLUMNS, title="changes")
-    if failed:
+    rows = [change_dict(change) for result in results for change in result.changes]
+    show_changes(rows, fmt, title="changes")
+    # A failed or refused poll, or a delivery it attempted that failed (said above): exit 1.
+    if not delivered or any(result.outcome in ("failed", "refused") for result in results):
         raise typer.Exit(1)
 
 
 @app.command()
 def accept(
     ctx: typer.Context,
-    source: Annotated[str, typer.Argument(help="The refused source whose latest body to believe.")],
+    source: Annotated[str, typer.Argument(metavar="SOURCE", help="The refused source whose latest body to believe.")],
     fmt: FormatOption = None,
 ) -> None:
     """Believe a refused source's latest body: record its changes once and alert them as one digest.
@@ -165,15 +162,53 @@ def accept(
 
     deliver_after_poll(c.app)
     typer.echo(_summary(result), err=True)
-    render((change_dict(ch) for ch in result.changes), fmt or default_format(), columns=CHANGE_COLUMNS,
-           title="changes")
+    show_changes([change_dict(ch) for ch in result.changes], fmt, title="changes")
 
 
-async def _poll_all(c: Context, names: list[str]) -> list[Any]:
-    from watcher.fetch import Fetcher
+def _poll_with_progress(c: Context, names: list[str]) -> list[Any]:
+    """Poll concurrently; a line per source on stderr as each finishes, and on a
+    terminal a live line saying which are still in flight."""
+    from watcher.poll_many import poll_many
 
-    async with Fetcher(c.settings.fetch) as fetcher:
-        return [await c.app.poll(name, fetcher) for name in names]
+    if not sys.stderr.isatty() or len(names) < 2:
+        return asyncio.run(poll_many(c.app, names, c.settings.fetch,
+                                     on_done=lambda result: typer.echo(_summary(result), err=True)))
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    in_flight: list[str] = []
+    with Progress(TextColumn("polling"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TextColumn("{task.description}"), console=Console(stderr=True, highlight=False),
+                  transient=True) as progress:
+        task = progress.add_task("", total=len(names))
+
+        def started(name: str) -> None:
+            in_flight.append(name)
+            progress.update(task, description=", ".join(in_flight))
+
+        def done(result: Any) -> None:
+            in_flight.remove(result.source)
+            progress.console.print(_summary(result), markup=False)
+            progress.update(task, advance=1, description=", ".join(in_flight))
+
+        return asyncio.run(poll_many(c.app, names, c.settings.fetch, on_start=started, on_done=done))
+
+
+def show_changes(rows: Iterable[dict[str, Any]], fmt: Format | None, *, title: str) -> None:
+    """Changes on stdout: the compact view on a terminal (or --format table), every field otherwise."""
+    fmt = fmt or default_format()
+    if fmt is Format.TABLE:
+        from watcher.change_view import print_changes
+
+        print_changes(rows, title=title, out=sys.stdout)
+    else:
+        render(rows, fmt, columns=CHANGE_COLUMNS, title=title)
 
 
 @app.command()
@@ -253,8 +288,7 @@ def ingest(
         ingest_capture_list(ctx, source, [Capture(when, file)], fmt)
         return
     typer.echo(_summary(result), err=True)
-    render((change_dict(ch) for ch in result.changes), fmt or default_format(), columns=CHANGE_COLUMNS,
-           title="changes")
+    show_changes([change_dict(ch) for ch in result.changes], fmt, title="changes")
     if result.outcome == "refused":
         raise typer.Exit(1)
 
@@ -295,7 +329,7 @@ def changes(
     )
     with query_engine(ctx).connect() as connection:
         check_sources(ctx, connection, source)
-        render(query_changes(connection, flt), fmt or default_format(), columns=CHANGE_COLUMNS, title="changes")
+        show_changes(query_changes(connection, flt), fmt, title="changes")
 
 
 @app.command()
