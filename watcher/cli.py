@@ -117,7 +117,7 @@ def fail(message: str, code: int = 1) -> NoReturn:
 @app.command()
 def poll(
     ctx: typer.Context,
-    sources: Annotated[list[str] | None, typer.Argument(metavar="SOURCE", help="Sources to poll (default: every enabled source).")] = None,
+    sources: Annotated[list[str] | None, typer.Argument(metavar="SOURCE...", help="Sources to poll (default: every enabled source).")] = None,
     fmt: FormatOption = None,
 ) -> None:
     """Poll sources once now, record what they say, and print the changes found."""
@@ -168,6 +168,8 @@ def accept(
 def _poll_with_progress(c: Context, names: list[str]) -> list[Any]:
     """Poll concurrently; a line per source on stderr as each finishes, and on a
     terminal a live line saying which are still in flight."""
+    import asyncio
+
     from watcher.poll_many import poll_many
 
     if not sys.stderr.isatty() or len(names) < 2:

@@ -31,17 +31,10 @@ class ProseGroup(TyperGroup):
         command = super().get_command(ctx, cmd_name)
         for param in getattr(command, "params", ()):
             if isinstance(param, TyperArgument) and param.metavar is not None:
-                # A named placeholder says it all: no `<list[str]>` after it.
-                param.display_type_rich = _no_type  # type: ignore[method-assign]
-                param._usage_display_name = functools.partial(_usage_name, param)  # type: ignore[method-assign]
+                param.make_metavar = functools.partial(_plain_metavar, param.make_metavar)  # type: ignore[method-assign]
         return command
 
 
-def _no_type(ctx: Any) -> None:
-    return None
-
-
-def _usage_name(param: TyperArgument) -> str:
-    """`SOURCE`, `[SOURCE]...`: the usual Unix spelling, not `{SOURCE}`."""
-    name = str(param.metavar) if param.required else f"[{param.metavar}]"
-    return name + ("..." if param.nargs != 1 else "")
+def _plain_metavar(make_metavar: Any, *args: Any, **kwargs: Any) -> str:
+    """`SOURCE PATH` in the usage line, the usual Unix spelling, not Typer's `{SOURCE} {PATH}`."""
+    return str(make_metavar(*args, **kwargs)).replace("{", "").replace("}", "")
