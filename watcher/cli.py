@@ -121,8 +121,6 @@ def poll(
     fmt: FormatOption = None,
 ) -> None:
     """Poll sources once now, record what they say, and print the changes found."""
-    import asyncio
-
     c = _ctx(ctx)
     names = c.app.enabled_sources(sources or [])
     results = _poll_with_progress(c, names)
