@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -78,25 +79,57 @@ def upcoming(
            title=f"shutdowns by {today + dt.timedelta(days=horizon.days)}")
 
 
+class ExportFormat(StrEnum):
+    CSV = "csv"
+    NDJSON = "ndjson"
+    JSON = "json"
+    PARQUET = "parquet"
+
+
 @app.command()
 def export(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(metavar="NAME", help="A table (run, change, observation_version, …) or view (current_models, "
                                              "price_history, lifecycle_history, upcoming_shutdowns, source_health).")],
-    fmt: Annotated[Format, typer.Option("--format", "-f", metavar="csv|ndjson|json", help="csv, ndjson (the default) or json.")] = Format.NDJSON,
+    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", metavar="csv|ndjson|json|parquet",
+                                              help="csv, ndjson (the default), json, or parquet (needs --output and "
+                                                   "the [parquet] extra).")] = ExportFormat.NDJSON,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", metavar="PATH",
+                                                   help="Write to this file instead of stdout.")] = None,
 ) -> None:
-    """Stream a whole table or view to stdout, in constant memory."""
-    from watcher.store.export import UnknownRelationError, export_columns, export_rows
+    """Stream a whole table or view to stdout (or a file), in constant memory, in a stable order."""
+    from watcher.store.export import (
+        UnknownRelationError,
+        export_columns,
+        export_relation_columns,
+        export_rows,
+    )
 
-    if fmt is Format.TABLE:
-        fail("--format: export writes csv, ndjson or json", 2)
+    if fmt is ExportFormat.PARQUET and output is None:
+        fail("--format parquet writes a file: give --output PATH", 2)
     try:
         columns = export_columns(name)
     except UnknownRelationError as exc:
         fail(str(exc), 2)
     with query_engine(ctx).connect() as connection:
-        count = render(export_rows(connection, name), fmt, columns=columns)
-    typer.echo(f"{name}: {count} rows", err=True)
+        rows = export_rows(connection, name)
+        if fmt is ExportFormat.PARQUET:
+            assert output is not None
+            from watcher.store.parquet import ParquetUnavailableError, write_parquet
+
+            try:
+                count = write_parquet(rows, export_relation_columns(name), output)
+            except ParquetUnavailableError as exc:
+                fail(str(exc))
+        elif output is not None:
+            try:
+                with output.open("w", encoding="utf-8", newline="") as stream:
+                    count = render(rows, Format(fmt.value), columns=columns, stream=stream)
+            except OSError as exc:
+                fail(f"{output}: cannot write: {exc.strerror}")
+        else:
+            count = render(rows, Format(fmt.value), columns=columns)
+    typer.echo(f"{name}: {count} rows" + (f" written to {output}" if output else ""), err=True)
 
 
 @app.command()

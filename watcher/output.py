@@ -54,10 +54,10 @@ def render(rows: Iterable[dict[str, Any]], fmt: Format, *, columns: Sequence[str
         fields = list(columns or first.keys())
         writer = csv.DictWriter(out, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
-        writer.writerow(first)
+        writer.writerow(_csv_row(first))
         count = 1
         for row in iterator:
-            writer.writerow(row)
+            writer.writerow(_csv_row(row))
             count += 1
         return count
     return _table(list(rows), columns, title, out)
@@ -78,6 +78,23 @@ def _table(rows: list[dict[str, Any]], columns: Sequence[str] | None, title: str
         table.add_column(field, overflow="fold")
     for row in rows:
         # Text(), not markup: scraped values such as "[red]" must print as they are.
-        table.add_row(*(Text("" if row.get(f) is None else str(row.get(f))) for f in fields))
+        table.add_row(*(Text(_cell(row.get(f))) for f in fields))
     console.print(table)
     return len(rows)
+
+
+def _csv_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A JSON value (`prices`) as compact JSON text in its cell, the same text the database holds."""
+    if not any(isinstance(v, (dict, list)) for v in row.values()):
+        return row
+    return {k: json.dumps(v, ensure_ascii=False, separators=(",", ":")) if isinstance(v, (dict, list)) else v
+            for k, v in row.items()}
+
+
+def _cell(value: Any) -> str:
+    """A table cell: `prices` as `key value; key value` (as `check` and `show` spell them)."""
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        return "; ".join(f"{k} {v}" for k, v in value.items())
+    return str(value)

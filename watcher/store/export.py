@@ -11,12 +11,27 @@ from typing import Any, Final
 
 from sqlalchemy import Connection, select
 
-from watcher.store.relations import RELATIONS, TABLES
+from watcher.store.relations import RELATIONS
 from watcher.store.values import plain_rows, raw
 
 BATCH: Final = 2000
 # Raw bodies are compressed binary, not analyst data; their metadata is exported.
 LEFT_OUT: Final = {"document": frozenset({"body"})}
+
+
+# The order of each export: a table's key; a view's natural reading order, made
+# total by its identifying columns.
+ORDER: Final[dict[str, tuple[str, ...]]] = {
+    "run": ("id",), "document": ("sha256",), "observation_version": ("id",), "change": ("id",),
+    "absence": ("source", "key"), "delivery": ("id",), "silence": ("id",),
+    "reminder_sent": ("model", "shutdown_on", "days"), "lease": ("name",),
+    "current_models": ("source", "key"),
+    "price_history": ("source", "key", "price_key", "valid_from"),
+    "lifecycle_history": ("source", "key", "valid_from"),
+    "upcoming_shutdowns": ("shutdown_on", "source", "key"),
+    "source_health": ("source",),
+}
+NOT_TEXT: Final = frozenset({"id", "days", "shutdown_on", "valid_from"})
 
 
 class UnknownRelationError(ValueError):
@@ -32,15 +47,21 @@ def export_columns(name: str) -> list[str]:
     return [c.name for c in relation.columns if c.name not in LEFT_OUT.get(name, ())]
 
 
+def export_relation_columns(name: str) -> list[Any]:
+    relation = _relation(name)
+    return [relation.c[column] for column in export_columns(name)]
+
+
 def export_rows(connection: Connection, name: str) -> Iterator[dict[str, Any]]:
     relation = _relation(name)
     names = export_columns(name)
     columns = [relation.c[column] for column in names]
     query = select(*map(raw, columns))
-    if name in TABLES:  # a stable order where there is a key to order by (it is indexed)
-        key = "id" if "id" in names else "sha256" if name == "document" else None
-        if key is not None:
-            query = query.order_by(relation.c[key])
+    # Every export in one order, the same on SQLite and PostgreSQL: text compared
+    # byte by byte (PostgreSQL's collation would put `gpt-4o` and `GPT-4o` elsewhere).
+    binary = connection.dialect.name == "postgresql"
+    query = query.order_by(*(relation.c[key].collate("C") if binary and key not in NOT_TEXT
+                             else relation.c[key] for key in ORDER[name]))
     result = connection.execution_options(stream_results=True, yield_per=BATCH).execute(query)
     yield from plain_rows(result, columns)
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from typing import Final
 
-from sqlalchemy import Boolean, Date, Integer, LargeBinary, String
+from sqlalchemy import Boolean, Date, Integer, LargeBinary, Numeric, String
 from sqlalchemy.sql.expression import ColumnClause, TableClause, column, table
 
-from watcher.store.types import UTCDateTime
+from watcher.store.types import JSONText, UTCDateTime
 
 
 def _t(name: str, *columns: ColumnClause[object]) -> TableClause:
@@ -42,6 +42,14 @@ def _b(name: str) -> ColumnClause[object]:
     return column(name, Boolean)
 
 
+def _j(name: str) -> ColumnClause[object]:
+    return column(name, JSONText)
+
+
+def _n(name: str) -> ColumnClause[object]:
+    return column(name, Numeric)
+
+
 RUN: Final = _t(
     "run", _i("id"), _s("source"), _s("trigger"), _ts("started_at"), _ts("finished_at"), _ts("observed_at"),
     _s("outcome"), _s("url"), _i("http_status"), _i("bytes"), _i("duration_ms"), _s("etag"),
@@ -54,7 +62,7 @@ DOCUMENT: Final = _t(
 _FACTS: Final = ("source", "key", "provider", "model", "source_id", "distribution")
 OBSERVATION_VERSION: Final = _t(
     "observation_version", _i("id"), *map(_s, _FACTS), _b("is_model"), _s("status"), _d("announced_on"),
-    _d("shutdown_on"), _s("shutdown_qualifier"), _s("replacement"), _s("aliases"), _s("prices"),
+    _d("shutdown_on"), _s("shutdown_qualifier"), _s("replacement"), _s("aliases"), _j("prices"),
     _s("availability"), _s("milestones"), _s("section"), _s("url"), _ts("valid_from"), _ts("valid_to"),
     _i("run_id"),
 )
@@ -79,12 +87,12 @@ LEASE: Final = _t("lease", _s("name"), _s("holder"), _i("epoch"), _ts("expires_a
 
 CURRENT_MODELS: Final = _t(
     "current_models", *map(_s, _FACTS), _b("is_model"), _s("status"), _d("announced_on"), _d("shutdown_on"),
-    _s("shutdown_qualifier"), _s("replacement"), _s("aliases"), _s("prices"), _s("availability"),
+    _s("shutdown_qualifier"), _s("replacement"), _s("aliases"), _j("prices"), _s("availability"),
     _s("section"), _s("url"), _ts("valid_from"), _i("run_id"),
 )
 PRICE_HISTORY: Final = _t(
     "price_history", _s("source"), _s("key"), _s("provider"), _s("model"), _s("price_key"), _s("component"),
-    _s("unit"), _s("tier"), _s("variant"), _s("price"), _ts("valid_from"), _ts("valid_to"),
+    _s("unit"), _s("tier"), _s("variant"), _s("price"), _ts("valid_from"), _ts("valid_to"), _n("price_value"),
 )
 LIFECYCLE_HISTORY: Final = _t(
     "lifecycle_history", _s("source"), _s("key"), _s("provider"), _s("model"), _s("status"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, String
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
@@ -36,3 +36,11 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         # Raw SQLite text (e.g. from a view) or the driver's datetime.
         at: dt.datetime = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
         return at.replace(tzinfo=dt.UTC) if at.tzinfo is None else at.astimezone(dt.UTC)
+
+
+class JSONText(TypeDecorator[str]):
+    """Text holding JSON (`prices`): stored as text on both backends, read as the
+    value it encodes by the listings (see `watcher.store.values`)."""
+
+    impl = String
+    cache_ok = True

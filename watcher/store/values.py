@@ -9,30 +9,48 @@ UTC) is reshaped as text instead of parsed into a datetime and printed again.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Boolean, Date, String, type_coerce
+from sqlalchemy import Boolean, Date, Numeric, String, type_coerce
 from sqlalchemy.sql.expression import ColumnClause, ColumnElement
 
-from watcher.store.types import UTCDateTime
+from watcher.store.types import JSONText, UTCDateTime
 
 Convert = Callable[[Any], Any]
 
 
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
 def iso_time(value: dt.datetime) -> str:
-    """`2026-03-24T10:00:00Z`: UTC, with a Z, microseconds only when there are any."""
-    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+    """`2026-03-24T10:00:00Z`: UTC, whole seconds, always this one form.
+
+    Every time the watcher prints or exports has exactly this shape, so that
+    pandas, DuckDB and spreadsheets read a column as timestamps, never as a mix
+    of `…00Z` and `…00.282042Z` left as text. Sub-second digits of a poll's
+    clock say nothing to an analyst; the database keeps them."""
+    return value.astimezone(dt.UTC).strftime(TIME_FORMAT)
 
 
 def _time(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, str):  # SQLite: 'YYYY-MM-DD HH:MM:SS[.ffffff]', already UTC
-        text = f"{value[:10]}T{value[11:19]}"
-        fraction = value[20:26]
-        return f"{text}.{fraction}Z" if fraction.strip("0") else f"{text}Z"
+        return f"{value[:10]}T{value[11:19]}Z"
     return iso_time(value)
+
+
+def _json(value: Any) -> Any:
+    """JSON text as the value it encodes (`prices`: an object in every listing)."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _number(value: Any) -> float | None:
+    """A numeric column (PostgreSQL: Decimal, SQLite: float) as a JSON number."""
+    return None if value is None else float(Decimal(str(value)))
 
 
 def _date(value: Any) -> str | None:
@@ -58,7 +76,7 @@ def plain(value: Any) -> Any:
 
 def raw(column: ColumnClause[Any]) -> ColumnElement[Any]:
     """The column as the driver returns it (no type processing); pair with `converter`."""
-    if isinstance(column.type, (UTCDateTime, Date, Boolean)):
+    if isinstance(column.type, (UTCDateTime, Date, Boolean, JSONText)):
         return type_coerce(column, String()).label(column.name)
     return column
 
@@ -66,6 +84,10 @@ def raw(column: ColumnClause[Any]) -> ColumnElement[Any]:
 def converter(column: ColumnClause[Any]) -> Convert | None:
     if isinstance(column.type, UTCDateTime):
         return _time
+    if isinstance(column.type, JSONText):
+        return _json
+    if isinstance(column.type, Numeric):
+        return _number
     if isinstance(column.type, Date):
         return _date
     if isinstance(column.type, Boolean):
