@@ -195,3 +195,14 @@ def test_parquet_without_the_extra_names_the_pip_command(tmp_path: Path) -> None
     missing = run_watcher(["--db", str(tmp_path / "w.db"), "export", "change", "--format", "parquet"], cwd=tmp_path)
     assert missing.returncode == 2 and missing.stderr.strip() == (
         "watcher: --format parquet writes a file: give --output PATH")
+
+
+def test_export_to_a_file_and_to_an_unwritable_place(tmp_path: Path) -> None:
+    db = str(tmp_path / "w.db")
+    written = run_watcher(["--db", db, "export", "run", "--format", "csv", "--output", str(tmp_path / "runs.csv")],
+                          cwd=tmp_path)
+    assert written.returncode == 0 and (tmp_path / "runs.csv").read_text().startswith("id,source,")
+    bad = run_watcher(["--db", db, "export", "run", "--output", str(tmp_path / "no" / "such" / "dir.csv")],
+                      cwd=tmp_path)
+    assert bad.returncode == 1 and "Traceback" not in bad.stderr
+    assert bad.stderr.strip() == f"watcher: {tmp_path / 'no' / 'such' / 'dir.csv'}: cannot write: No such file or directory"
