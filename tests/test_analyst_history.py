@@ -51,7 +51,10 @@ def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
 
 
 def _facts(row: dict[str, Any]) -> dict[str, Any]:
-    return {name: row[name] for name in FACT_FIELDS}
+    facts = {name: row[name] for name in FACT_FIELDS}
+    if isinstance(facts.get("prices"), dict):  # listings give the object; the oracle keeps the stored JSON text
+        facts["prices"] = json.dumps(facts["prices"], separators=(",", ":"))
+    return facts
 
 
 def _probe_times() -> list[dt.datetime]:
