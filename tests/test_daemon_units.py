@@ -100,8 +100,8 @@ def test_health_is_unready_when_every_poll_since_start_failed_even_within_the_st
     # Succeeded an hour before this start (not stale): still unready, every poll since start failed.
     found = problems(NOW, scheduler_running=True, plans=plans, last_success={"litellm": NOW - H},
                      started_at=started, latest={"litellm": failing})
-    assert found == ["litellm: no successful poll since start-up 10m ago (3 failed polls in a row): "
-                     "api.example.com: ConnectError: All connection attempts failed"]
+    assert found == [("litellm: no successful poll since start-up 10m ago (3 failed polls in a row): "
+                      "api.example.com: ConnectError: All connection attempts failed")]
     # One success since start and the same failure later: a blip, not unready until stale.
     assert problems(NOW, scheduler_running=True, plans=plans, last_success={"litellm": started + 2 * S},
                     started_at=started, latest={"litellm": failing}) == []
@@ -116,9 +116,9 @@ def test_health_is_unready_while_a_source_is_refused_and_says_since_when() -> No
                      failures=2, failing_since=NOW - H)
     found = problems(NOW, scheduler_running=True, plans=plans, last_success={"openrouter": NOW - 2 * H},
                      started_at=NOW - 3 * H, latest={"openrouter": refused})
-    assert found == ["openrouter: refused since 2026-07-01T11:00:00Z (2 failed polls in a row; the guard keeps "
-                     "the last good data until the source is fixed or accepted): parse lost 97% of rows "
-                     "(350 -> 9): refused"]
+    assert found == [("openrouter: refused since 2026-07-01T11:00:00Z (2 failed polls in a row; the guard keeps "
+                      "the last good data until the source is fixed or accepted): parse lost 97% of rows "
+                      "(350 -> 9): refused")]
 
 
 def test_liveness_only_asks_whether_the_process_works() -> None:

@@ -94,7 +94,7 @@ def export(
     fmt: Annotated[ExportFormat, typer.Option("--format", "-f", metavar="csv|ndjson|json|parquet",
                                               help="csv, ndjson (the default), json, or parquet (needs --output and "
                                                    "the [parquet] extra).")] = ExportFormat.NDJSON,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", metavar="PATH",
+    output: Annotated[Path | None, typer.Option("--output", "-o", metavar="PATH",
                                                    help="Write to this file instead of stdout.")] = None,
 ) -> None:
     """Stream a whole table or view to stdout (or a file), in constant memory, in a stable order."""
