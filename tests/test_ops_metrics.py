@@ -78,8 +78,10 @@ def test_metrics_name_the_channel_the_failing_source_and_the_reload(
         watcher.wait_log(f"poll {SOURCE}: baseline")
         assert watcher.metric("watcher_config_last_reload_successful") == 1
         assert (watcher.metric("watcher_config_last_reload_success_timestamp_seconds") or 0) > 1.7e9
-        shutdown = watcher.metric(f'watcher_shutdown_timestamp_seconds{{model="o3-2025-04-16",source="{SOURCE}"}}')
-        assert shutdown == 1_796_947_200  # 2026-12-11T00:00:00Z
+        # Set from the database snapshot the poll's commit kicks off: wait for it, then the exact value.
+        shutdown = f'watcher_shutdown_timestamp_seconds{{model="o3-2025-04-16",source="{SOURCE}"}}'
+        wait_for("the shutdown in the metrics", lambda: watcher.metric(shutdown) is not None)
+        assert watcher.metric(shutdown) == 1_796_947_200  # 2026-12-11T00:00:00Z
         assert watcher.metric('watcher_delivery_attempts_total{channel="down",outcome="dead"}') == 0
 
         upstream.set(PATH, CHANGED_MD)  # one change: one delivery per channel
