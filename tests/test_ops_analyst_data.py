@@ -14,6 +14,7 @@ import json
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,6 +30,15 @@ from watcher.store.relations import RELATIONS
 TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 # A poll's clock has microseconds; exported times must not show them (one form).
 AT = dt.datetime(2026, 8, 19, 6, 0, 0, 282042, tzinfo=dt.UTC)
+
+
+def duck(sql: str) -> Any:
+    """A DuckDB query's relation (None only for statements that return nothing)."""
+    import duckdb
+
+    relation = duckdb.sql(sql)
+    assert relation is not None
+    return relation
 
 
 def build(url: str) -> None:
@@ -79,7 +89,7 @@ def test_duckdb_reads_numeric_prices_and_timestamps(built: str, tmp_path: Path) 
     types = dict(zip(relation.columns, map(str, relation.types)))
     assert types["valid_from"].startswith("TIMESTAMP") and types["valid_to"].startswith("TIMESTAMP")
     assert types["price_value"] == "DOUBLE" and types["price"] == "DOUBLE"
-    cheapest = duckdb.sql(f"SELECT key, price_value FROM read_csv('{path}') WHERE source = 'pricey' "
+    cheapest = duck(f"SELECT key, price_value FROM read_csv('{path}') WHERE source = 'pricey' "
                           "ORDER BY price_value DESC LIMIT 1").fetchall()
     assert cheapest == [("dear", 55000.0)]
 
@@ -154,7 +164,7 @@ def test_datasette_metadata_describes_everything_and_cans_the_documented_queries
     path = tmp_path / "watcher.db"
     build(f"sqlite:///{path}")
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
-        for name, query in database["queries"].items():
+        for query in database["queries"].values():
             connection.execute(query["sql"]).fetchall()
         ordered = connection.execute("SELECT price_value FROM price_history WHERE source = 'pricey' "
                                      "ORDER BY price_value").fetchall()
@@ -162,25 +172,23 @@ def test_datasette_metadata_describes_everything_and_cans_the_documented_queries
 
 
 def test_parquet_export_is_typed(built: str, tmp_path: Path) -> None:
-    import duckdb
-
     for name in ("price_history", "current_models"):
         path = tmp_path / f"{name}.parquet"
         result = run_watcher(["--db", built, "export", name, "--format", "parquet", "--output", str(path)],
                              cwd=tmp_path)
         assert result.returncode == 0 and f"{name}: " in result.stderr and "written to" in result.stderr
-    described = duckdb.sql(f"DESCRIBE SELECT * FROM '{tmp_path / 'price_history.parquet'}'").fetchall()
+    described = duck(f"DESCRIBE SELECT * FROM '{tmp_path / 'price_history.parquet'}'").fetchall()
     types = {row[0]: row[1] for row in described}
     assert types["price_value"] == "DOUBLE" and types["valid_from"] == "TIMESTAMP WITH TIME ZONE"
     assert types["price"] == "VARCHAR"  # the exact text, beside the number
-    dear = duckdb.sql(f"SELECT price, price_value FROM '{tmp_path / 'price_history.parquet'}' "
+    dear = duck(f"SELECT price, price_value FROM '{tmp_path / 'price_history.parquet'}' "
                       "WHERE key = 'dear'").fetchall()
     assert dear == [("55000", 55000.0)]
-    prices = duckdb.sql(f"SELECT prices ->> '$.\"input/per_1m_tokens/standard\"' FROM "
+    prices = duck(f"SELECT prices ->> '$.\"input/per_1m_tokens/standard\"' FROM "
                         f"'{tmp_path / 'current_models.parquet'}' WHERE key = 'cheap'").fetchall()
     assert prices == [("10.5",)]
     csv_count = len(export(built, "price_history", "csv", tmp_path).splitlines()) - 1
-    assert duckdb.sql(f"SELECT COUNT(*) FROM '{tmp_path / 'price_history.parquet'}'").fetchall() == [(csv_count,)]
+    assert duck(f"SELECT COUNT(*) FROM '{tmp_path / 'price_history.parquet'}'").fetchall() == [(csv_count,)]
 
 
 def test_parquet_without_the_extra_names_the_pip_command(tmp_path: Path) -> None:

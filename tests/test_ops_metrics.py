@@ -111,6 +111,7 @@ def test_metrics_name_the_channel_the_failing_source_and_the_reload(
 
 @pytest.mark.skipif(PROMTOOL is None, reason="promtool is not installed (Debian: apt-get install prometheus)")
 def test_the_example_rules_file_is_valid() -> None:
+    assert PROMTOOL is not None
     result = subprocess.run([PROMTOOL, "check", "rules", str(RULES)], capture_output=True, text=True, check=False,
                             timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
