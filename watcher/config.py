@@ -299,10 +299,6 @@ def _check_schedules(sources: Mapping[str, SourceSettings]) -> None:
         plan(settings, now)
 
 
-_SCHEDULE_KEYS: Final = {"enabled", "every", "cron", "jitter", "delist_after", "max_loss",
-                         "failures_before_alert", "refused_alert_every", "stale_after"}
-
-
 def _channels(raw: Mapping[str, Any], env: dict[str, str]) -> dict[str, ChannelSettings]:
     out: dict[str, ChannelSettings] = {}
     for name, table in raw.items():
