@@ -26,7 +26,7 @@ def run(ctx: typer.Context) -> None:
     settings = c.settings
     # The daemon's log is its product: INFO by default, one line per event.
     redactor = setup_logging(logging.DEBUG if c.verbose else logging.INFO, settings.secrets(), c.log_format)
-    for chatty in ("apscheduler", "httpx", "httpcore", "alembic", "apprise"):  # our own lines say it once
+    for chatty in ("apscheduler", "httpx", "httpcore", "alembic", "apprise", "uvicorn"):  # our own lines say it once
         logging.getLogger(chatty).setLevel(logging.WARNING)
     daemon = Daemon(settings, config_path=c.config_path, db=c.db, redactor=redactor)
     raise typer.Exit(asyncio.run(daemon.run()))

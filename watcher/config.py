@@ -114,6 +114,7 @@ class DaemonSettings:
     listen: str | None = setting(None, "HOST:PORT of /metrics and /healthz, e.g. 127.0.0.1:9464")
     lease_seconds: int = setting(30, "leader lease length for replicas")
     deliver_every: dt.timedelta = setting(dt.timedelta(seconds=30), "how often the outbox is dispatched")
+    web: bool = setting(True, "serve the read-only page, feeds and API beside /metrics on `listen`")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import Engine
@@ -43,6 +43,9 @@ from watcher.fetch import Fetcher
 from watcher.logs import RedactingFilter
 from watcher.store.engine import make_engine, redact_url
 from watcher.store.migrate import ensure_schema
+
+if TYPE_CHECKING:
+    from watcher.web.server import WebServer
 
 log = logging.getLogger("watcher.daemon")
 
@@ -78,7 +81,7 @@ class Daemon:
         self._dead: dict[str, int] = {}  # dead deliveries per channel, from the last snapshot
         self._stopping = False
         self._retired_fetchers: list[Fetcher] = []
-        self._http: StatusServer | None = None
+        self._http: StatusServer | WebServer | None = None
         self._latest: dict[str, snapshot.Latest] = {}
 
     # --- life cycle ----------------------------------------------------------------------
@@ -294,14 +297,35 @@ class Daemon:
         listen = settings.daemon.listen
         if not listen:
             return
-        self._http = StatusServer(listen, {"/metrics": self._metrics_reply, "/livez": self._live_reply,
-                                           "/readyz": self._health_reply, "/healthz": self._health_reply})
+        routes = {"/metrics": self._metrics_reply, "/livez": self._live_reply,
+                  "/readyz": self._health_reply, "/healthz": self._health_reply}
         try:
+            self._http = self._web_server(settings, routes) if settings.daemon.web else StatusServer(listen, routes)
             base = await self._http.start()
         except (OSError, ValueError) as exc:
             raise ConfigError(f"daemon.listen: cannot listen on {listen}: {exc}") from None
         log.info("metrics on %s/metrics, liveness on %s/livez, readiness on %s/readyz (and /healthz)",
                  base, base, base)
+        if settings.daemon.web:
+            log.info("web page on %s/, feeds on %s/feeds/, API on %s/api/v1/", base, base, base)
+
+    def _web_server(self, settings: Settings, routes: dict[str, Callable[[], Reply]]) -> StatusServer | WebServer:
+        """The read-only page, feeds and API, with the status routes answered on this loop."""
+        from watcher.daemon.http import parse_listen
+        from watcher.web.app import create_app
+        from watcher.web.official import official_sources
+        from watcher.web.server import WebServer
+
+        def adapt(handler: Callable[[], Reply]) -> Callable[[], tuple[int, bytes, str]]:
+            def call() -> tuple[int, bytes, str]:
+                reply = handler()
+                return reply.status, reply.body, reply.content_type
+            return call
+
+        web = create_app(self.config.app.engine, settings, official_sources=official_sources(),
+                         status_routes={path: adapt(handler) for path, handler in routes.items()})
+        host, port = parse_listen(settings.daemon.listen or "")
+        return WebServer(web, host, port)
 
     def _problems(self) -> list[str]:
         found = health.problems(_now(), scheduler_running=self.scheduler.running and not self._stopping,

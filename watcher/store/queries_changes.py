@@ -27,10 +27,12 @@ class ChangeFilter:
     kinds: Sequence[str] = ()
     severities: Sequence[str] = ()
     limit: int | None = None
+    offset: int = 0  # rows skipped first (pagination)
+    newest_first: bool = False
 
 
 def changes(connection: Connection, flt: ChangeFilter) -> Iterator[dict[str, Any]]:
-    """Matching changes, oldest first, as plain dicts (streamed, not loaded whole)."""
+    """Matching changes, oldest first (or newest first), as plain dicts (streamed, not loaded whole)."""
     c = CHANGE.c
     columns = [c[name] for name in CHANGE_FIELDS]
     query = select(*map(raw, columns))
@@ -49,7 +51,10 @@ def changes(connection: Connection, flt: ChangeFilter) -> Iterator[dict[str, Any
     if flt.model:
         dialect = connection.dialect.name
         query = query.where(or_(matches(c.model, flt.model, dialect), matches(c.key, flt.model, dialect)))
-    query = query.order_by(c.detected_at, c.id)
+    order = (c.detected_at.desc(), c.id.desc()) if flt.newest_first else (c.detected_at, c.id)
+    query = query.order_by(*order)
+    if flt.offset:
+        query = query.offset(flt.offset)
     if flt.limit:
         query = query.limit(flt.limit)
     yield from plain_rows(connection.execute(query), columns)

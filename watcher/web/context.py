@@ -1,0 +1,81 @@
+"""What every page, feed and API call needs: the database, the configuration, the
+clock, and one reading of the filters they all share."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable, Sequence
+
+from fastapi import HTTPException
+from sqlalchemy import Engine
+
+from watcher.config import Settings
+from watcher.durations import parse_duration, parse_time
+from watcher.model import ChangeKind, Severity
+from watcher.store.queries_changes import ChangeFilter
+
+KINDS: tuple[str, ...] = tuple(kind.value for kind in ChangeKind)
+SEVERITIES: tuple[str, ...] = tuple(severity.value for severity in Severity)
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class WebContext:
+    engine: Engine
+    settings: Settings
+    official_sources: frozenset[str]
+    clock: Callable[[], dt.datetime] = _utcnow
+
+    def today(self) -> dt.date:
+        return self.clock().astimezone(dt.UTC).date()
+
+    @property
+    def source_names(self) -> list[str]:
+        return list(self.settings.sources)
+
+
+def bad_request(detail: str) -> HTTPException:
+    return HTTPException(status_code=400, detail=detail)
+
+
+def _choices(name: str, given: Sequence[str], allowed: Sequence[str]) -> tuple[str, ...]:
+    values = tuple(v for v in given if v)
+    unknown = [v for v in values if v not in allowed]
+    if unknown:
+        raise bad_request(f"{name}: unknown {', '.join(map(repr, unknown))}; expected one of {', '.join(allowed)}")
+    return values
+
+
+def change_filter(ctx: WebContext, *, source: Sequence[str] = (), provider: Sequence[str] = (),
+                  model: str | None = None, kind: Sequence[str] = (), severity: Sequence[str] = (),
+                  since: str | None = None, until: str | None = None) -> ChangeFilter:
+    """The filters of `watcher changes`, checked the same way: an unknown source, kind or
+    severity is an error that says what is allowed, never an empty answer."""
+    try:
+        start = parse_time(since) if since else None
+        end = parse_time(until) if until else None
+    except ValueError as exc:
+        raise bad_request(f"since/until: {exc}") from None
+    return ChangeFilter(
+        since=start, until=end,
+        sources=_choices("source", source, ctx.source_names),
+        providers=tuple(p for p in provider if p),
+        model=model or None,
+        kinds=_choices("kind", kind, KINDS),
+        severities=_choices("severity", severity, SEVERITIES),
+    )
+
+
+def within(text: str) -> dt.timedelta:
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise bad_request(f"within: {exc}") from None
+
+
+def checked_sources(ctx: WebContext, given: Sequence[str]) -> tuple[str, ...]:
+    return _choices("source", given, ctx.source_names)

@@ -1,0 +1,116 @@
+"""The read-only pages, rendered on the server with Jinja2 (autoescaping on: every
+scraped string reaches the browser as text, never as markup). No JavaScript is
+needed; filters are plain GET forms, so every view has a URL to share."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from watcher.store import readers
+from watcher.web.context import KINDS, SEVERITIES, WebContext, change_filter, within
+from watcher.web.prices import human_price
+from watcher.web.sources_view import source_rows
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 50
+
+_templates = Environment(loader=FileSystemLoader(Path(__file__).with_name("templates")),
+                         autoescape=select_autoescape(default=True), trim_blocks=True, lstrip_blocks=True)
+
+Many = Annotated[list[str], Query()]
+
+
+def _ctx(request: Request) -> WebContext:
+    ctx: WebContext = request.app.state.web
+    return ctx
+
+
+def base_path(request: Request) -> str:
+    """The prefix the app is served under (a reverse proxy's root_path), without a trailing slash."""
+    return str(request.scope.get("root_path", "")).rstrip("/")
+
+
+def render(request: Request, template: str, **values: Any) -> HTMLResponse:
+    base = base_path(request)
+    ctx = _ctx(request)
+    html = _templates.get_template(template).render(
+        base=base, today=ctx.today().isoformat(),
+        model_url=lambda model: f"{base}/models/{quote(model, safe='')}", **values)
+    return HTMLResponse(html)
+
+
+def _prices(prices: Any) -> list[str]:
+    if isinstance(prices, str):  # history rows carry the stored JSON text
+        import json
+
+        try:
+            prices = json.loads(prices)
+        except ValueError:
+            return [prices]
+    if not isinstance(prices, dict):
+        return []
+    return [human_price(str(key), str(value)) for key, value in sorted(prices.items())]
+
+
+@router.get("/", response_class=HTMLResponse)
+def upcoming_page(request: Request, model: str | None = None, within_: Annotated[str, Query(alias="within")] = "365d"
+                  ) -> HTMLResponse:
+    ctx = _ctx(request)
+    rows = readers.upcoming_shutdowns(ctx.engine, today=ctx.today(), within=within(within_),
+                                      watchlist=ctx.settings.watchlist, model=model or None)
+    return render(request, "upcoming.html", page="upcoming", title="Upcoming shutdowns", rows=rows,
+                  within=within_, model=model)
+
+
+@router.get("/changes", response_class=HTMLResponse)
+def changes_page(request: Request, source: Many = [], provider: Many = [], model: str | None = None,  # noqa: B006
+                 kind: Many = [], severity: Many = [], page: Annotated[int, Query(ge=1)] = 1  # noqa: B006
+                 ) -> HTMLResponse:
+    ctx = _ctx(request)
+    flt = change_filter(ctx, source=source, provider=provider, model=model, kind=kind, severity=severity)
+    result = readers.recent_changes(ctx.engine, flt, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    kept = {"source": [s for s in source if s], "provider": [p for p in provider if p], "model": model or "",
+            "kind": [k for k in kind if k], "severity": [s for s in severity if s]}
+    base = base_path(request)
+
+    def link(to_page: int) -> str:
+        query = urlencode({k: v for k, v in {**kept, "page": to_page}.items() if v}, doseq=True)
+        return f"{base}/changes?{query}"
+
+    feed_query = urlencode({k: v for k, v in kept.items() if v}, doseq=True)
+    return render(request, "changes.html", page="changes", title="Recent changes", rows=result.rows,
+                  f=kept, kinds=KINDS, severities=SEVERITIES, source_names=ctx.source_names,
+                  prev_url=link(page - 1) if page > 1 else None, next_url=link(page + 1) if result.more else None,
+                  feed_url=f"{base}/feeds/changes.atom" + (f"?{feed_query}" if feed_query else ""))
+
+
+@router.get("/models/{model:path}", response_class=HTMLResponse)
+def model_page(request: Request, model: str) -> HTMLResponse:
+    ctx = _ctx(request)
+    views = readers.model_dossiers(ctx.engine, model, today=ctx.today(), official_sources=ctx.official_sources)
+    if not views:
+        raise HTTPException(status_code=404, detail=f"no source lists {model!r}")
+    for view in views:
+        for row in view["sources"]:
+            row["human_prices"] = _prices(row["prices"])
+        for row in view["history"]:
+            row["human_prices"] = _prices(row["prices"])
+    return render(request, "model.html", page="model", title=model, views=views)
+
+
+@router.get("/sources", response_class=HTMLResponse)
+def sources_page(request: Request) -> HTMLResponse:
+    return render(request, "sources.html", page="sources", title="Sources", rows=source_rows(_ctx(request)))
+
+
+def error_page(request: Request, status: int, detail: str) -> HTMLResponse:
+    titles = {400: "Bad request", 404: "Not found"}
+    response = render(request, "error.html", page="error", title=titles.get(status, "Error"), detail=detail)
+    response.status_code = status
+    return response
