@@ -96,10 +96,10 @@ def catalog_asof(engine: Engine, at: dt.datetime, *, sources: Sequence[str] = ()
 def source_health(engine: Engine, names: Sequence[str]) -> dict[str, dict[str, Any]]:
     """Per source: last run and outcome, last success, consecutive failures, rows, the
     last error or refusal reason."""
-    from watcher.store.queries import source_summaries
+    from watcher.store.queries_sources import source_summaries
 
-    with read_session(engine) as session:
-        return source_summaries(session, names)
+    with engine.connect() as connection:
+        return source_summaries(connection, names)
 
 
 def shutdown_revisions(engine: Engine, rows: Sequence[dict[str, Any]]) -> dict[tuple[str, str], tuple[int, str]]:

@@ -10,6 +10,7 @@ a slow query never holds up the daemon's loop.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable, Mapping
 
 from fastapi import FastAPI, Request
@@ -54,6 +55,14 @@ def create_app(engine: Engine, settings: Settings, *, official_sources: frozense
         if _wants_html(request):
             return pages.error_page(request, 400, detail)
         return JSONResponse({"detail": detail}, status_code=400)
+
+    @app.exception_handler(Exception)
+    async def bug(request: Request, exc: Exception) -> Response:
+        # A bug, not a bad request: the log gets the whole story, the reader one line.
+        logging.getLogger("watcher.web").exception("%s %s failed", request.method, request.url.path)
+        if _wants_html(request):
+            return pages.error_page(request, 500, "Something went wrong on our side; the log says what.")
+        return JSONResponse({"detail": "internal error; the server's log says what"}, status_code=500)
 
     return app
 

@@ -110,7 +110,7 @@ def sources_page(request: Request) -> HTMLResponse:
 
 
 def error_page(request: Request, status: int, detail: str) -> HTMLResponse:
-    titles = {400: "Bad request", 404: "Not found"}
+    titles = {400: "Bad request", 404: "Not found", 500: "Internal error"}
     response = render(request, "error.html", page="error", title=titles.get(status, "Error"), detail=detail)
     response.status_code = status
     return response
