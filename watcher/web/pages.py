@@ -26,6 +26,22 @@ _templates = Environment(loader=FileSystemLoader(Path(__file__).with_name("templ
 Many = Annotated[list[str], Query()]
 
 
+def when(value: str | None) -> str:
+    """`2026-06-26T00:00:00Z` -> `2026-06-26 00:00` (UTC, as the footer says); `—` for never."""
+    if not value:
+        return "—"
+    return value.replace("T", " ")[:16]
+
+
+def replacement(value: str | None) -> str:
+    """OpenAI's `---` is an explicit "no replacement", not a model called ---."""
+    return "none (stated)" if value == "---" else value or ""
+
+
+_templates.filters["when"] = when
+_templates.filters["replacement"] = replacement
+
+
 def _ctx(request: Request) -> WebContext:
     ctx: WebContext = request.app.state.web
     return ctx
