@@ -108,6 +108,8 @@ def get(url: str) -> tuple[int, str, bytes]:
             return response.status, response.headers.get("Content-Type", ""), response.read()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.headers.get("Content-Type", ""), exc.read()
+    except OSError:  # not listening (yet): no answer
+        return 0, "", b""
 
 
 def get_json(url: str) -> Any:

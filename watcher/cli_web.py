@@ -39,7 +39,7 @@ def serve(
         fail(f"--listen: {exc}", 2)
     setup_logging(logging.DEBUG if c.verbose else logging.INFO, c.settings.secrets())
     web = create_app(query_engine(ctx), c.settings, official_sources=official_sources())
-    logging.getLogger("watcher.web").info("serving http://%s:%d%s (read-only)", host, port, root_path)
+    logging.getLogger("uvicorn").setLevel(logging.WARNING)
     try:
         serve_forever(web, host, port, root_path.rstrip("/"))
     except OSError as exc:

@@ -10,8 +10,22 @@ from fastapi import APIRouter, Query, Request
 
 from watcher.durations import parse_time
 from watcher.store import readers
-from watcher.web.context import WebContext, bad_request, change_filter, checked_sources, within
-from watcher.web.schemas import AsofOut, ChangesOut, HistoryOut, ModelOut, Problem, SourcesOut, UpcomingOut
+from watcher.web.context import (
+    WebContext,
+    bad_request,
+    change_filter,
+    checked_sources,
+    within,
+)
+from watcher.web.schemas import (
+    AsofOut,
+    ChangesOut,
+    HistoryOut,
+    ModelOut,
+    Problem,
+    SourcesOut,
+    UpcomingOut,
+)
 from watcher.web.sources_view import source_rows
 
 router = APIRouter(prefix="/api/v1", tags=["api"], responses={400: {"model": Problem}})

@@ -69,7 +69,7 @@ def create_app(engine: Engine, settings: Settings, *, official_sources: frozense
 
 def _wants_html(request: Request) -> bool:
     path = request.url.path
-    return not (path.startswith("/api/") or path.startswith("/feeds/"))
+    return not (path.startswith(("/api/", "/feeds/")))
 
 
 def _status_endpoint(handler: StatusRoute) -> Callable[[], object]:

@@ -119,7 +119,7 @@ def shutdowns_from_rows(rows: Sequence[dict[str, Any]], official_sources: Iterab
 def _parse_time(text: str | None) -> dt.datetime | None:
     if not text:
         return None
-    return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return dt.datetime.fromisoformat(text)
 
 
 def calendar(shutdowns: Iterable[Shutdown], *, base: str, reminder_days: Sequence[int],

@@ -4,6 +4,6 @@ from __future__ import annotations
 
 
 def official_sources() -> frozenset[str]:
-    from watcher.disagreement_check import OFFICIAL_SOURCES
+    from sources.registry import reference_sources
 
-    return frozenset(OFFICIAL_SOURCES)
+    return frozenset(reference_sources())

@@ -4,8 +4,11 @@ daemon's event loop, on its `[daemon] listen` address beside /metrics and /healt
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import signal
 import socket
+from collections.abc import Iterator
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -20,14 +23,25 @@ def _config(app: Any, host: str, port: int, root_path: str = "") -> Any:
                           lifespan="off", timeout_graceful_shutdown=5)
 
 
+def _server(config: Any) -> Any:
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        """uvicorn that leaves signals to its host: the daemon drains on SIGTERM, and
+        `watcher serve` exits 0 on it (uvicorn's own handling re-raises the signal)."""
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            yield
+
+    return Server(config)
+
+
 class WebServer:
     """uvicorn on the caller's loop: `start()` returns once it listens, `close()` stops it."""
 
     def __init__(self, app: Any, host: str, port: int, root_path: str = "") -> None:
-        import uvicorn
-
-        self.server = uvicorn.Server(_config(app, host, port, root_path))
-        self.server.install_signal_handlers = lambda: None  # type: ignore[method-assign]  # the daemon owns signals
+        self.server = _server(_config(app, host, port, root_path))
         self.host, self.port = host, port
         self._task: asyncio.Task[None] | None = None
         self._socket: socket.socket | None = None
@@ -58,7 +72,18 @@ class WebServer:
 
 
 def serve_forever(app: Any, host: str, port: int, root_path: str = "") -> None:
-    """Blocking: `watcher serve`. Ctrl-C or SIGTERM stops it cleanly."""
-    import uvicorn
+    """Blocking: `watcher serve`. Raises OSError when it cannot listen; Ctrl-C or SIGTERM
+    stops it cleanly (exit 0)."""
 
-    uvicorn.Server(_config(app, host, port, root_path)).run()
+    async def main() -> None:
+        web = WebServer(app, host, port, root_path)
+        base = await web.start()
+        log.info("serving %s%s (read-only); Ctrl-C stops", base, root_path)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+        await web.close()
+
+    asyncio.run(main())

@@ -12,7 +12,7 @@ from watcher.web.context import WebContext
 
 
 def _parse(text: str | None) -> dt.datetime | None:
-    return dt.datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
+    return dt.datetime.fromisoformat(text) if text else None
 
 
 def _iso(at: dt.datetime) -> str:
