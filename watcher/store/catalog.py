@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, or_, select
+from sqlalchemy import Connection, Row, func, select
 
 from watcher.model import ChangeKind, Observation
 from watcher.store.codec import from_row
@@ -44,8 +44,12 @@ def current_named(connection: Connection, query: str, model: str) -> list[Found]
     `query`, or that name `model` among their aliases."""
     models = sorted({model, query})
     alias_of = alias_condition(model, connection.dialect.name, _V)
-    rows = connection.execute(_current().where(or_(_V.model.in_(models), _V.source_id == query, alias_of)))
-    return [_found(row) for row in rows]
+    # Three lookups, each on its own index, instead of one OR that scans every version.
+    rows: dict[tuple[str, str], Row[Any]] = {}
+    for condition in (_V.model.in_(models), _V.source_id == query, alias_of):
+        for row in connection.execute(_current().where(condition)):
+            rows.setdefault((row.source, row.key), row)
+    return [_found(row) for _, row in sorted(rows.items())]
 
 
 def current_matching(connection: Connection, glob: str) -> list[Found]:

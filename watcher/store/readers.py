@@ -74,9 +74,8 @@ def model_dossiers(engine: Engine, model: str, *, today: dt.date,
     the full history of each source row of the model."""
     from watcher.store.catalog import model_views
 
-    with read_session(engine) as session:
-        views = model_views(session, model, today, official_sources=official_sources)
     with engine.connect() as connection:
+        views = model_views(connection, model, today, official_sources=official_sources)
         for view in views:
             view["history"] = history(connection, view["model"])
     return views

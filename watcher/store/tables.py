@@ -78,6 +78,11 @@ class ObservationVersion(SQLModel, table=True):
         Index("ix_observation_source_id", "source_id"),
         Index("ix_observation_aliases", "aliases", sqlite_where=text("aliases IS NOT NULL"),
               postgresql_where=text("aliases IS NOT NULL")),
+        # Shutdowns ahead (`upcoming`, the web page's timeline, the calendar feed): a range
+        # over current rows that state a date, not a scan of every current row (0007).
+        Index("ix_observation_upcoming", "shutdown_on",
+              sqlite_where=text("valid_to IS NULL AND shutdown_on IS NOT NULL"),
+              postgresql_where=text("valid_to IS NULL AND shutdown_on IS NOT NULL")),
     )
 
     id: int | None = Field(default=None, primary_key=True)

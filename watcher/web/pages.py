@@ -19,6 +19,7 @@ from watcher.web.sources_view import source_rows
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
+TIMELINE_ROWS = 300  # the soonest (watched first); a narrower window or a model glob shows the rest
 
 _templates = Environment(loader=FileSystemLoader(Path(__file__).with_name("templates")),
                          autoescape=select_autoescape(default=True), trim_blocks=True, lstrip_blocks=True)
@@ -75,13 +76,13 @@ def _prices(prices: Any) -> list[str]:
 
 
 @router.get("/", response_class=HTMLResponse)
-def upcoming_page(request: Request, model: str | None = None, within_: Annotated[str, Query(alias="within")] = "365d"
+def upcoming_page(request: Request, model: str | None = None, within_: Annotated[str, Query(alias="within")] = "180d"
                   ) -> HTMLResponse:
     ctx = _ctx(request)
     rows = readers.upcoming_shutdowns(ctx.engine, today=ctx.today(), within=within(within_),
                                       watchlist=ctx.settings.watchlist, model=model or None)
-    return render(request, "upcoming.html", page="upcoming", title="Upcoming shutdowns", rows=rows,
-                  within=within_, model=model)
+    return render(request, "upcoming.html", page="upcoming", title="Upcoming shutdowns", rows=rows[:TIMELINE_ROWS],
+                  hidden=max(0, len(rows) - TIMELINE_ROWS), within=within_, model=model)
 
 
 @router.get("/changes", response_class=HTMLResponse)
