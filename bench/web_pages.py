@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import os
 import subprocess
 import sys
@@ -91,7 +92,7 @@ def latency(url: str, config: Path, model: str) -> None:
     for name, path in PAGES:
         full = base + path.format(model=model)
         size = _fetch(full)
-        figures = timeit(lambda full=full: _fetch(full), repeat=30, warmup=2)
+        figures = timeit(functools.partial(_fetch, full), repeat=30, warmup=2)
         worst = max(worst, figures["p95_ms"])
         report(f"page {name}", {**figures, "bytes": size})
     report("pages", {"worst_p95_ms": worst}, target="p95 <= 200 ms")

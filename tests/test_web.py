@@ -153,7 +153,7 @@ def test_a_bad_request_is_one_line_saying_what_was_wrong(tmp_path: Path, sqlite_
 def _atom_is_valid(body: bytes) -> ET.Element:
     """RFC 4287's rules for a feed document, checked element by element, and a strict
     parse by feedparser (a "bozo" feed is malformed)."""
-    import feedparser
+    import feedparser  # type: ignore[import-untyped]
 
     parsed = feedparser.parse(body)
     assert not parsed.bozo, parsed.get("bozo_exception")

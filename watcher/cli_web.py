@@ -37,7 +37,7 @@ def serve(
         host, port = parse_listen(listen)
     except ValueError as exc:
         fail(f"--listen: {exc}", 2)
-    setup_logging(logging.DEBUG if c.verbose else logging.INFO, c.settings.secrets())
+    setup_logging(logging.DEBUG if c.verbose else logging.INFO, c.settings.secrets(), c.log_format)
     web = create_app(query_engine(ctx), c.settings, official_sources=official_sources())
     logging.getLogger("uvicorn").setLevel(logging.WARNING)
     try:

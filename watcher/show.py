@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
 from watcher.disagreements import Open, effective_shutdowns, open_from_history
 from watcher.disagreements import Row as Statement
@@ -134,3 +134,16 @@ def _source_row(f: _Found, seen: dict[str, dt.datetime], disagreements: dict[str
 def _iso(at: dt.datetime | None) -> str | None:
     return iso_time(at) if at else None
 
+
+
+def model_dossiers(engine: Engine, model: str, *, today: dt.date,
+                   official_sources: Collection[str]) -> list[dict[str, Any]]:
+    """`model_views` plus the full history of each model's source rows: the web page's
+    dossier and the API's `models` answer (which drops the history)."""
+    from watcher.store.queries_versions import history
+
+    with engine.connect() as connection:
+        views = model_views(connection, model, today, official_sources=official_sources)
+        for view in views:
+            view["history"] = history(connection, view["model"])
+    return views

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Engine, func, select, tuple_
 
-from watcher.matching import watched
-from watcher.store.engine import read_session
 from watcher.store.queries_changes import ChangeFilter, changes
-from watcher.store.queries_versions import asof, history, upcoming
+from watcher.store.queries_versions import asof, history
 from watcher.store.relations import CHANGE
 from watcher.store.values import iso_time
 
@@ -43,42 +41,6 @@ def change_rows(engine: Engine, flt: ChangeFilter) -> list[dict[str, Any]]:
     """Every matching change, in the filter's order (what `watcher changes` lists)."""
     with engine.connect() as connection:
         return list(changes(connection, flt))
-
-
-def upcoming_shutdowns(engine: Engine, *, today: dt.date, within: dt.timedelta, watchlist: Sequence[str] = (),
-                       sources: Sequence[str] = (), model: str | None = None) -> list[dict[str, Any]]:
-    """Shutdowns ahead, watched models first, then soonest first; each row says whether
-    the model is watched and which sources disagree about it."""
-    from watcher.store.disagreements import open_disagreements
-
-    with engine.connect() as connection:
-        rows = upcoming(connection, today=today, within=within, sources=sources, model=model)
-    with read_session(engine) as session:
-        disputes = open_disagreements(session)
-    disagreeing: dict[tuple[str | None, str | None], set[str]] = {}
-    for found in disputes.values():
-        disagreeing.setdefault((found.provider, found.model), set()).add(found.source)
-    out = []
-    for row in rows:
-        is_watched = watched((row["model"], row["key"]), watchlist)
-        plain = {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in row.items()}
-        out.append({**plain, "watched": is_watched,
-                    "disagreeing_sources": sorted(disagreeing.get((row["provider"], row["model"]), ()))})
-    out.sort(key=lambda r: (not r["watched"], r["shutdown_on"]))
-    return out
-
-
-def model_dossiers(engine: Engine, model: str, *, today: dt.date,
-                   official_sources: Collection[str]) -> list[dict[str, Any]]:
-    """`watcher show MODEL` (what every source says now, days left, disagreements), plus
-    the full history of each source row of the model."""
-    from watcher.store.catalog import model_views
-
-    with engine.connect() as connection:
-        views = model_views(connection, model, today, official_sources=official_sources)
-        for view in views:
-            view["history"] = history(connection, view["model"])
-    return views
 
 
 def model_history(engine: Engine, model: str) -> list[dict[str, Any]]:
@@ -119,4 +81,5 @@ def shutdown_revisions(engine: Engine, rows: Sequence[dict[str, Any]]) -> dict[t
 def _aware(value: Any) -> dt.datetime:
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    when: dt.datetime = value
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)

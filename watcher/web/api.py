@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from watcher.durations import parse_time
+from watcher.show import model_dossiers
 from watcher.store import readers
 from watcher.web.context import (
     WebContext,
@@ -27,6 +28,7 @@ from watcher.web.schemas import (
     UpcomingOut,
 )
 from watcher.web.sources_view import source_rows
+from watcher.web.timeline import upcoming_shutdowns
 
 router = APIRouter(prefix="/api/v1", tags=["api"], responses={400: {"model": Problem}})
 
@@ -55,7 +57,7 @@ def api_changes(request: Request, source: Many = [], provider: Many = [], model:
             responses={404: {"model": Problem}})
 def api_model(request: Request, model: str) -> ModelOut:
     ctx = _ctx(request)
-    views = readers.model_dossiers(ctx.engine, model, today=ctx.today(), official_sources=ctx.official_sources)
+    views = model_dossiers(ctx.engine, model, today=ctx.today(), official_sources=ctx.official_sources)
     if not views:
         from fastapi import HTTPException
 
@@ -69,7 +71,7 @@ def api_model(request: Request, model: str) -> ModelOut:
 def api_upcoming(request: Request, within_: Annotated[str, Query(alias="within")] = "90d",
                  source: Many = [], model: str | None = None) -> UpcomingOut:  # noqa: B006
     ctx = _ctx(request)
-    rows = readers.upcoming_shutdowns(ctx.engine, today=ctx.today(), within=within(within_),
+    rows = upcoming_shutdowns(ctx.engine, today=ctx.today(), within=within(within_),
                                       watchlist=ctx.settings.watchlist, sources=checked_sources(ctx, source),
                                       model=model)
     return UpcomingOut.model_validate({"today": ctx.today().isoformat(), "upcoming": rows})

@@ -12,6 +12,7 @@ from watcher.store import readers
 from watcher.web import feeds
 from watcher.web.context import WebContext, change_filter, within
 from watcher.web.pages import base_path
+from watcher.web.timeline import upcoming_shutdowns
 
 router = APIRouter(prefix="/feeds", include_in_schema=False)
 FEED_SIZE = 100
@@ -46,7 +47,7 @@ def shutdowns_ics(request: Request, model: str | None = None,
     """One event per model: `?model=glob`, else the watchlist's models (every model with
     a shutdown ahead when the watchlist is empty)."""
     ctx = _ctx(request)
-    rows = readers.upcoming_shutdowns(ctx.engine, today=ctx.today(), within=within(within_),
+    rows = upcoming_shutdowns(ctx.engine, today=ctx.today(), within=within(within_),
                                       watchlist=ctx.settings.watchlist, model=model or None)
     if not model and ctx.settings.watchlist:
         rows = [r for r in rows if watched((r["model"], r["key"]), ctx.settings.watchlist)]

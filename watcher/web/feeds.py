@@ -64,7 +64,7 @@ def atom(rows: Iterable[dict[str, Any]], *, base: str, self_url: str, title: str
         summary = [f"{name}: {row[name]}" for name in ("source", "provider", "key", "kind", "severity", "note")
                    if row.get(name)]
         _text(entry, "summary", "\n".join(summary)).set("type", "text")
-    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="utf-8")
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + bytes(ET.tostring(feed, encoding="utf-8"))
 
 
 def _text(parent: ET.Element, tag: str, text: str) -> ET.Element:
@@ -157,4 +157,4 @@ def calendar(shutdowns: Iterable[Shutdown], *, base: str, reminder_days: Sequenc
             alarm.add("trigger", -dt.timedelta(days=days))
             event.add_component(alarm)
         cal.add_component(event)
-    return cal.to_ical()
+    return bytes(cal.to_ical())

@@ -12,10 +12,12 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from watcher.show import model_dossiers
 from watcher.store import readers
 from watcher.web.context import KINDS, SEVERITIES, WebContext, change_filter, within
 from watcher.web.prices import human_price
 from watcher.web.sources_view import source_rows
+from watcher.web.timeline import upcoming_shutdowns
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
@@ -79,7 +81,7 @@ def _prices(prices: Any) -> list[str]:
 def upcoming_page(request: Request, model: str | None = None, within_: Annotated[str, Query(alias="within")] = "180d"
                   ) -> HTMLResponse:
     ctx = _ctx(request)
-    rows = readers.upcoming_shutdowns(ctx.engine, today=ctx.today(), within=within(within_),
+    rows = upcoming_shutdowns(ctx.engine, today=ctx.today(), within=within(within_),
                                       watchlist=ctx.settings.watchlist, model=model or None)
     return render(request, "upcoming.html", page="upcoming", title="Upcoming shutdowns", rows=rows[:TIMELINE_ROWS],
                   hidden=max(0, len(rows) - TIMELINE_ROWS), within=within_, model=model)
@@ -110,7 +112,7 @@ def changes_page(request: Request, source: Many = [], provider: Many = [], model
 @router.get("/models/{model:path}", response_class=HTMLResponse)
 def model_page(request: Request, model: str) -> HTMLResponse:
     ctx = _ctx(request)
-    views = readers.model_dossiers(ctx.engine, model, today=ctx.today(), official_sources=ctx.official_sources)
+    views = model_dossiers(ctx.engine, model, today=ctx.today(), official_sources=ctx.official_sources)
     if not views:
         raise HTTPException(status_code=404, detail=f"no source lists {model!r}")
     for view in views:
