@@ -356,6 +356,7 @@ def history(
 def sources_cmd(ctx: typer.Context, fmt: FormatOption = None) -> None:
     """Configured sources, their schedule and their health."""
     from watcher.cli_analysts import query_engine
+    from watcher.durations import format_duration
     from watcher.store.queries_sources import source_summaries
 
     c = _ctx(ctx)
@@ -365,7 +366,7 @@ def sources_cmd(ctx: typer.Context, fmt: FormatOption = None) -> None:
     rows = []
     for name in names:
         s = c.settings.sources[name]
-        schedule = f"cron {s.cron}" if s.cron else f"every {_human(s.every)}" if s.every else "-"
+        schedule = f"cron {s.cron}" if s.cron else f"every {format_duration(s.every)}" if s.every else "-"
         rows.append({"source": name, "enabled": s.enabled, "schedule": schedule, **health[name]})
     render(rows, fmt or default_format(), title="sources")
 
@@ -428,14 +429,6 @@ def _time(text: str, parse: Any) -> dt.datetime:
     return result
 
 
-def _human(delta: dt.timedelta | None) -> str:
-    if delta is None:
-        return "-"
-    seconds = int(delta.total_seconds())
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds % size == 0 and seconds >= size:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
 
 
 # Click's exception classes, whichever click Typer runs on (its own vendored copy

@@ -9,6 +9,15 @@ _PART = re.compile(r"(\d+(?:\.\d+)?)\s*(w|d|h|m|s)")
 _UNITS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
 
 
+def format_duration(delta: dt.timedelta) -> str:
+    """The inverse of `parse_duration`, in the largest exact unit: `1h`, `90s`, `7d`, `1.5s`."""
+    seconds = delta.total_seconds()
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{seconds:g}s"
+
+
 def parse_duration(text: str) -> dt.timedelta:
     """`1h`, `30m`, `1d12h`, `90` (seconds); raises ValueError with the text."""
     cleaned = text.strip().lower().replace(" ", "")

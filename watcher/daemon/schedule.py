@@ -17,6 +17,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from watcher.config import ConfigError, SourceSettings
+from watcher.durations import format_duration
 
 UTC: Final = ZoneInfo("UTC")  # APScheduler wants a zoneinfo zone; cron is evaluated in UTC
 MAX_DEFAULT_JITTER: Final = dt.timedelta(minutes=5)
@@ -44,8 +45,8 @@ class Plan:
         return None if self.cron else last_run + self.interval
 
     def describe(self) -> str:
-        what = f"cron {self.cron!r} (UTC)" if self.cron else f"every {_human(self.interval)}"
-        return f"{what}, jitter {_human(self.jitter)}"
+        what = f"cron {self.cron!r} (UTC)" if self.cron else f"every {format_duration(self.interval)}"
+        return f"{what}, jitter {format_duration(self.jitter)}"
 
 
 def plan(settings: SourceSettings, now: dt.datetime) -> Plan:
@@ -61,7 +62,7 @@ def plan(settings: SourceSettings, now: dt.datetime) -> Plan:
         interval = settings.every
     jitter = settings.jitter if settings.jitter is not None else min(interval / 10, MAX_DEFAULT_JITTER)
     if jitter >= interval:
-        raise ConfigError(f"{where}.jitter: must be shorter than the interval ({_human(interval)})")
+        raise ConfigError(f"{where}.jitter: must be shorter than the interval ({format_duration(interval)})")
     if not settings.cron:
         trigger = IntervalTrigger(seconds=interval.total_seconds(), timezone=UTC,
                                   jitter=jitter.total_seconds() or None)
@@ -128,9 +129,3 @@ def _day(token: str) -> int:
     raise ValueError(f"day of week {token!r} is not understood")
 
 
-def _human(delta: dt.timedelta) -> str:
-    seconds = delta.total_seconds()
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size and seconds % size == 0:
-            return f"{int(seconds // size)}{unit}"
-    return f"{seconds:g}s"

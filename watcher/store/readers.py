@@ -37,12 +37,6 @@ def recent_changes(engine: Engine, flt: ChangeFilter, *, offset: int = 0, limit:
     return ChangePage(rows[:limit], offset, limit, len(rows) > limit)
 
 
-def change_rows(engine: Engine, flt: ChangeFilter) -> list[dict[str, Any]]:
-    """Every matching change, in the filter's order (what `watcher changes` lists)."""
-    with engine.connect() as connection:
-        return list(changes(connection, flt))
-
-
 def model_history(engine: Engine, model: str) -> list[dict[str, Any]]:
     with engine.connect() as connection:
         return history(connection, model)

@@ -12,10 +12,11 @@ from watcher.durations import parse_time
 from watcher.show import model_dossiers
 from watcher.store import readers
 from watcher.web.context import (
-    WebContext,
+    Many,
     bad_request,
     change_filter,
     checked_sources,
+    web_context,
     within,
 )
 from watcher.web.schemas import (
@@ -32,12 +33,7 @@ from watcher.web.timeline import upcoming_shutdowns
 
 router = APIRouter(prefix="/api/v1", tags=["api"], responses={400: {"model": Problem}})
 
-Many = Annotated[list[str], Query()]
 
-
-def _ctx(request: Request) -> WebContext:
-    ctx: WebContext = request.app.state.web
-    return ctx
 
 
 @router.get("/changes", response_model=ChangesOut, summary="Detected changes, newest first")
@@ -45,7 +41,7 @@ def api_changes(request: Request, source: Many = [], provider: Many = [], model:
                 kind: Many = [], severity: Many = [], since: str | None = None,  # noqa: B006
                 until: str | None = None, offset: Annotated[int, Query(ge=0)] = 0,
                 limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> ChangesOut:
-    ctx = _ctx(request)
+    ctx = web_context(request)
     flt = change_filter(ctx, source=source, provider=provider, model=model, kind=kind, severity=severity,
                         since=since, until=until)
     page = readers.recent_changes(ctx.engine, flt, offset=offset, limit=limit)
@@ -56,7 +52,7 @@ def api_changes(request: Request, source: Many = [], provider: Many = [], model:
 @router.get("/models/{model:path}", response_model=ModelOut, summary="What every source says now about a model",
             responses={404: {"model": Problem}})
 def api_model(request: Request, model: str) -> ModelOut:
-    ctx = _ctx(request)
+    ctx = web_context(request)
     views = model_dossiers(ctx.engine, model, today=ctx.today(), official_sources=ctx.official_sources)
     if not views:
         from fastapi import HTTPException
@@ -70,7 +66,7 @@ def api_model(request: Request, model: str) -> ModelOut:
 @router.get("/upcoming", response_model=UpcomingOut, summary="Shutdowns ahead, watched models first")
 def api_upcoming(request: Request, within_: Annotated[str, Query(alias="within")] = "90d",
                  source: Many = [], model: str | None = None) -> UpcomingOut:  # noqa: B006
-    ctx = _ctx(request)
+    ctx = web_context(request)
     rows = upcoming_shutdowns(ctx.engine, today=ctx.today(), within=within(within_),
                                       watchlist=ctx.settings.watchlist, sources=checked_sources(ctx, source),
                                       model=model)
@@ -79,13 +75,13 @@ def api_upcoming(request: Request, within_: Annotated[str, Query(alias="within")
 
 @router.get("/history/{model:path}", response_model=HistoryOut, summary="Every version of a model's facts")
 def api_history(request: Request, model: str) -> HistoryOut:
-    rows = readers.model_history(_ctx(request).engine, model)
+    rows = readers.model_history(web_context(request).engine, model)
     return HistoryOut.model_validate({"model": model, "history": rows})
 
 
 @router.get("/asof", response_model=AsofOut, summary="The catalog as it was at a time")
 def api_asof(request: Request, at: str, source: Many = [], model: str | None = None) -> AsofOut:  # noqa: B006
-    ctx = _ctx(request)
+    ctx = web_context(request)
     try:
         when = parse_time(at)
     except ValueError as exc:
@@ -96,4 +92,4 @@ def api_asof(request: Request, at: str, source: Many = [], model: str | None = N
 
 @router.get("/sources", response_model=SourcesOut, summary="Configured sources, schedule and health")
 def api_sources(request: Request) -> SourcesOut:
-    return SourcesOut.model_validate({"sources": source_rows(_ctx(request))})
+    return SourcesOut.model_validate({"sources": source_rows(web_context(request))})

@@ -6,8 +6,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Callable, Sequence
+from typing import Annotated
 
-from fastapi import HTTPException
+from fastapi import HTTPException, Query, Request
 from sqlalchemy import Engine
 
 from watcher.config import Settings
@@ -36,6 +37,14 @@ class WebContext:
     @property
     def source_names(self) -> list[str]:
         return list(self.settings.sources)
+
+
+Many = Annotated[list[str], Query()]  # a repeatable query parameter: ?kind=price&kind=status
+
+
+def web_context(request: Request) -> WebContext:
+    ctx: WebContext = request.app.state.web
+    return ctx
 
 
 def bad_request(detail: str) -> HTTPException:

@@ -10,19 +10,14 @@ from fastapi.responses import Response
 from watcher.matching import watched
 from watcher.store import readers
 from watcher.web import feeds
-from watcher.web.context import WebContext, change_filter, within
+from watcher.web.context import Many, change_filter, web_context, within
 from watcher.web.pages import base_path
 from watcher.web.timeline import upcoming_shutdowns
 
 router = APIRouter(prefix="/feeds", include_in_schema=False)
 FEED_SIZE = 100
 
-Many = Annotated[list[str], Query()]
 
-
-def _ctx(request: Request) -> WebContext:
-    ctx: WebContext = request.app.state.web
-    return ctx
 
 
 def _absolute_base(request: Request) -> str:
@@ -32,7 +27,7 @@ def _absolute_base(request: Request) -> str:
 @router.get("/changes.atom")
 def changes_atom(request: Request, source: Many = [], provider: Many = [], model: str | None = None,  # noqa: B006
                  kind: Many = [], severity: Many = []) -> Response:  # noqa: B006
-    ctx = _ctx(request)
+    ctx = web_context(request)
     flt = change_filter(ctx, source=source, provider=provider, model=model, kind=kind, severity=severity)
     page = readers.recent_changes(ctx.engine, flt, limit=FEED_SIZE)
     title = "Model changes" + (f": {model}" if model else "")
@@ -46,7 +41,7 @@ def shutdowns_ics(request: Request, model: str | None = None,
                   within_: Annotated[str, Query(alias="within")] = "730d") -> Response:
     """One event per model: `?model=glob`, else the watchlist's models (every model with
     a shutdown ahead when the watchlist is empty)."""
-    ctx = _ctx(request)
+    ctx = web_context(request)
     rows = upcoming_shutdowns(ctx.engine, today=ctx.today(), within=within(within_),
                                       watchlist=ctx.settings.watchlist, model=model or None)
     if not model and ctx.settings.watchlist:

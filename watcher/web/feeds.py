@@ -16,6 +16,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Final
 from urllib.parse import quote
 
+from watcher.store.values import iso_time
+
 ATOM_NS: Final = "http://www.w3.org/2005/Atom"
 PRODUCT: Final = "Model Lifecycle Watcher"
 UID_DOMAIN: Final = "model-lifecycle-watcher"
@@ -42,7 +44,7 @@ def atom(rows: Iterable[dict[str, Any]], *, base: str, self_url: str, title: str
     ET.register_namespace("", ATOM_NS)
     feed = ET.Element(f"{{{ATOM_NS}}}feed")
     entries = list(rows)
-    updated = max((r["detected_at"] for r in entries), default=_iso(now))
+    updated = max((r["detected_at"] for r in entries), default=iso_time(now))
     _text(feed, "id", f"tag:{UID_DOMAIN},2026:{self_url.partition('://')[2] or self_url}")
     _text(feed, "title", title)
     _text(feed, "updated", updated)
@@ -72,9 +74,6 @@ def _text(parent: ET.Element, tag: str, text: str) -> ET.Element:
     element.text = text
     return element
 
-
-def _iso(at: dt.datetime) -> str:
-    return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

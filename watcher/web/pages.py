@@ -14,7 +14,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from watcher.show import model_dossiers
 from watcher.store import readers
-from watcher.web.context import KINDS, SEVERITIES, WebContext, change_filter, within
+from watcher.web.context import KINDS, SEVERITIES, Many, change_filter, web_context, within
 from watcher.web.prices import human_price
 from watcher.web.sources_view import source_rows
 from watcher.web.timeline import upcoming_shutdowns
@@ -26,7 +26,6 @@ TIMELINE_ROWS = 300  # the soonest (watched first); a narrower window or a model
 _templates = Environment(loader=FileSystemLoader(Path(__file__).with_name("templates")),
                          autoescape=select_autoescape(default=True), trim_blocks=True, lstrip_blocks=True)
 
-Many = Annotated[list[str], Query()]
 
 
 def when(value: str | None) -> str:
@@ -45,10 +44,6 @@ _templates.filters["when"] = when
 _templates.filters["replacement"] = replacement
 
 
-def _ctx(request: Request) -> WebContext:
-    ctx: WebContext = request.app.state.web
-    return ctx
-
 
 def base_path(request: Request) -> str:
     """The prefix the app is served under (a reverse proxy's root_path), without a trailing slash."""
@@ -57,7 +52,7 @@ def base_path(request: Request) -> str:
 
 def render(request: Request, template: str, **values: Any) -> HTMLResponse:
     base = base_path(request)
-    ctx = _ctx(request)
+    ctx = web_context(request)
     html = _templates.get_template(template).render(
         base=base, today=ctx.today().isoformat(),
         model_url=lambda model: f"{base}/models/{quote(model, safe='')}", **values)
@@ -80,7 +75,7 @@ def _prices(prices: Any) -> list[str]:
 @router.get("/", response_class=HTMLResponse)
 def upcoming_page(request: Request, model: str | None = None, within_: Annotated[str, Query(alias="within")] = "180d"
                   ) -> HTMLResponse:
-    ctx = _ctx(request)
+    ctx = web_context(request)
     rows = upcoming_shutdowns(ctx.engine, today=ctx.today(), within=within(within_),
                                       watchlist=ctx.settings.watchlist, model=model or None)
     return render(request, "upcoming.html", page="upcoming", title="Upcoming shutdowns", rows=rows[:TIMELINE_ROWS],
@@ -91,7 +86,7 @@ def upcoming_page(request: Request, model: str | None = None, within_: Annotated
 def changes_page(request: Request, source: Many = [], provider: Many = [], model: str | None = None,  # noqa: B006
                  kind: Many = [], severity: Many = [], page: Annotated[int, Query(ge=1)] = 1  # noqa: B006
                  ) -> HTMLResponse:
-    ctx = _ctx(request)
+    ctx = web_context(request)
     flt = change_filter(ctx, source=source, provider=provider, model=model, kind=kind, severity=severity)
     result = readers.recent_changes(ctx.engine, flt, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
     kept = {"source": [s for s in source if s], "provider": [p for p in provider if p], "model": model or "",
@@ -111,7 +106,7 @@ def changes_page(request: Request, source: Many = [], provider: Many = [], model
 
 @router.get("/models/{model:path}", response_class=HTMLResponse)
 def model_page(request: Request, model: str) -> HTMLResponse:
-    ctx = _ctx(request)
+    ctx = web_context(request)
     views = model_dossiers(ctx.engine, model, today=ctx.today(), official_sources=ctx.official_sources)
     if not views:
         raise HTTPException(status_code=404, detail=f"no source lists {model!r}")
@@ -125,7 +120,7 @@ def model_page(request: Request, model: str) -> HTMLResponse:
 
 @router.get("/sources", response_class=HTMLResponse)
 def sources_page(request: Request) -> HTMLResponse:
-    return render(request, "sources.html", page="sources", title="Sources", rows=source_rows(_ctx(request)))
+    return render(request, "sources.html", page="sources", title="Sources", rows=source_rows(web_context(request)))
 
 
 def error_page(request: Request, status: int, detail: str) -> HTMLResponse:

@@ -7,16 +7,15 @@ import datetime as dt
 from typing import Any
 
 from watcher.config import ConfigError
+from watcher.durations import format_duration
 from watcher.store import readers
+from watcher.store.values import iso_time
 from watcher.web.context import WebContext
 
 
 def _parse(text: str | None) -> dt.datetime | None:
     return dt.datetime.fromisoformat(text) if text else None
 
-
-def _iso(at: dt.datetime) -> str:
-    return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def next_poll(ctx: WebContext, name: str, last_run: dt.datetime | None, now: dt.datetime) -> str | None:
@@ -32,17 +31,8 @@ def next_poll(ctx: WebContext, name: str, last_run: dt.datetime | None, now: dt.
     due = schedule.due(last_run, now)
     if due is None:  # a cron source that is not overdue: its next firing
         due = schedule.trigger.get_next_fire_time(None, now)
-    return _iso(due) if due else None
+    return iso_time(due) if due else None
 
-
-def _span(delta: dt.timedelta | None) -> str:
-    if delta is None:
-        return "-"
-    seconds = int(delta.total_seconds())
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size and seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
 
 
 def source_rows(ctx: WebContext) -> list[dict[str, Any]]:
@@ -52,7 +42,8 @@ def source_rows(ctx: WebContext) -> list[dict[str, Any]]:
     rows = []
     for name in names:
         settings = ctx.settings.sources[name]
-        schedule = f"cron {settings.cron} (UTC)" if settings.cron else f"every {_span(settings.every)}"
+        every = f"every {format_duration(settings.every)}" if settings.every else "-"
+        schedule = f"cron {settings.cron}" if settings.cron else every  # as `watcher sources` says it
         found = health.get(name, {})
         rows.append({
             "source": name, "enabled": settings.enabled, "schedule": schedule, **found,
