@@ -4,14 +4,17 @@ with the page in use.
 1. Page latency: the year of `analyst_year` (4 sources × N models, hourly polls) is
    written to a SQLite file; the app is served by uvicorn on loopback, as the daemon
    and `watcher serve` serve it, and each page is fetched over HTTP 30 times:
-   best, median and p95 per page (target p95 <= 200 ms).
+   best, p50 and p95 per page (target p95 <= 200 ms). `--db` measures on a year
+   generated before (`--keep-db PATH` writes one), so figures before and after a
+   change come from the same rows.
 2. Daemon memory: `watcher run` in the unit's allocator environment on that database,
    resident set after start-up, then after every page has been loaded 10 times,
    with the page on and off (`[daemon] web`).
 3. Screenshots: the browser tests run with WATCHER_SCREENSHOTS=bench/out, so each
    page, as Chromium renders it from the real captures, is saved there to look at.
 
-    python -m bench.web_pages [--models 10000] [--no-screenshots]
+    python -m bench.web_pages [--models 10000] [--db sqlite:///year.db | --keep-db year.db]
+                              [--no-latency] [--no-memory] [--no-screenshots]
 """
 
 from __future__ import annotations
@@ -94,7 +97,8 @@ def latency(url: str, config: Path, model: str) -> None:
         size = _fetch(full)
         figures = timeit(functools.partial(_fetch, full), repeat=30, warmup=2)
         worst = max(worst, figures["p95_ms"])
-        report(f"page {name}", {**figures, "bytes": size})
+        report(f"page {name}", {"best_ms": figures["best_ms"], "p50_ms": figures["median_ms"],
+                                "p95_ms": figures["p95_ms"], "bytes": size})
     report("pages", {"worst_p95_ms": worst}, target="p95 <= 200 ms")
 
 
@@ -147,32 +151,66 @@ def screenshots() -> None:
                            "pytest_exit": code})
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", type=int, default=10_000)
-    parser.add_argument("--no-screenshots", action="store_true")
-    args = parser.parse_args()
+def _year(url: str, models: int) -> str:
+    """Write a year of history at `url`; the model with the most versions (the dossier's)."""
     from collections import Counter
 
     from bench.analyst_year import generate
-    from watcher.config import BUILTIN_SOURCE_NAMES
     from watcher.store.engine import make_engine
     from watcher.store.migrate import ensure_schema
 
+    engine = make_engine(url)
+    ensure_schema(engine)
+    print(f"generating a year of history for {models} models …", flush=True)
+    year, seconds = generate(engine, models, seed=7)
+    engine.dispose()
+    model = Counter(v["model"] for v in year.versions).most_common(1)[0][0]
+    report("year", {"versions": len(year.versions), "changes": len(year.changes),
+                    "generated_s": round(seconds, 1), "dossier_model": model})
+    return model
+
+
+def _busiest_model(url: str) -> str:
+    """On a year generated before: the model with the most versions."""
+    from sqlalchemy import func, select
+
+    from watcher.store.reading import reading_engine
+    from watcher.store.relations import OBSERVATION_VERSION
+
+    v = OBSERVATION_VERSION.c
+    engine = reading_engine(url)
+    with engine.connect() as connection:
+        model = connection.execute(select(v.model).where(v.model.is_not(None)).group_by(v.model)
+                                   .order_by(func.count().desc(), v.model).limit(1)).scalar_one()
+    engine.dispose()
+    report("year", {"database": url, "dossier_model": model})
+    return str(model)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", type=int, default=10_000)
+    parser.add_argument("--db", help="measure on this database (a year generated before) instead of a new one")
+    parser.add_argument("--keep-db", type=Path, help="write the generated year to this SQLite file and keep it")
+    parser.add_argument("--no-latency", action="store_true")
+    parser.add_argument("--no-memory", action="store_true")
+    parser.add_argument("--no-screenshots", action="store_true")
+    args = parser.parse_args()
+    from watcher.config import BUILTIN_SOURCE_NAMES
+
     with tempfile.TemporaryDirectory(prefix="bench-web-") as tmp:
         directory = Path(tmp)
-        url = f"sqlite:///{directory / 'year.db'}"
-        engine = make_engine(url)
-        ensure_schema(engine)
-        print(f"generating a year of history for {args.models} models …", flush=True)
-        year, seconds = generate(engine, args.models, seed=7)
-        engine.dispose()
-        model = Counter(v["model"] for v in year.versions).most_common(1)[0][0]
-        report("year", {"versions": len(year.versions), "changes": len(year.changes),
-                        "generated_s": round(seconds, 1), "dossier_model": model})
+        if args.db:
+            url = args.db
+            model = _busiest_model(url)
+        else:
+            url = f"sqlite:///{(args.keep_db or directory / 'year.db').resolve()}"
+            model = _year(url, args.models)
         names = list(BUILTIN_SOURCE_NAMES)
-        latency(url, _config(directory, names), model)
-        daemon_memory(url, directory, names, model)
+        if not args.no_latency:
+            latency(url, _config(directory, names), model)
+        if not args.no_memory:
+            daemon_memory(url, directory, names, model)
     if not args.no_screenshots:
         screenshots()
 
