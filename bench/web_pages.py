@@ -49,9 +49,17 @@ PAGES = (
 
 
 def _config(directory: Path, names: list[str], listen: str | None = None, web: bool = True) -> Path:
+    """The built-in sources (no runs in the year) and the year's own four, configured
+    as the JSON catalogs they stand for, so the sources page reads a year of runs.
+    Enabled only for the page (next poll due); the measured daemon must not poll them."""
+    from bench.analyst_year import SOURCES
+
     lines = []
     for name in names:
         lines += [f"[sources.{name}]", "enabled = false", ""]
+    for name in SOURCES:
+        lines += [f"[sources.{name}]", 'type = "json-catalog"', f'url = "https://{name}.invalid/models.json"',
+                  'id = "id"', 'every = "1h"', f"enabled = {'false' if listen else 'true'}", ""]
     lines += ["[watchlist]", 'models = ["gpt-1*"]', ""]
     if listen:
         lines += ["[daemon]", f'listen = "{listen}"', f"web = {'true' if web else 'false'}", ""]
