@@ -175,7 +175,7 @@ def _year(url: str, models: int) -> str:
     model = Counter(v["model"] for v in year.versions).most_common(1)[0][0]
     report("year", {"versions": len(year.versions), "changes": len(year.changes),
                     "generated_s": round(seconds, 1), "dossier_model": model})
-    return model
+    return str(model)
 
 
 def _busiest_model(url: str) -> str:

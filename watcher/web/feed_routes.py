@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from watcher.matching import watched
 from watcher.store import readers
 from watcher.web import feeds
 from watcher.web.context import Many, change_filter, web_context, within
@@ -43,9 +42,8 @@ def shutdowns_ics(request: Request, model: str | None = None,
     a shutdown ahead when the watchlist is empty)."""
     ctx = web_context(request)
     rows = upcoming_shutdowns(ctx.engine, today=ctx.today(), within=within(within_),
-                                      watchlist=ctx.settings.watchlist, model=model or None)
-    if not model and ctx.settings.watchlist:
-        rows = [r for r in rows if watched((r["model"], r["key"]), ctx.settings.watchlist)]
+                              watchlist=ctx.settings.watchlist, model=model or None,
+                              watched_only=not model and bool(ctx.settings.watchlist))
     revisions = readers.shutdown_revisions(ctx.engine, rows)
     for row in rows:
         count, last = revisions.get((row["source"], row["key"]), (0, None))

@@ -21,7 +21,7 @@ from watcher.web.timeline import upcoming_shutdowns
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
-TIMELINE_ROWS = 300  # the soonest (watched first); a narrower window or a model glob shows the rest
+TIMELINE_ROWS = 100  # a page of the timeline: watched first, then the soonest
 
 _templates = Environment(loader=FileSystemLoader(Path(__file__).with_name("templates")),
                          autoescape=select_autoescape(default=True), trim_blocks=True, lstrip_blocks=True)
@@ -73,13 +73,20 @@ def _prices(prices: Any) -> list[str]:
 
 
 @router.get("/", response_class=HTMLResponse)
-def upcoming_page(request: Request, model: str | None = None, within_: Annotated[str, Query(alias="within")] = "180d"
-                  ) -> HTMLResponse:
+def upcoming_page(request: Request, model: str | None = None, within_: Annotated[str, Query(alias="within")] = "180d",
+                  page: Annotated[int, Query(ge=1)] = 1) -> HTMLResponse:
     ctx = web_context(request)
-    rows = upcoming_shutdowns(ctx.engine, today=ctx.today(), within=within(within_),
-                                      watchlist=ctx.settings.watchlist, model=model or None)
+    rows = upcoming_shutdowns(ctx.engine, today=ctx.today(), within=within(within_), watchlist=ctx.settings.watchlist,
+                              model=model or None, offset=(page - 1) * TIMELINE_ROWS, limit=TIMELINE_ROWS + 1)
+    base = base_path(request)
+
+    def link(to_page: int) -> str:
+        query = urlencode({k: v for k, v in {"model": model or "", "within": within_, "page": to_page}.items() if v})
+        return f"{base}/?{query}"
+
     return render(request, "upcoming.html", page="upcoming", title="Upcoming shutdowns", rows=rows[:TIMELINE_ROWS],
-                  hidden=max(0, len(rows) - TIMELINE_ROWS), within=within_, model=model)
+                  within=within_, model=model, prev_url=link(page - 1) if page > 1 else None,
+                  next_url=link(page + 1) if len(rows) > TIMELINE_ROWS else None)
 
 
 @router.get("/changes", response_class=HTMLResponse)

@@ -125,6 +125,7 @@ class UpcomingOut(BaseModel):
     schema_version: int = SCHEMA_VERSION
     today: str
     upcoming: list[UpcomingRow]
+    next_offset: int | None = None  # more rows follow: ask again with this offset
 
 
 class ModelOut(BaseModel):

@@ -16,23 +16,24 @@ from watcher.store.queries_versions import upcoming
 
 
 def upcoming_shutdowns(engine: Engine, *, today: dt.date, within: dt.timedelta, watchlist: Sequence[str] = (),
-                       sources: Sequence[str] = (), model: str | None = None) -> list[dict[str, Any]]:
-    """Shutdowns ahead, watched models first, then soonest first; each row says whether
-    the model is watched and which sources disagree about it."""
+                       sources: Sequence[str] = (), model: str | None = None, watched_only: bool = False,
+                       offset: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
+    """Shutdowns ahead, watched models first, then soonest first (`watched_only`: the
+    watched alone); each row says whether the model is watched and which sources disagree
+    about it. The store orders and pages, so a page reads only the rows it shows."""
     from watcher.disagreement_check import open_disagreements
 
     with engine.connect() as connection:
-        rows = upcoming(connection, today=today, within=within, sources=sources, model=model)
+        rows = upcoming(connection, today=today, within=within, sources=sources, model=model,
+                        watchlist=watchlist, watched_only=watched_only, offset=offset, limit=limit)
+    if not rows:
+        return rows
     with read_session(engine) as session:
         disputes = open_disagreements(session)
     disagreeing: dict[tuple[str | None, str | None], set[str]] = {}
     for found in disputes.values():
         disagreeing.setdefault((found.provider, found.model), set()).add(found.source)
-    out = []
     for row in rows:
-        is_watched = watched((row["model"], row["key"]), watchlist)
-        plain = {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in row.items()}
-        out.append({**plain, "watched": is_watched,
-                    "disagreeing_sources": sorted(disagreeing.get((row["provider"], row["model"]), ()))})
-    out.sort(key=lambda r: (not r["watched"], r["shutdown_on"]))
-    return out
+        row["watched"] = watched((row["model"], row["key"]), watchlist)
+        row["disagreeing_sources"] = sorted(disagreeing.get((row["provider"], row["model"]), ()))
+    return rows
