@@ -138,6 +138,11 @@ def daemon_memory(url: str, directory: Path, names: list[str], model: str) -> No
                     time.sleep(0.2)
             started = _rss_kb(proc.pid)
             if web:
+                steps = {}
+                for name, path in PAGES:  # what each page's first load adds
+                    _fetch(f"http://127.0.0.1:{port}{path.format(model=model)}")
+                    steps[name.replace(" ", "_")] = round(_rss_kb(proc.pid) / 1024, 1)
+                report("daemon rss_mb after the first load of each page", steps)
                 for _ in range(10):
                     for _, path in PAGES:
                         _fetch(f"http://127.0.0.1:{port}{path.format(model=model)}")

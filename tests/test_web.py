@@ -207,6 +207,26 @@ def _events(body: bytes) -> dict[str, Any]:
     return events
 
 
+def test_calendar_text_is_escaped_and_folded_as_rfc_5545_says() -> None:
+    from watcher.web.feeds import Shutdown, calendar
+
+    hostile = "gpt-5; <script>alert(1)</script>, \\x\r\nEND:VEVENT\x07 " + "é日本" * 40
+    item = Shutdown(provider="openai", model="sora-2", shutdown_on=dt.date(2026, 9, 24), source="openai-deprecations",
+                    replacement=hostile, revision=2, stated_at=dt.datetime(2026, 3, 1, 4, 5, 6, tzinfo=dt.UTC))
+    body = calendar([item], base="http://h", reminder_days=[7, 1], now=dt.datetime(2026, 12, 1, tzinfo=dt.UTC))
+    lines = body.split(b"\r\n")
+    assert lines[-1] == b"" and all(len(line) <= 75 for line in lines)  # folded, CRLF throughout
+    unfolded = body.replace(b"\r\n ", b"").split(b"\r\n")
+    assert unfolded.count(b"END:VEVENT") == 1  # the scraped text never ends the event
+    for line in lines:
+        line.decode("utf-8")  # never folded inside a character
+    event = _events(body)["openai/sora-2@model-lifecycle-watcher"]
+    assert str(event["description"]).splitlines()[1] == "Replacement: gpt-5; <script>alert(1)</script>, \\x"
+    assert str(event["description"]).splitlines()[2] == "END:VEVENT " + "é日本" * 40
+    assert int(event["sequence"]) == 2 and event.decoded("dtstart") == dt.date(2026, 9, 24)
+    assert [a.decoded("trigger") for a in event.walk("VALARM")] == [-dt.timedelta(days=7), -dt.timedelta(days=1)]
+
+
 def test_the_calendar_has_one_event_per_model_that_moves_when_its_date_moves(
         tmp_path: Path, sqlite_url: str) -> None:
     config = write_config(tmp_path / "config.toml")

@@ -312,8 +312,7 @@ class Daemon:
     def _web_server(self, settings: Settings, routes: dict[str, Callable[[], Reply]]) -> StatusServer | WebServer:
         """The read-only page, feeds and API, with the status routes answered on this loop."""
         from watcher.daemon.http import parse_listen
-        from watcher.web.app import create_app
-        from watcher.web.official import official_sources
+        from watcher.web.lazy import LazyWebApp
         from watcher.web.server import WebServer
 
         def adapt(handler: Callable[[], Reply]) -> Callable[[], tuple[int, bytes, str]]:
@@ -322,10 +321,17 @@ class Daemon:
                 return reply.status, reply.body, reply.content_type
             return call
 
-        web = create_app(self.config.app.engine, settings, official_sources=official_sources(),
-                         status_routes={path: adapt(handler) for path, handler in routes.items()})
+        status = {path: adapt(handler) for path, handler in routes.items()}
+        engine = self.config.app.engine
+
+        def build() -> Any:  # on the first page, feed or API request: most daemons never pay for it
+            from watcher.web.app import create_app
+            from watcher.web.official import official_sources
+
+            return create_app(engine, settings, official_sources=official_sources(), status_routes=status)
+
         host, port = parse_listen(settings.daemon.listen or "")
-        return WebServer(web, host, port)
+        return WebServer(LazyWebApp(build, status), host, port)
 
     def _problems(self) -> list[str]:
         found = health.problems(_now(), scheduler_running=self.scheduler.running and not self._stopping,

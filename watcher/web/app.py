@@ -21,8 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from watcher.config import Settings
 from watcher.web.context import WebContext
-
-StatusRoute = Callable[[], tuple[int, bytes, str]]  # status, body, content type
+from watcher.web.lazy import StatusRoute
 
 
 def create_app(engine: Engine, settings: Settings, *, official_sources: frozenset[str],
