@@ -124,6 +124,19 @@ def test_pages_of_results_follow_each_other_without_overlap(world: tuple[str, Pa
             url = f"{base}/api/v1/changes?limit=7&offset={page['next_offset']}"
         assert seen == [c["id"] for c in everything] and len(seen) > 7
 
+        # Shutdowns ahead page the same way, in their order: watched first, then soonest.
+        timeline = get_json(f"{base}/api/v1/upcoming?within=3650d&limit=1000")["upcoming"]
+        rows: list[dict[str, Any]] = []
+        url = f"{base}/api/v1/upcoming?within=3650d&limit=9"
+        while True:
+            page = get_json(url)
+            rows += page["upcoming"]
+            if page["next_offset"] is None:
+                break
+            url = f"{base}/api/v1/upcoming?within=3650d&limit=9&offset={page['next_offset']}"
+        assert rows == timeline and len(rows) > 9
+        assert [r["watched"] for r in rows] == sorted((r["watched"] for r in rows), reverse=True)
+
 
 @pytest.mark.parametrize(("url", "says"), [
     ("/api/v1/changes?kind=nope", "kind: unknown 'nope'"),
