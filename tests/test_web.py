@@ -351,3 +351,46 @@ def test_the_daemon_serves_the_page_beside_metrics_and_health(tmp_path: Path, sq
         assert daemon.stop() == 0
     finally:
         daemon.kill()
+
+
+def test_the_daemon_builds_the_app_on_the_first_request_that_needs_it() -> None:
+    import asyncio
+
+    from watcher.web.lazy import LazyWebApp
+
+    built: list[int] = []
+    answered: list[str] = []
+
+    def build() -> Any:
+        built.append(1)
+
+        async def app(scope: Any, receive: Any, send: Any) -> None:
+            answered.append(scope["path"])
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            await send({"type": "http.response.body", "body": b"page"})
+
+        return app
+
+    lazy = LazyWebApp(build, {"/healthz": lambda: (200, b"ok\n", "text/plain; charset=utf-8")})
+
+    async def call(path: str, method: str = "GET") -> list[dict[str, Any]]:
+        sent: list[dict[str, Any]] = []
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: Any) -> None:
+            sent.append(dict(message))
+
+        await lazy({"type": "http", "method": method, "path": path}, receive, send)
+        return sent
+
+    async def scenario() -> None:
+        health = await call("/healthz")
+        assert health[0]["status"] == 200 and health[1]["body"] == b"ok\n"
+        assert (await call("/healthz", "HEAD"))[1]["body"] == b""
+        assert not built and not lazy.built  # status routes never build the app
+        await asyncio.gather(call("/"), call("/sources"), call("/changes"))
+        assert built == [1] and sorted(answered) == ["/", "/changes", "/sources"]  # built once, for all three
+
+    asyncio.run(scenario())
