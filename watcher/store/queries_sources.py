@@ -7,9 +7,9 @@ like the other queries; the same rules as `polls.last_run` and `polls.consecutiv
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Final
 
-from sqlalchemy import Connection, Row, func, select
+from sqlalchemy import Connection, Row, bindparam, func, select
 
 from watcher.store.outcomes import FAILURE_OUTCOMES, SUCCESS_OUTCOMES
 from watcher.store.relations import OBSERVATION_VERSION, RUN
@@ -29,10 +29,7 @@ def source_summaries(connection: Connection, names: Sequence[str]) -> dict[str, 
                          "last_success": None, "failures": 0, "rows": current.get(name, 0), "last_error": None}
             continue
         last_ok = _last_run(connection, name, successful=True)
-        failures = select(func.count()).select_from(RUN).where(
-            RUN.c.source == name, RUN.c.outcome.in_(FAILURE_OUTCOMES))
-        if last_ok is not None:
-            failures = failures.where(RUN.c.id > last_ok.id)
+        failures = connection.execute(_FAILURES, {"source": name, "after_id": last_ok.id if last_ok else 0})
         state = source_state(connection, name)
         out[name] = {
             "state": state.state,
@@ -40,7 +37,7 @@ def source_summaries(connection: Connection, names: Sequence[str]) -> dict[str, 
             "last_run": iso_time(last.started_at) if last else None,
             "last_outcome": last.outcome if last else None,
             "last_success": iso_time(last_ok.observed_at) if last_ok else None,
-            "failures": int(connection.execute(failures).scalar_one()),
+            "failures": int(failures.scalar_one()),
             "rows": current.get(name, 0),
             "last_error": last.error if last and last.outcome in FAILURE_OUTCOMES else None,
         }
@@ -56,9 +53,17 @@ def _current_rows(connection: Connection) -> dict[str, int]:
     return {source: int(count) for source, count in connection.execute(query)}
 
 
+# Built once, bound per source (building a statement costs more than running it).
+_FAILURES: Final = select(func.count()).select_from(RUN).where(
+    RUN.c.source == bindparam("source"), RUN.c.outcome.in_(FAILURE_OUTCOMES), RUN.c.id > bindparam("after_id"))
+_LAST_RUN: Final = (select(RUN.c.id, RUN.c.started_at, RUN.c.observed_at, RUN.c.outcome, RUN.c.error)
+                    .where(RUN.c.source == bindparam("source")))
+_LAST_RUNS: Final = {
+    successful: (_LAST_RUN.where(RUN.c.outcome.in_(SUCCESS_OUTCOMES)) if successful else _LAST_RUN)
+    .order_by(RUN.c.started_at.desc(), RUN.c.id.desc()).limit(1)
+    for successful in (False, True)
+}
+
+
 def _last_run(connection: Connection, source: str, *, successful: bool) -> Row[Any, Any, Any, Any, Any] | None:
-    query = select(RUN.c.id, RUN.c.started_at, RUN.c.observed_at, RUN.c.outcome, RUN.c.error).where(
-        RUN.c.source == source)
-    if successful:
-        query = query.where(RUN.c.outcome.in_(SUCCESS_OUTCOMES))
-    return connection.execute(query.order_by(RUN.c.started_at.desc(), RUN.c.id.desc()).limit(1)).first()
+    return connection.execute(_LAST_RUNS[successful], {"source": source}).first()
