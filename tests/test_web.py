@@ -138,6 +138,26 @@ def test_pages_of_results_follow_each_other_without_overlap(world: tuple[str, Pa
         assert [r["watched"] for r in rows] == sorted((r["watched"] for r in rows), reverse=True)
 
 
+def test_the_timeline_page_pages_through_every_shutdown_ahead(world: tuple[str, Path],
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from watcher.web import pages
+
+    monkeypatch.setattr(pages, "TIMELINE_ROWS", 7)
+    db_url, config = world
+    with serving(db_url, config) as base:
+        expected = get_json(f"{base}/api/v1/upcoming?within=180d&limit=1000")["upcoming"]
+        shown: list[str] = []
+        url: str | None = f"{base}/"
+        while url:
+            status, _, body = get(url)
+            text = body.decode()
+            assert status == 200 and text.count("<tr class=") <= 7
+            shown += re.findall(r'<td class="num">(\d+)</td>', text)  # days left, one per row
+            later = re.search(r'<a href="([^"]+)" rel="next">', text)
+            url = base + later.group(1).replace("&amp;", "&") if later else None
+    assert shown == [str(r["days_left"]) for r in expected] and len(shown) > 7
+
+
 @pytest.mark.parametrize(("url", "says"), [
     ("/api/v1/changes?kind=nope", "kind: unknown 'nope'"),
     ("/api/v1/changes?source=nosuch", "source: unknown 'nosuch'"),
