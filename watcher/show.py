@@ -136,6 +136,13 @@ def _iso(at: dt.datetime | None) -> str | None:
 
 
 
+def model_statements(engine: Engine, model: str, *, today: dt.date,
+                     official_sources: Collection[str]) -> list[dict[str, Any]]:
+    """`model_views` through the read-only engine: what `watcher show` prints."""
+    with engine.connect() as connection:
+        return model_views(connection, model, today, official_sources=official_sources)
+
+
 def model_dossiers(engine: Engine, model: str, *, today: dt.date,
                    official_sources: Collection[str]) -> list[dict[str, Any]]:
     """`model_views` plus the full history of each model's source rows: the web page's

@@ -11,12 +11,12 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from watcher.matching import watched
-from watcher.store.engine import read_session, write_session
-from watcher.store.tables import ChangeRecord, Silence
-from watcher.store.values import iso_time
+from watcher.store.engine import write_session
+from watcher.store.queries_silences import silence_rows
+from watcher.store.tables import Silence
 
 
 class SilenceError(ValueError):
@@ -65,24 +65,8 @@ def holding(silences: Sequence[Silence], source: str, names: Iterable[str | None
 
 
 def listing(session: Session, now: dt.datetime, *, everything: bool = False) -> list[dict[str, Any]]:
-    held = dict(session.exec(select(ChangeRecord.silence_id, func.count())
-                             .where(col(ChangeRecord.silence_id).is_not(None))
-                             .group_by(col(ChangeRecord.silence_id))).all())
-    out: list[dict[str, Any]] = []
-    for s in session.exec(select(Silence).order_by(col(Silence.id))):
-        state = "expired" if s.expired_at is not None or s.until <= now else "active"
-        if state != "active" and not everything:
-            continue
-        out.append({
-            "id": s.id, "state": state, "model": s.model, "source": s.source, "reason": s.reason,
-            "created_at": _stamp(s.created_at), "until": _stamp(s.until),
-            "expired_at": _stamp(s.expired_at), "held_changes": int(held.get(s.id, 0)),
-        })
-    return out
-
-
-def _stamp(t: dt.datetime | None) -> str | None:
-    return iso_time(t) if t else None
+    """Silences as `watcher silence list` shows them (the read facade's shape), in this session."""
+    return silence_rows(session, now, everything=everything)
 
 
 # The commands' entries: one transaction each, so the CLI never holds a session.
@@ -93,11 +77,6 @@ def add_silence(engine: Engine, *, model: str, source: str | None, until: dt.dat
     with write_session(engine) as session:
         created = add(session, model=model, source=source, until=until, reason=reason, now=now)
         return next(r for r in listing(session, now) if r["id"] == created.id)
-
-
-def list_silences(engine: Engine, now: dt.datetime, *, everything: bool = False) -> list[dict[str, Any]]:
-    with read_session(engine) as session:
-        return listing(session, now, everything=everything)
 
 
 def expire_silence(engine: Engine, silence_id: int, now: dt.datetime) -> None:

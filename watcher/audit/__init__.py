@@ -7,5 +7,5 @@ One idea per module, side effects at the edges:
   replacement, catalogs' disagreements).
 - `findings`: hits + lifecycles + a clock -> findings with levels, fingerprints, the gate, the baseline.
 - `sarif`: findings as a SARIF 2.1.0 log.
-The database read is `watcher.store.audit`; the command is `watcher.cli_audit`.
+The database read is `watcher.store.audit`; the command is `watcher.cli.audit`.
 """

@@ -66,6 +66,16 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
     return before, current_revision(engine) or ""
 
 
+def upgrade_database(cli_value: str | None, config_value: str | None) -> tuple[str, str | None, str]:
+    """`watcher db upgrade` on the database `--db` (or WATCHER_DB, or the config's URL)
+    names: (where, with any password masked; the revision before; the revision after)."""
+    from watcher.store.engine import database_url, make_engine, redact_url
+
+    url = database_url(cli_value, config_value)
+    before, after = upgrade(make_engine(url))
+    return redact_url(url), before, after
+
+
 def ensure_schema(engine: Engine) -> None:
     """Create the schema on a new, empty database; refuse to run on an outdated one.
 

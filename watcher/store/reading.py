@@ -12,11 +12,16 @@ from __future__ import annotations
 import functools
 import re
 from pathlib import Path
+from typing import TypeAlias
 
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
-from watcher.store.engine import make_engine
+from watcher.store.engine import database_url, make_engine
+
+# What the query commands and the web read through: an engine on a current schema,
+# with no application wiring. The read facade (`watcher.store.readers`) takes one.
+QueryEngine: TypeAlias = Engine
 
 _VERSIONS = Path(__file__).with_name("migrations") / "versions"
 _REVISION = re.compile(r'^revision\s*=\s*["\']([^"\']+)["\']', re.MULTILINE)
@@ -58,6 +63,11 @@ def reading_engine(url: str) -> Engine:
 
         ensure_schema(engine)
     return engine
+
+
+def open_for_queries(cli_value: str | None, config_value: str | None) -> QueryEngine:
+    """The query engine on the database `--db` (or WATCHER_DB, or the config's URL) names."""
+    return reading_engine(database_url(cli_value, config_value))
 
 
 def recorded_sources(connection: Connection) -> set[str]:

@@ -1,7 +1,6 @@
 """`watcher show MODEL`: every source's current statement about a model, side by side,
-with the days left until the provider's shutdown and the open disagreements.
-
-Registered on `watcher.cli.app` (imported at the end of watcher/cli.py).
+with the days left until the provider's shutdown and the open disagreements
+(`watcher.show.model_statements`, the views the web page's dossier is built on).
 """
 
 from __future__ import annotations
@@ -12,7 +11,9 @@ from typing import Annotated, Any
 
 import typer
 
-from watcher.cli import FormatOption, app, fail
+from watcher.cli.app import app
+from watcher.cli.context import context_of, fail
+from watcher.cli.options import FormatOption, parse_date_option
 from watcher.output import Format, default_format, render
 
 SOURCE_COLUMNS = ("source", "source_id", "distribution", "status", "shutdown_on", "replacement", "prices",
@@ -31,12 +32,10 @@ def show(
 ) -> None:
     """What every source says now about a model; days to the provider's shutdown; disagreements."""
     from sources.registry import reference_sources
-    from watcher.cli_analysts import query_engine
-    from watcher.show import model_views
+    from watcher.show import model_statements
 
-    day = _date(today) if today else dt.datetime.now(dt.UTC).date()
-    with query_engine(ctx).connect() as connection:
-        views = model_views(connection, model, day, official_sources=reference_sources())
+    day = parse_date_option("--today", today) if today else dt.datetime.now(dt.UTC).date()
+    views = model_statements(context_of(ctx).query_engine, model, today=day, official_sources=reference_sources())
     if not views:
         fail(f"no source lists {model!r}")
     chosen = fmt or default_format()
@@ -88,10 +87,3 @@ def _table(view: dict[str, Any]) -> None:
     else:
         typer.echo("no open disagreements")
     sys.stdout.flush()
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        fail(f"--today {text!r}: expected YYYY-MM-DD", 2)

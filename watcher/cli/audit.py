@@ -1,8 +1,7 @@
 """`watcher audit [PATH…]`: the code that uses doomed models, as a table, JSON or SARIF, and a CI gate.
 
-Registered on `watcher.cli.app` (imported at the end of watcher/cli.py). Thin:
-options, one read of the database (`watcher.store.audit`), one scan
-(`watcher.audit`), one rendering. Exit codes: 0 nothing fails the gate,
+Thin: options, one read of the database (`watcher.store.readers.audit_facts`),
+one scan (`watcher.audit`), one rendering. Exit codes: 0 nothing fails the gate,
 1 a finding does, 2 the audit could not be run as asked.
 """
 
@@ -17,7 +16,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from watcher.cli import _ctx, app, fail
+from watcher.cli.app import app
+from watcher.cli.context import context_of, fail
+from watcher.cli.options import parse_date_option, parse_duration_option
 
 if TYPE_CHECKING:
     from watcher.audit.findings import Finding
@@ -92,19 +93,17 @@ def _audit(ctx: typer.Context, paths: list[Path], fmt: AuditFormat | None, outpu
     from watcher.audit.lifecycle import build_index
     from watcher.audit.scan import Scanner
     from watcher.audit.tree import scan_tree
-    from watcher.cli_analysts import query_engine
-    from watcher.store.audit import current_rows, data_as_of
+    from watcher.store.readers import audit_facts
 
-    settings = _ctx(ctx).settings.audit
+    c = context_of(ctx)
+    settings = c.settings.audit
     day = _day(today)
     window = _window(fail_within, settings)
     level = Level((fail_on.value if fail_on else None) or settings.fail_on)
     accepted_file = baseline or (Path(settings.baseline) if settings.baseline else None)
     accepted = read_baseline(accepted_file) if accepted_file and write_baseline is None else {}
 
-    with query_engine(ctx).connect() as connection:
-        rows = current_rows(connection)
-        as_of = data_as_of(connection)
+    rows, as_of = audit_facts(c.query_engine)
     if not rows:
         fail("the database has no observations yet: run `watcher poll` first, or point --db at the team's "
              "database", 2)
@@ -179,14 +178,9 @@ def _summary(findings: list[Finding], files: int, failing: int, as_of: dt.dateti
 
 
 def _window(text: str | None, settings: AuditSettings) -> int:
-    from watcher.durations import parse_duration
-
     if text is None:
         return settings.fail_within.days
-    try:
-        window = parse_duration(text)
-    except ValueError as exc:
-        fail(f"--fail-within: {exc}", 2)
+    window = parse_duration_option("--fail-within", text)
     if window < dt.timedelta(0):
         fail("--fail-within: must not be negative", 2)
     return window.days
@@ -195,10 +189,7 @@ def _window(text: str | None, settings: AuditSettings) -> int:
 def _day(text: str | None) -> dt.date:
     if text is None:
         return dt.datetime.now(dt.UTC).date()
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        fail(f"--today {text!r}: expected YYYY-MM-DD", 2)
+    return parse_date_option("--today", text)
 
 
 def _audit_error(exc: Exception) -> str | None:

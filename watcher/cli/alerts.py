@@ -1,24 +1,23 @@
 """Alert commands: `outbox`, `deliver`, `notify-test`, `silence add|list|expire`.
 
-Registered on `watcher.cli.app` (imported at the end of watcher/cli.py). Thin,
-like the rest of the CLI: parse, call `watcher.alerts`, render.
+Thin, like the rest of the CLI: parse, call one function of `watcher.alerts` (or
+of the read facade, for the listings), render.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from watcher.cli import FormatOption, _ctx, _time, app, fail
-from watcher.cli_help import ProseGroup
+from watcher.cli.app import app
+from watcher.cli.context import context_of, fail
+from watcher.cli.deliveries import report_dispatch
+from watcher.cli.help_format import ProseGroup
+from watcher.cli.options import FormatOption, check_choices, parse_time_option
 from watcher.output import default_format, render
-
-if TYPE_CHECKING:
-    from watcher.alerts.dispatch import DispatchResult
-    from watcher.app import App
 
 silence_app = typer.Typer(cls=ProseGroup, help="Hold back alerts about some models for a while (changes are still recorded).",
                           no_args_is_help=True)
@@ -29,28 +28,6 @@ OUTBOX_COLUMNS = ("id", "state", "channel", "route", "kind", "severity", "attemp
                   "next_attempt_at", "last_error", "title")
 
 
-def deliver_after_poll(app_: App) -> bool:
-    """What `watcher poll` does after its commits: send what they queued. False when
-    a delivery it attempted failed (each named on stderr; the outbox retries it)."""
-    if not any(channel.enabled for channel in app_.settings.channels.values()):
-        return True
-    from watcher.alerts.dispatch import dispatch_due
-
-    result = dispatch_due(app_)
-    _report(result)
-    for o in result.outcomes:
-        if o.status != "sent":
-            state = "dead" if o.status == "dead" else "will retry"
-            typer.echo(f"watcher: delivery {o.delivery_id} to {o.channel} failed ({state}): {o.answer}", err=True)
-    return not (result.failed or result.dead)
-
-
-def _report(result: DispatchResult) -> None:
-    if result.outcomes:
-        typer.echo(f"deliveries: {result.sent} sent, {result.failed} failed (will retry), {result.dead} dead",
-                   err=True)
-
-
 @app.command()
 def outbox(
     ctx: typer.Context,
@@ -59,15 +36,11 @@ def outbox(
     fmt: FormatOption = None,
 ) -> None:
     """Deliveries waiting, failing (with the channel's last answer), in flight, or dead."""
-    from watcher.cli_analysts import query_engine
-    from watcher.store.queries_outbox import listing
+    from watcher.store.readers import outbox_listing
 
-    for value in state or []:
-        if value not in OUTBOX_STATES:
-            fail(f"--state {value!r}: expected one of {', '.join(OUTBOX_STATES)}", 2)
+    check_choices("--state", state, OUTBOX_STATES)
     states = state or ["pending", "failed", "sending", "dead"]
-    with query_engine(ctx).connect() as connection:
-        rows = listing(connection, states, limit)
+    rows = outbox_listing(context_of(ctx).query_engine, states, limit)
     render(rows, fmt or default_format(), columns=OUTBOX_COLUMNS, title="outbox")
 
 
@@ -81,11 +54,11 @@ def deliver(
     from watcher.alerts.dispatch import dispatch_due
     from watcher.alerts.outbox import revive_dead
 
-    c = _ctx(ctx)
+    c = context_of(ctx)
     if retry_dead:
         typer.echo(f"{revive_dead(c.app.engine)} dead deliveries pending again", err=True)
     result = dispatch_due(c.app, early=True)
-    _report(result)
+    report_dispatch(result)
     render(({"id": o.delivery_id, "channel": o.channel, "status": o.status, "attempts": o.attempts,
              "seconds": round(o.seconds, 3), "answer": o.answer} for o in result.outcomes),
            fmt or default_format(), columns=("id", "channel", "status", "attempts", "seconds", "answer"),
@@ -103,8 +76,7 @@ def notify_test(
     from watcher.alerts.channels import Bodies, send, url_problem
     from watcher.model import Severity
 
-    c = _ctx(ctx)
-    settings = c.settings
+    settings = context_of(ctx).settings
     if channel not in settings.channels:
         known = ", ".join(sorted(settings.channels)) or "none configured"
         fail(f"no channel named {channel!r} (channels: {known})", 2)
@@ -137,12 +109,12 @@ def notify_test(
 
 def _until(text: str, now: dt.datetime) -> dt.datetime:
     """`7d`, `12h` (from now) or an ISO time."""
-    from watcher.durations import parse_duration, parse_time
+    from watcher.durations import parse_duration
 
     try:
         return now + parse_duration(text)
     except ValueError:
-        return _time(text, parse_time)
+        return parse_time_option(text)
 
 
 @silence_app.command("add")
@@ -157,7 +129,7 @@ def silence_add(
     """Silence alerts about matching models until a time. Changes are still recorded."""
     from watcher.alerts.silences import SilenceError, add_silence
 
-    c = _ctx(ctx)
+    c = context_of(ctx)
     if source is not None:
         c.app.source_settings(source)
     now = dt.datetime.now(dt.UTC)
@@ -176,10 +148,9 @@ def silence_list(
     fmt: FormatOption = None,
 ) -> None:
     """Silences, with how many changes each has held back."""
-    from watcher.alerts.silences import list_silences
-    from watcher.cli_analysts import query_engine
+    from watcher.store.readers import silence_listing
 
-    rows = list_silences(query_engine(ctx), dt.datetime.now(dt.UTC), everything=show_all)
+    rows = silence_listing(context_of(ctx).query_engine, dt.datetime.now(dt.UTC), everything=show_all)
     render(rows, fmt or default_format(),
            columns=("id", "state", "model", "source", "until", "reason", "held_changes", "created_at"),
            title="silences")
@@ -193,7 +164,7 @@ def silence_expire(
     """End a silence now."""
     from watcher.alerts.silences import SilenceError, expire_silence
 
-    c = _ctx(ctx)
+    c = context_of(ctx)
     try:
         expire_silence(c.app.engine, silence_id, dt.datetime.now(dt.UTC))
     except SilenceError as exc:
