@@ -133,13 +133,13 @@ def test_the_store_never_imports_the_diff_disagreement_or_identity_logic(path: P
 
 
 @pytest.mark.parametrize("path", cli_files(), ids=lambda p: p.name)
-def test_the_cli_never_opens_a_session(path: Path) -> None:
+def test_the_cli_never_opens_a_session_or_a_connection(path: Path) -> None:
     wrong = [f"{path.name}:{line} imports {', '.join(sorted(set(names) & SESSION_NAMES))} from {module}"
              for line, module, names in imports(path) if set(names) & SESSION_NAMES]
     tree = ast.parse(path.read_text(encoding="utf-8"))
     wrong += [f"{path.name}:{node.lineno} calls .{node.func.attr}()" for node in ast.walk(tree)
               if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-              and node.func.attr in {"begin", "session", "exec"}]
+              and node.func.attr in {"begin", "connect", "session", "exec"}]
     assert not wrong, wrong
 
 

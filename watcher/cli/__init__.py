@@ -19,6 +19,8 @@ from watcher.cli import audit  # noqa: F401  (audit)
 from watcher.cli import daemon  # noqa: F401  (run, serve)
 from watcher.cli import configuration  # noqa: F401  (config check)
 # isort: on
-from watcher.cli.app import app, main
+# Only the entry point: re-exporting the Typer object `app` here would hide the module
+# `watcher.cli.app` behind an attribute of the same name.
+from watcher.cli.app import main
 
-__all__ = ["app", "main"]
+__all__ = ["main"]
