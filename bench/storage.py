@@ -5,7 +5,8 @@ history ≤ 500 bytes per changed row).
 
 Ours: each release polled a day apart as `watcher poll` records it, then the
 file's bytes split with SQLite's dbstat into the raw archive (document), versions,
-changes and their indexes. urlwatch (from the `bench` extra) watches the same
+changes and their indexes, with the space pages hold unused (what a VACUUM would
+give back: page splits when a version is closed in place). urlwatch (from the `bench` extra) watches the same
 file through a file:// job, run once per release.
 """
 
@@ -25,16 +26,20 @@ TABLES = {"document": "raw", "observation_version": "versions", "change": "chang
 
 
 def _split(db: Path) -> dict[str, int]:
+    """Bytes per part (raw, versions, changes, each one's indexes, other), all indexes
+    together, and the bytes of those pages left unused."""
     with sqlite3.connect(db) as conn:
         owner = dict(conn.execute("SELECT name, tbl_name FROM sqlite_schema WHERE type IN ('table', 'index')"))
-        sizes = dict(conn.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name"))
-    parts: dict[str, int] = {}
-    for name, size in sizes.items():
+        sizes = conn.execute("SELECT name, SUM(pgsize), SUM(unused) FROM dbstat GROUP BY name").fetchall()
+    parts: dict[str, int] = {"indexes": 0, "unused": 0}
+    for name, size, unused in sizes:
         table = owner.get(name, name)
         part = TABLES.get(table, "other")
         if name != table and part != "other":
             part += "_indexes"
+            parts["indexes"] += size
         parts[part] = parts.get(part, 0) + size
+        parts["unused"] += unused
     return parts
 
 
