@@ -1,10 +1,11 @@
 """The `watcher` command line (docs/architecture.md, "The command line").
 
 `app.py` holds the Typer application and its entry point, `context.py` what every
-command is given, `options.py` the shared options; each other module is one group
-of commands, registered on the app when it is imported here. The imports run one
-way: this package imports the groups, the groups import `app`, `context` and
-`options`, and those import no group.
+command is given and the options they share, `help_format`, `change_output` and
+`deliveries` how shared things are printed; each other module is one group of
+commands, registered on the app when it is imported here. The imports run one way:
+this package imports the groups, the groups import `app`, `context` and those
+helpers, and none of them imports a group.
 """
 
 # isort: off

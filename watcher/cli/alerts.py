@@ -13,10 +13,8 @@ from typing import Annotated
 import typer
 
 from watcher.cli.app import app
-from watcher.cli.context import context_of, fail
-from watcher.cli.deliveries import report_dispatch
+from watcher.cli.context import FormatOption, check_choices, context_of, fail, parse_time_option
 from watcher.cli.help_format import ProseGroup
-from watcher.cli.options import FormatOption, check_choices, parse_time_option
 from watcher.output import default_format, render
 
 silence_app = typer.Typer(cls=ProseGroup, help="Hold back alerts about some models for a while (changes are still recorded).",
@@ -53,6 +51,7 @@ def deliver(
     """Send what the outbox holds now, without waiting for retry backoff; exit 1 if any failed."""
     from watcher.alerts.dispatch import dispatch_due
     from watcher.alerts.outbox import revive_dead
+    from watcher.cli.deliveries import report_dispatch
 
     c = context_of(ctx)
     if retry_dead:

@@ -17,8 +17,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from watcher.cli.app import app
-from watcher.cli.context import context_of, fail
-from watcher.cli.options import parse_date_option, parse_duration_option
+from watcher.cli.context import context_of, fail, parse_date_option, parse_duration_option
 
 if TYPE_CHECKING:
     from watcher.audit.findings import Finding

@@ -1,5 +1,7 @@
 """What every command is given: the global options, and the settings, the application
-and the read-only database opened from them on first use.
+and the read-only database opened from them on first use; the options several
+commands share, and turning their text into values with one clear error line
+(exit 2) instead of a traceback.
 
 Opening is lazy so that a command pays only for what it touches: `describe` reads
 no config, a query opens the fast read-only engine and never the application.
@@ -8,10 +10,14 @@ no config, a query opens the fast read-only engine and never the application.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
+
+from watcher.output import Format
 
 if TYPE_CHECKING:
     from watcher.app import App
@@ -71,3 +77,44 @@ def fail(message: str, code: int = 1) -> NoReturn:
     """One clear line on stderr and the exit code: 1 for a failure, 2 for a usage error."""
     typer.echo(f"watcher: {message}", err=True)
     raise typer.Exit(code)
+
+
+FormatOption = Annotated[
+    Format | None,
+    typer.Option("--format", "-f", metavar="table|json|csv|ndjson",
+                 help="Output format (default: table on a terminal, json otherwise)."),
+]
+
+
+def parse_time_option(text: str) -> dt.datetime:
+    """An ISO time (UTC unless it says otherwise) or an age such as `7d` (ago)."""
+    from watcher.durations import parse_time
+
+    try:
+        return parse_time(text)
+    except ValueError as exc:
+        fail(str(exc), 2)
+
+
+def parse_duration_option(option: str, text: str) -> dt.timedelta:
+    """A duration such as `90d`, `12w`, `1h`, for `option`."""
+    from watcher.durations import parse_duration
+
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        fail(f"{option}: {exc}", 2)
+
+
+def parse_date_option(option: str, text: str) -> dt.date:
+    """A day, YYYY-MM-DD, for `option` (e.g. --today)."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        fail(f"{option} {text!r}: expected YYYY-MM-DD", 2)
+
+
+def check_choices(option: str, values: Sequence[str] | None, allowed: Sequence[str]) -> None:
+    for value in values or []:
+        if value not in allowed:
+            fail(f"{option} {value!r}: expected one of {', '.join(allowed)}", 2)

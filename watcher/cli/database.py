@@ -8,9 +8,8 @@ from typing import Annotated, Any
 import typer
 
 from watcher.cli.app import app
-from watcher.cli.context import context_of
+from watcher.cli.context import FormatOption, context_of
 from watcher.cli.help_format import ProseGroup
-from watcher.cli.options import FormatOption
 from watcher.output import default_format, render
 
 db_app = typer.Typer(cls=ProseGroup, help="Database schema and maintenance.", no_args_is_help=True)

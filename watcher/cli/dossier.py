@@ -12,8 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from watcher.cli.app import app
-from watcher.cli.context import context_of, fail
-from watcher.cli.options import FormatOption, parse_date_option
+from watcher.cli.context import FormatOption, context_of, fail, parse_date_option
 from watcher.output import Format, default_format, render
 
 SOURCE_COLUMNS = ("source", "source_id", "distribution", "status", "shutdown_on", "replacement", "prices",

@@ -16,10 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from watcher.cli.app import app
-from watcher.cli.change_output import show_changes
-from watcher.cli.context import Context, context_of, fail
-from watcher.cli.deliveries import deliver_after_poll
-from watcher.cli.options import FormatOption, parse_time_option
+from watcher.cli.context import Context, FormatOption, context_of, fail, parse_time_option
 from watcher.output import Format, default_format, render
 
 if TYPE_CHECKING:
@@ -33,6 +30,9 @@ def poll(
     fmt: FormatOption = None,
 ) -> None:
     """Poll sources once now, record what they say, and print the changes found."""
+    from watcher.cli.change_output import show_changes
+    from watcher.cli.deliveries import deliver_after_poll
+
     c = context_of(ctx)
     names = c.app.enabled_sources(sources or [])
     results = _poll_with_progress(c, names)
@@ -59,6 +59,8 @@ def accept(
     `accept` records that body's versions and changes, marked as an accepted mass change, and
     the source is polled normally again. A source that is not refused is left alone. If the
     parser is what broke, fix it and run `watcher reparse SOURCE` instead."""
+    from watcher.cli.change_output import show_changes
+    from watcher.cli.deliveries import deliver_after_poll
     from watcher.store.queries import change_dict
 
     c = context_of(ctx)
@@ -168,6 +170,7 @@ def ingest(
 ) -> None:
     """Record archived captures as if fetched when they were taken (backfill). Never sends alerts."""
     from watcher.captures import MANIFESTS
+    from watcher.cli.change_output import show_changes
     from watcher.store.queries import change_dict
 
     if file.is_dir() or file.name in MANIFESTS:

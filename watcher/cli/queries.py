@@ -15,9 +15,15 @@ from typing import Annotated, Any
 import typer
 
 from watcher.cli.app import app
-from watcher.cli.change_output import show_changes
-from watcher.cli.context import Context, context_of, fail
-from watcher.cli.options import FormatOption, check_choices, parse_duration_option, parse_time_option
+from watcher.cli.context import (
+    Context,
+    FormatOption,
+    check_choices,
+    context_of,
+    fail,
+    parse_duration_option,
+    parse_time_option,
+)
 from watcher.output import Format, default_format, render
 
 SourcesOption = Annotated[
@@ -44,6 +50,7 @@ def changes(
     fmt: FormatOption = None,
 ) -> None:
     """List detected changes, oldest first."""
+    from watcher.cli.change_output import show_changes
     from watcher.model import ChangeKind, Severity
     from watcher.store.queries_changes import ChangeFilter
     from watcher.store.readers import changes_in_order

@@ -19,13 +19,12 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, func, select, tuple_
 
-from watcher.store.queries_changes import ChangeFilter, changes
-from watcher.store.queries_versions import asof, history
 from watcher.store.relations import CHANGE
 from watcher.store.values import iso_time
 
 if TYPE_CHECKING:
     from watcher.model import SourceRow
+    from watcher.store.queries_changes import ChangeFilter
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -38,6 +37,8 @@ class ChangePage:
 
 def recent_changes(engine: Engine, flt: ChangeFilter, *, offset: int = 0, limit: int = 50) -> ChangePage:
     """One page of matching changes, newest first."""
+    from watcher.store.queries_changes import changes
+
     page = dataclasses.replace(flt, newest_first=True, offset=offset, limit=limit + 1)
     with engine.connect() as connection:
         rows = list(changes(connection, page))
@@ -45,12 +46,16 @@ def recent_changes(engine: Engine, flt: ChangeFilter, *, offset: int = 0, limit:
 
 
 def model_history(engine: Engine, model: str) -> list[dict[str, Any]]:
+    from watcher.store.queries_versions import history
+
     with engine.connect() as connection:
         return history(connection, model)
 
 
 def catalog_asof(engine: Engine, at: dt.datetime, *, sources: Sequence[str] = (),
                  model: str | None = None) -> list[dict[str, Any]]:
+    from watcher.store.queries_versions import asof
+
     with engine.connect() as connection:
         return list(asof(connection, at, sources=sources, model=model))
 
@@ -91,6 +96,8 @@ def _aware(value: Any) -> dt.datetime:
 
 def changes_in_order(engine: Engine, flt: ChangeFilter) -> Iterator[dict[str, Any]]:
     """Every matching change, oldest first (newest first if the filter says so), streamed."""
+    from watcher.store.queries_changes import changes
+
     return _streamed(engine.connect(), lambda connection: changes(connection, flt))
 
 
