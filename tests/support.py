@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import os
 import subprocess
 import sys
@@ -90,7 +91,98 @@ class Upstream:
 
 def run_watcher(args: Sequence[str], *, env: Mapping[str, str] | None = None, cwd: Path | None = None,
                 timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """Run the `watcher` command line as its console entry point does, and return
+    what a subprocess would: exit code, stdout and stderr (a traceback included).
+
+    It runs in this process (a Python start-up per command cost the suite minutes)
+    unless `env` sets PYTHONPATH: a changed import path needs its own interpreter."""
+    if env is not None and "PYTHONPATH" in env:
+        return run_watcher_process(args, env=env, cwd=cwd, timeout=timeout)
+    return run_watcher_in_process(args, env=env, cwd=cwd)
+
+
+def run_watcher_process(args: Sequence[str], *, env: Mapping[str, str] | None = None, cwd: Path | None = None,
+                        timeout: float = 60) -> subprocess.CompletedProcess[str]:
     """Run the real `watcher` console entry point in a subprocess."""
     full_env = {**os.environ, **(env or {})}
     return subprocess.run([sys.executable, "-m", "watcher", *args], capture_output=True, text=True,
                           env=full_env, cwd=cwd, timeout=timeout)
+
+
+_run_lock = threading.Lock()
+
+
+def run_watcher_in_process(args: Sequence[str], *, env: Mapping[str, str] | None = None,
+                           cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """`watcher.cli.main` with argv, environment, working directory and standard
+    streams of its own for the call; everything process-wide it changes (the root
+    logger, the engines it opened) is put back or closed afterwards."""
+    import logging
+    import traceback
+
+    from sqlalchemy import Engine, event
+
+    from watcher.cli import main
+
+    engines: list[Engine] = []
+
+    def opened(conn: Any) -> None:
+        if conn.engine not in engines:
+            engines.append(conn.engine)
+
+    stdout, stderr = _Capture(), _Capture()
+    saved_streams = sys.stdin, sys.stdout, sys.stderr
+    saved_argv, saved_cwd, saved_env = sys.argv, Path.cwd(), dict(os.environ)
+    root = logging.getLogger()
+    saved_root = list(root.handlers), root.level
+    saved_levels = {name: logger.level for name, logger in logging.Logger.manager.loggerDict.items()
+                    if isinstance(logger, logging.Logger)}
+    with _run_lock:
+        event.listen(Engine, "engine_connect", opened)
+        try:
+            os.environ.update(env or {})
+            if cwd is not None:
+                os.chdir(cwd)
+            sys.argv = ["watcher", *args]
+            sys.stdin, sys.stdout, sys.stderr = io.StringIO(), stdout, stderr
+            try:
+                main()
+                code = 0
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+                if exc.code is not None and not isinstance(exc.code, int):
+                    print(exc.code, file=stderr)
+            except BaseException:  # what the interpreter prints for an exception nothing caught
+                traceback.print_exc(file=stderr)
+                code = 1
+        finally:
+            sys.stdin, sys.stdout, sys.stderr = saved_streams
+            sys.argv = saved_argv
+            os.chdir(saved_cwd)
+            os.environ.clear()
+            os.environ.update(saved_env)
+            root.handlers[:] = saved_root[0]
+            root.setLevel(saved_root[1])
+            for name, logger in logging.Logger.manager.loggerDict.items():
+                if isinstance(logger, logging.Logger):
+                    logger.setLevel(saved_levels.get(name, logging.NOTSET))
+            event.remove(Engine, "engine_connect", opened)
+            for engine in engines:
+                engine.dispose()
+    return subprocess.CompletedProcess(["watcher", *args], code, stdout.text(), stderr.text())
+
+
+class _Capture(io.TextIOWrapper):
+    """A standard stream for an in-process run: text and `.buffer` as a pipe would
+    take them, read back with universal newlines as `subprocess.run(text=True)` does."""
+
+    def __init__(self) -> None:
+        super().__init__(io.BytesIO(), encoding="utf-8", errors="replace", newline="\n", write_through=True)
+
+    def text(self) -> str:
+        self.flush()
+        raw = self.buffer.getvalue()  # type: ignore[attr-defined]
+        return str(raw.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n"))
+
+    def close(self) -> None:  # a command closing its output must leave it readable
+        self.flush()
