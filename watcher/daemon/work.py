@@ -108,8 +108,10 @@ class Work:
             self.last_success[name] = max(result.observed_at, self.last_success.get(name, result.observed_at))
         if result.changes:
             self.on_changes()
+        # Every outcome is a run in history, a failure too: readiness and the
+        # consecutive-failures gauge follow it at once, not at the next snapshot.
+        self.on_written()
         if result.outcome in _PARSED:
-            self.on_written()
             memory.release()  # a parse just churned through tens of MB of objects
         level = logging.INFO if result.ok else logging.WARNING
         log.log(level, "poll %s: %s%s, %d change(s), %.2fs%s", name, result.outcome,
