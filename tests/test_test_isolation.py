@@ -9,7 +9,7 @@ import socket
 import pytest
 
 from sources.registry import BUILTIN
-from watcher.config import BUILTINS_ENV, parse
+from watcher.config import BUILTINS_ENV, FetchSettings, parse
 from watcher.fetch import Fetcher
 
 
@@ -37,7 +37,7 @@ def test_resolving_a_real_host_fails_at_once() -> None:
         socket.getaddrinfo("api.anthropic.com", 443)
 
     async def fetch() -> str | None:
-        async with Fetcher() as fetcher:
+        async with Fetcher(FetchSettings(retries=0)) as fetcher:  # each retry would fail the same way
             return (await fetcher.fetch("x", ["https://docs.anthropic.com/en/docs/about-claude/model-deprecations"])).error
 
     assert "never reach beyond loopback" in (asyncio.run(fetch()) or "")
