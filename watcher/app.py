@@ -11,7 +11,7 @@ import dataclasses
 import datetime as dt
 import functools
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -33,6 +33,10 @@ from watcher.store.migrate import ensure_schema
 from watcher.store.tables import Run
 
 log = logging.getLogger(__name__)
+
+
+# Records a fetched body that needs parsing: (source name, document, trigger).
+NewBodyRecorder = Callable[[str, Document, str], Awaitable[PollResult]]
 
 
 class UsageError(ValueError):
@@ -100,7 +104,10 @@ class App:
 
     # --- operations --------------------------------------------------------------------
 
-    async def poll(self, name: str, fetcher: Fetcher, *, trigger: str = "poll") -> PollResult:
+    async def poll(self, name: str, fetcher: Fetcher, *, trigger: str = "poll",
+                   record_new: NewBodyRecorder | None = None) -> PollResult:
+        """Fetch and record `name`. `record_new` records a body that needs parsing somewhere
+        else (the daemon: in a child process, watcher/daemon/isolated.py)."""
         source = self.fetchable(name)
         settings = self.source_settings(name)
         # Database work runs in a worker thread: the daemon's event loop keeps
@@ -116,8 +123,11 @@ class App:
             return await asyncio.to_thread(self.poller.record_failure, source, settings,
                                            error=fetch_error(result.url, result.error), url=result.url,
                                            http_status=result.http_status, at=now, trigger=trigger)
-        return await asyncio.to_thread(self.poller.record_document, source, settings, result.document,
-                                       trigger=trigger)
+        doc = result.document
+        if record_new is not None and not (last and last.content_hash == polls.content_hash(doc.body)
+                                           and last.parser_version == source.parser_version):
+            return await record_new(name, doc, trigger)
+        return await asyncio.to_thread(self.poller.record_document, source, settings, doc, trigger=trigger)
 
     def _last_success(self, name: str) -> Run | None:
         with read_session(self.engine) as session:

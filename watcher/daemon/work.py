@@ -22,13 +22,13 @@ from typing import Any, Final
 from sqlmodel import Session
 
 from watcher.app import App
-from watcher.daemon import memory
+from watcher.daemon import isolated, memory
 from watcher.daemon.jobs import Job, summarize
 from watcher.daemon.lease import Lease, LeaseLost
 from watcher.daemon.metrics import Metrics
 from watcher.errors import describe
 from watcher.fetch import Fetcher
-from watcher.model import Observation
+from watcher.model import Document, Observation
 from watcher.pipeline import PollResult
 from watcher.store.tables import ChangeRecord, Run
 
@@ -90,7 +90,8 @@ class Work:
         started = time.monotonic()
         result: PollResult | None = None
         try:
-            result = await app.poll(name, fetcher, trigger="daemon")
+            result = await app.poll(name, fetcher, trigger="daemon",
+                                    record_new=lambda source, doc, trigger: self._record_new(app, source, doc, trigger))
             outcome = result.outcome
         except LeaseLost as exc:
             outcome = "fenced"
@@ -117,6 +118,15 @@ class Work:
         log.log(level, "poll %s: %s%s, %d change(s), %.2fs%s", name, result.outcome,
                 f", {result.rows} rows" if result.rows is not None else "", len(result.changes), seconds,
                 f" ({result.error})" if result.error else "")
+
+    async def _record_new(self, app: App, source: str, doc: Document, trigger: str) -> PollResult:
+        """A body to parse: recorded in a child process, under this work's lease epoch."""
+        fence = isolated.Fence(holder=self.lease.holder, name=self.lease.name, seconds=self.lease.seconds,
+                               epoch=_EPOCH.get())
+        root = logging.getLogger()
+        return await isolated.record(isolated.Request(
+            db_url=app.db_url, settings=app.settings, source=source, document=doc, trigger=trigger, fence=fence,
+            log_level=root.level, log_format=isolated.log_format()))
 
     async def maintenance(self, app: App, job: Job) -> None:
         started = time.monotonic()
