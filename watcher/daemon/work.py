@@ -17,7 +17,7 @@ import inspect
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Final
+from typing import Any
 
 from sqlmodel import Session
 
@@ -36,7 +36,6 @@ log = logging.getLogger("watcher.daemon")
 
 # A ContextVar follows the work into its worker thread, where the commit happens.
 _EPOCH: contextvars.ContextVar[int | None] = contextvars.ContextVar("lease_epoch", default=None)
-_PARSED: Final = frozenset({"baseline", "changed", "refused"})  # outcomes that parsed a body
 
 Beside = Callable[..., Awaitable[Any]]
 
@@ -112,8 +111,9 @@ class Work:
         # Every outcome is a run in history, a failure too: readiness and the
         # consecutive-failures gauge follow it at once, not at the next snapshot.
         self.on_written()
-        if result.outcome in _PARSED:
-            memory.release()  # a parse just churned through tens of MB of objects
+        # Even a 304 reads the source's current versions (thousands of rows for a catalog):
+        # hand the pages back after every poll, not only after a parse.
+        memory.release()
         level = logging.INFO if result.ok else logging.WARNING
         log.log(level, "poll %s: %s%s, %d change(s), %.2fs%s", name, result.outcome,
                 f", {result.rows} rows" if result.rows is not None else "", len(result.changes), seconds,
