@@ -51,6 +51,9 @@ class Work:
         self.on_changes: Callable[[], None] = lambda: None  # a poll queued alerts
         self.on_written: Callable[[], None] = lambda: None  # history or the outbox moved
         self.on_fenced: Callable[[], None] = lambda: None  # the database says we lost the lease
+        # One recording child at a time, as polls parsed on one worker thread before:
+        # one catalog's worth of objects in memory at once, not five.
+        self._recording = asyncio.Lock()
 
     async def spawn(self, key: str, work: Callable[[], Awaitable[None]]) -> None:
         """Run `work` as our own task, once at a time per key, only while leading."""
@@ -123,10 +126,11 @@ class Work:
         """A body to parse: recorded in a child process, under this work's lease epoch."""
         fence = isolated.Fence(holder=self.lease.holder, name=self.lease.name, seconds=self.lease.seconds,
                                epoch=_EPOCH.get())
-        root = logging.getLogger()
-        return await isolated.record(isolated.Request(
-            db_url=app.db_url, settings=app.settings, source=source, document=doc, trigger=trigger, fence=fence,
-            log_level=root.level, log_format=isolated.log_format()))
+        request = isolated.Request(db_url=app.db_url, settings=app.settings, source=source, document=doc,
+                                   trigger=trigger, fence=fence, log_level=logging.getLogger().level,
+                                   log_format=isolated.log_format())
+        async with self._recording:
+            return await isolated.record(request)
 
     async def maintenance(self, app: App, job: Job) -> None:
         started = time.monotonic()
