@@ -95,12 +95,12 @@ def asof(
     fmt: FormatOption = None,
 ) -> None:
     """The catalog as it was at TIME: every row's version then current, by source and key."""
-    from watcher.store.readers import catalog_asof
+    from watcher.store.readers import catalog_asof_streamed
 
     at = parse_time_option(time)
     c = context_of(ctx)
     _check_sources(c, source)
-    render(catalog_asof(c.query_engine, at, sources=source or (), model=model), fmt or default_format(),
+    render(catalog_asof_streamed(c.query_engine, at, sources=source or (), model=model), fmt or default_format(),
            columns=("source", "key", "model", "status", "shutdown_on", "replacement", "prices",
                     "availability", "milestones", "valid_from"),
            title=f"as of {at.isoformat()}")

@@ -54,10 +54,16 @@ def model_history(engine: Engine, model: str) -> list[dict[str, Any]]:
 
 def catalog_asof(engine: Engine, at: dt.datetime, *, sources: Sequence[str] = (),
                  model: str | None = None) -> list[dict[str, Any]]:
+    return list(catalog_asof_streamed(engine, at, sources=sources, model=model))
+
+
+def catalog_asof_streamed(engine: Engine, at: dt.datetime, *, sources: Sequence[str] = (),
+                          model: str | None = None) -> Iterator[dict[str, Any]]:
+    """The catalog at `at`, row by row: `watcher asof` prints a whole catalog (thousands of
+    rows), and holding them all costs more than reading them."""
     from watcher.store.queries_versions import asof
 
-    with engine.connect() as connection:
-        return list(asof(connection, at, sources=sources, model=model))
+    return _streamed(engine.connect(), lambda connection: asof(connection, at, sources=sources, model=model))
 
 
 def source_health(engine: Engine, names: Sequence[str]) -> dict[str, dict[str, Any]]:
