@@ -18,6 +18,7 @@ from tests.daemon_support import (
     CHANGED_MD,
     DEPRECATIONS_MD,
     SOURCE,
+    Db,
     WebhookSink,
     free_port,
     wait_for,
@@ -84,10 +85,20 @@ def test_metrics_name_the_channel_the_failing_source_and_the_reload(
         assert watcher.metric(shutdown) == 1_796_947_200  # 2026-12-11T00:00:00Z
         assert watcher.metric('watcher_delivery_attempts_total{channel="down",outcome="dead"}') == 0
 
-        upstream.set(PATH, CHANGED_MD)  # one change: one delivery per channel
-        wait_for("a send to each channel", lambda: watcher.metric(
-            'watcher_delivery_attempts_total{channel="hook",outcome="sent"}') == 1 and watcher.metric(
-            'watcher_delivery_attempts_total{channel="down",outcome="pending"}') == 1)
+        sent = 'watcher_delivery_attempts_total{channel="hook",outcome="sent"}'
+        pending = 'watcher_delivery_attempts_total{channel="down",outcome="pending"}'
+        # The first round's "now watching" hello, one per channel, goes out before the
+        # page changes: polls and dispatch passes both run every second, so a change
+        # polled before the first pass would go out in the same pass as the hello.
+        # (Counters only grow, and a shutdown reminder may follow: wait for at least, then count rows.)
+        wait_for("the hello sent to each channel",
+                 lambda: (watcher.metric(sent) or 0) >= 1 and (watcher.metric(pending) or 0) >= 1)
+        upstream.set(PATH, CHANGED_MD)  # one change: one more delivery per channel
+        wait_for("the change sent to each channel",
+                 lambda: (watcher.metric(sent) or 0) >= 2 and (watcher.metric(pending) or 0) >= 2)
+        rows = [(d.kind, d.channel, d.status) for d in Db(sqlite_url).deliveries() if d.kind != "reminder"]
+        assert sorted(rows) == [("digest", "down", "pending"), ("digest", "hook", "sent"),
+                                ("watching", "down", "pending"), ("watching", "hook", "sent")]
         assert watcher.metric('watcher_delivery_attempts_total{channel="hook",outcome="pending"}') == 0
 
         upstream.set(PATH, "down", status=503)
