@@ -43,9 +43,9 @@ def record(db: Path, versions: Sequence[str]) -> Iterator[tuple[str, str, int]]:
     records it (disagreement hook on); yields (version, outcome, changes)."""
     from sources.registry import builtin
     from watcher.config import SourceSettings
-    from watcher.disagreement_check import DisagreementHook
+    from watcher.disagreements.hook import DisagreementHook
     from watcher.model import Document
-    from watcher.pipeline import Poller
+    from watcher.poll.pipeline import Poller
     from watcher.store.engine import make_engine
     from watcher.store.migrate import ensure_schema
 

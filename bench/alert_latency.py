@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     from watcher.alerts.dispatch import dispatch_due
     from watcher.app import App
     from watcher.config import parse
-    from watcher.fetch import Fetcher
+    from watcher.poll.fetch import Fetcher
 
     arrivals: dict[str, list[float]] = {"webhook": [], "smtp": []}
     lock = threading.Lock()

@@ -29,7 +29,7 @@ from watcher.audit.scan import Scanner
 from watcher.audit.tree import scan_tree
 from watcher.config import SourceSettings
 from watcher.model import Document
-from watcher.pipeline import Poller
+from watcher.poll.pipeline import Poller
 from watcher.store.audit import current_rows
 from watcher.store.engine import make_engine
 from watcher.store.migrate import ensure_schema

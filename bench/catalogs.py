@@ -17,9 +17,9 @@ from pathlib import Path
 from bench.common import capture, report
 from sources.registry import builtin
 from watcher.config import SourceSettings
-from watcher.disagreement_check import DisagreementHook
+from watcher.disagreements.hook import DisagreementHook
 from watcher.model import Document
-from watcher.pipeline import Poller, PollResult
+from watcher.poll.pipeline import Poller, PollResult
 from watcher.store.engine import make_engine
 from watcher.store.migrate import ensure_schema
 

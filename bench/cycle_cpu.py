@@ -21,7 +21,7 @@ from bench._loopback import SOURCES
 from bench.common import capture, report
 from watcher.app import App
 from watcher.config import parse
-from watcher.fetch import Fetcher
+from watcher.poll.fetch import Fetcher
 
 ROUNDS = 15
 

@@ -12,7 +12,7 @@ from bench.common import capture, report, timeit
 from sources.registry import builtin
 from watcher.config import SourceSettings
 from watcher.model import Document
-from watcher.pipeline import Poller
+from watcher.poll.pipeline import Poller
 from watcher.store.engine import make_engine
 from watcher.store.migrate import ensure_schema
 

@@ -71,7 +71,7 @@ class Source(Protocol):
     @property
     def partial_renderings(self) -> bool:
         """The URLs are renderings stating different subsets (a `.md` twin without some
-        tables): polls are compared like with like (see watcher.renderings)."""
+        tables): polls are compared like with like (see watcher.poll.renderings)."""
         ...
 
     @property

@@ -1,7 +1,7 @@
 """What the providers' model-list APIs have in common (`GET /v1/models` with a key).
 
 One document is one page or, when the fetcher followed pagination, a JSON array
-of pages (see `watcher.fetch.Fetcher.fetch_source`). Pages are `{"data": [...],
+of pages (see `watcher.poll.fetch.Fetcher.fetch_source`). Pages are `{"data": [...],
 "has_more": bool, "last_id": "..."}` where they paginate (Anthropic; OpenAI's
 list shape), plain `{"data": [...]}` elsewhere.
 """

@@ -16,7 +16,7 @@ from sources.base import BuiltinSource
 from watcher.config import SourceSettings
 from watcher.model import NO_REPLACEMENT, Document, Observation, ParseError, PriceKey, PriceUnit, Status
 from watcher.money import format_price, to_decimal
-from watcher.pipeline import Poller
+from watcher.poll.pipeline import Poller
 
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 Row = dict[str, Any]

@@ -14,7 +14,7 @@ from sources.base import BuiltinSource
 from tests.support import FIXTURES
 from watcher.config import SourceSettings
 from watcher.model import NO_REPLACEMENT, Document, Observation, Status
-from watcher.pipeline import Poller
+from watcher.poll.pipeline import Poller
 from watcher.store.engine import make_engine
 from watcher.store.migrate import ensure_schema
 

@@ -36,7 +36,7 @@ from watcher.alerts.reminders import send_reminders
 from watcher.app import App
 from watcher.config import ConfigError, SourceSettings, check_channels, parse
 from watcher.model import Document, Observation, Status
-from watcher.pipeline import PollResult
+from watcher.poll.pipeline import PollResult
 from watcher.store.engine import read_session, write_session
 from watcher.store.tables import ChangeRecord, Delivery, ReminderSent, Run
 

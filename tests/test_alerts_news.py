@@ -18,7 +18,7 @@ from tests.test_alerts_delivery import BASE, T0, deliveries, make_app, poll
 from watcher.alerts.dispatch import DispatchResult, dispatch_due
 from watcher.alerts.flapping import Rule, Verdict, verdict
 from watcher.app import App
-from watcher.disagreement_check import open_disagreements
+from watcher.disagreements.hook import open_disagreements
 
 MIN = dt.timedelta(minutes=1)
 
@@ -200,7 +200,7 @@ CAPTURES = {
 def test_a_fresh_install_polling_every_builtin_source_sends_one_hello_per_channel(
         db_url: str, sink: WebhookSink, upstream: Upstream) -> None:
     from watcher.config import parse
-    from watcher.fetch import Fetcher
+    from watcher.poll.fetch import Fetcher
     from watcher.store.engine import read_session
     from watcher.store.tables import ChangeRecord
 
@@ -238,7 +238,7 @@ def test_a_fresh_install_polling_every_builtin_source_sends_one_hello_per_channe
 def test_the_hello_waits_for_every_enabled_source_and_counts_what_failed(
         db_url: str, sink: WebhookSink, upstream: Upstream) -> None:
     from watcher.config import parse
-    from watcher.fetch import Fetcher
+    from watcher.poll.fetch import Fetcher
 
     upstream.set("/deprecations.md", (FIXTURES / CAPTURES["openai-deprecations"][1]).read_bytes())
     raw = {"sources": {"openai-deprecations": {"url": upstream.url("/deprecations.md")},

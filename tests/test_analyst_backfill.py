@@ -16,8 +16,8 @@ from sqlmodel import col, select
 
 from tests.support import FIXTURES, run_watcher
 from watcher.app import App
-from watcher.captures import CaptureError, discover, time_from_name
 from watcher.config import parse
+from watcher.poll.captures import CaptureError, discover, time_from_name
 from watcher.store.engine import read_session
 from watcher.store.tables import ChangeRecord, ObservationVersion, Run
 
@@ -116,7 +116,7 @@ def test_archives_older_than_the_history_are_merged_as_if_watched_then(db_url: s
     live = App.create(settings, db_url)
     live.ingest("openai-deprecations", CAPTURES / C[0], C[2])  # installed in July: its baseline
     lines: list[str] = []
-    from watcher.backfill import backfill
+    from watcher.app.backfill import backfill
 
     rows = backfill(live, "openai-deprecations", discover(_dir(tmp_path, A, B, C)), progress=lines.append)
     assert [(r["outcome"], r["how"]) for r in rows] == [
@@ -131,7 +131,7 @@ def test_archives_older_than_the_history_are_merged_as_if_watched_then(db_url: s
 def test_a_backfill_records_changes_and_queues_no_delivery(db_url: str, tmp_path: Path) -> None:
     """Both paths: captures older than the history (merged) and newer ones (ingested), with a channel on."""
     from watcher.app import read_capture
-    from watcher.backfill import backfill
+    from watcher.app.backfill import backfill
     from watcher.store.tables import Delivery
 
     settings = parse({"channels": {"hook": {"url": "json://127.0.0.1:9/hook"}}}, path=None, environ={})

@@ -15,7 +15,7 @@ import pytest
 
 from tests.analyst_support import populate
 from tests.support import run_watcher
-from watcher.pipeline import Poller
+from watcher.poll.pipeline import Poller
 from watcher.store.engine import make_engine
 from watcher.store.export import export_columns, export_rows, exportable
 from watcher.store.migrate import ensure_schema

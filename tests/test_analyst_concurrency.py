@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Engine, text
 
 from tests.analyst_support import T0, catalog_source, record
 from watcher.config import SourceSettings
-from watcher.pipeline import Poller
+from watcher.poll.pipeline import Poller
 from watcher.store.engine import make_engine
 from watcher.store.migrate import ensure_schema
 

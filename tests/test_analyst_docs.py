@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.analyst_support import populate
-from watcher.pipeline import Poller
+from watcher.poll.pipeline import Poller
 from watcher.store.engine import make_engine, sqlite_path
 from watcher.store.migrate import ensure_schema
 from watcher.store.relations import TABLES, VIEWS

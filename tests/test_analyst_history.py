@@ -17,7 +17,7 @@ from tests.analyst_support import T0, Version, as_of, catalog_source, churn, fac
 from tests.conftest import _pg_schema
 from tests.support import PG_ENV, run_watcher
 from watcher.config import SourceSettings
-from watcher.pipeline import Poller
+from watcher.poll.pipeline import Poller
 from watcher.store.engine import make_engine
 from watcher.store.migrate import ensure_schema
 from watcher.store.queries_versions import asof, history

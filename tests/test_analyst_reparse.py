@@ -16,8 +16,8 @@ from sqlmodel import Session, col, select
 from tests.analyst_support import catalog_source, churn, parse_catalog, record
 from watcher.config import SourceSettings
 from watcher.model import Document, Observation, ParseError
-from watcher.pipeline import Poller
-from watcher.replay import DERIVED_KINDS, ReplayError, reparse
+from watcher.poll.pipeline import Poller
+from watcher.poll.replay import DERIVED_KINDS, ReplayError, reparse
 from watcher.severity import SeverityPolicy
 from watcher.store.engine import make_engine, read_session, write_session
 from watcher.store.migrate import ensure_schema

@@ -16,7 +16,7 @@ from sqlmodel import select
 from tests.analyst_support import catalog_source, record
 from tests.support import run_watcher
 from watcher.config import RetentionSettings, SourceSettings
-from watcher.pipeline import Poller
+from watcher.poll.pipeline import Poller
 from watcher.store.engine import make_engine, read_session, write_session
 from watcher.store.migrate import ensure_schema
 from watcher.store.retention import prunable, prune_documents

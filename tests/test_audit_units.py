@@ -23,7 +23,7 @@ from watcher.audit.findings import (
 from watcher.audit.lifecycle import build_index
 from watcher.audit.scan import Scanner
 from watcher.config import ConfigError, parse
-from watcher.disagreements import Row
+from watcher.disagreements.rules import Row
 from watcher.model import NO_REPLACEMENT, Observation, Status
 
 D = dt.date

@@ -17,7 +17,7 @@ import pytest
 from tests.support import FIXTURES, Upstream, run_watcher
 from watcher.app import App
 from watcher.config import load
-from watcher.disagreement_check import check_disagreements
+from watcher.disagreements.hook import check_disagreements
 
 TODAY = dt.datetime.now(dt.UTC).date()
 LITELLM = json.loads((FIXTURES / "litellm" / "model_prices-1.97.0.json").read_text())
@@ -103,7 +103,7 @@ def notes(config: Path) -> dict[tuple[str, str], str | None]:
 
 def clock(config: Path, day: dt.date) -> list[Change]:
     app = App.create(load(config))
-    records = check_disagreements(app, dt.datetime.combine(day, dt.time(0, 5), tzinfo=dt.UTC))
+    records = check_disagreements(app.poller, dt.datetime.combine(day, dt.time(0, 5), tzinfo=dt.UTC))
     app.engine.dispose()
     return sorted((c.source, c.model, c.kind, c.field, c.old, c.new) for c in records)
 

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from watcher.diff import diff
 from watcher.model import Observation, PriceKey, PriceUnit
+from watcher.poll.diff import diff
 
 KEY = PriceKey("output", PriceUnit.PER_1M_TOKENS)
 OLD = Observation(key="openai/gpt-4o", provider="openai", model="gpt-4o", prices={KEY: Decimal("10")})

@@ -17,7 +17,7 @@ import pytest
 from tests.support import FIXTURES, run_watcher
 from watcher.app import App
 from watcher.config import parse
-from watcher.pipeline import PollResult
+from watcher.poll.pipeline import PollResult
 
 LITELLM = FIXTURES / "litellm"
 OPENROUTER = FIXTURES / "openrouter"

@@ -19,8 +19,8 @@ from tests.daemon_support import DEPRECATIONS_MD, SOURCE, Db, gzip_bomb
 from tests.support import FIXTURES, Response, Upstream
 from watcher.app import App
 from watcher.config import BUILTIN_SOURCE_NAMES, parse
-from watcher.fetch import Fetcher
-from watcher.pipeline import PollResult
+from watcher.poll.fetch import Fetcher
+from watcher.poll.pipeline import PollResult
 from watcher.store.engine import read_session
 from watcher.store.tables import DocumentBlob
 

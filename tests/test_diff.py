@@ -6,8 +6,8 @@ import dataclasses
 import datetime as dt
 from decimal import Decimal
 
-from watcher.diff import diff
 from watcher.model import NO_REPLACEMENT, Observation, PriceKey, Status
+from watcher.poll.diff import diff
 
 BASE = Observation(key="2026-03-24/sora-2", provider="openai", model="sora-2", status=Status.DEPRECATED,
                    shutdown_on=dt.date(2026, 9, 24), replacement=NO_REPLACEMENT,

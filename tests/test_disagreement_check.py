@@ -11,9 +11,9 @@ from sqlmodel import select
 
 from sources.base import BuiltinSource
 from watcher.config import SourceSettings
-from watcher.disagreement_check import DisagreementHook
+from watcher.disagreements.hook import DisagreementHook
 from watcher.model import ChangeKind, Document, Observation
-from watcher.pipeline import Poller
+from watcher.poll.pipeline import Poller
 from watcher.store.engine import make_engine, read_session
 from watcher.store.migrate import ensure_schema
 from watcher.store.tables import ChangeRecord

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from watcher.disagreements import (
+from watcher.disagreements.rules import (
     RESOLVED,
     HistoryRow,
     Kind,

@@ -17,8 +17,8 @@ import pytest
 from tests.daemon_support import gzip_bomb
 from tests.support import Response, Upstream
 from watcher.config import FetchSettings
-from watcher.content_decoding import BoundedDecoder, DecodeError, TooLarge
-from watcher.fetch import USER_AGENT, Fetcher, FetchResult, Validators
+from watcher.poll.content_decoding import BoundedDecoder, DecodeError, TooLarge
+from watcher.poll.fetch import USER_AGENT, Fetcher, FetchResult, Validators
 
 FAST = FetchSettings(timeout=2.0, retries=2, retry_after_cap=5.0)
 

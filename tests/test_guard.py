@@ -1,6 +1,6 @@
 """The guard: only structural breaks are refused; ordinary mass edits are believed (issue 9 point 1).
 
-The rule is in watcher/guard.py's docstring; each test below is one clause of it,
+The rule is in watcher/poll/guard.py's docstring; each test below is one clause of it,
 most with the real upstream case that motivated it.
 """
 
@@ -15,15 +15,15 @@ from typing import Any
 import pytest
 
 from sources import litellm, openai_deprecations
-from watcher.diff import diff
-from watcher.guard import (
+from watcher.model import Document, Observation, PriceKey, PriceUnit, Status
+from watcher.poll.diff import diff
+from watcher.poll.guard import (
     MIN_FACT_SHARE,
     MIN_LOST_FACTS,
     NEGLIGIBLE_SHARE,
     fact_losses,
     refusal,
 )
-from watcher.model import Document, Observation, PriceKey, PriceUnit, Status
 
 FIXTURES = Path(__file__).parent / "fixtures"
 AT = dt.datetime(2026, 6, 27, tzinfo=dt.UTC)

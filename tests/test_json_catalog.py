@@ -14,7 +14,6 @@ import pytest
 from sources import registry
 from sources.base import Source
 from sources.json_catalog import configure, field
-from watcher.diff import field_changes
 from watcher.model import (
     NO_REPLACEMENT,
     ChangeKind,
@@ -25,6 +24,7 @@ from watcher.model import (
     PriceUnit,
     Status,
 )
+from watcher.poll.diff import field_changes
 
 FIXTURES = Path(__file__).parent / "fixtures" / "json_catalog"
 WHEN = dt.datetime(2026, 8, 1, tzinfo=dt.UTC)

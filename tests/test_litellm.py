@@ -292,7 +292,7 @@ def test_a_known_field_beside_unknown_ones_is_still_read_by_the_grammar() -> Non
 
 
 def test_a_change_to_a_price_kept_as_stated_is_reported() -> None:
-    from watcher.diff import diff
+    from watcher.poll.diff import diff
 
     key = "vertex_ai/gemini-4-argon-cyber-permissive"
     catalog = json.loads(COST_FIELDS.read_bytes())

@@ -12,9 +12,9 @@ from sqlalchemy import Engine, inspect, literal_column, select
 from sources.registry import builtin
 from tests.support import FIXTURES
 from watcher.config import SourceSettings
-from watcher.disagreement_check import DisagreementHook
+from watcher.disagreements.hook import DisagreementHook
 from watcher.model import Document
-from watcher.pipeline import Poller
+from watcher.poll.pipeline import Poller
 from watcher.store.engine import make_engine, read_session
 from watcher.store.migrate import current_revision, upgrade
 from watcher.store.polls import load_document
@@ -91,7 +91,7 @@ def test_the_per_poll_lookups_use_their_partial_indexes(sqlite_url: str) -> None
     finds its rows through its partial index, not by scanning every change."""
     from sqlalchemy import event
 
-    from watcher.pipeline import _health_alerted_since
+    from watcher.poll.pipeline import _health_alerted_since
     from watcher.show import open_for_model
 
     engine = make_engine(sqlite_url)

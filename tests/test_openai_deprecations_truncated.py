@@ -23,9 +23,9 @@ from tests.support import FIXTURES, Upstream
 from watcher.app import App
 from watcher.config import BUILTIN_SOURCE_NAMES
 from watcher.config import parse as parse_config
-from watcher.fetch import Fetcher
 from watcher.model import Document, ParseError
-from watcher.pipeline import PollResult
+from watcher.poll.fetch import Fetcher
+from watcher.poll.pipeline import PollResult
 
 SOURCE = "openai-deprecations"
 HERE = FIXTURES / "openai_deprecations"

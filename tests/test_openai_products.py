@@ -86,8 +86,8 @@ def test_show_and_history_list_milestones_and_scoped_rows(db_url: str, tmp_path:
 
 def test_a_moved_milestone_is_reported_and_stored_as_stated() -> None:
     from sources.openai_deprecations import parse as parse_page
-    from watcher.diff import diff
     from watcher.model import Document
+    from watcher.poll.diff import diff
     from watcher.store.codec import row_values
 
     def rows(text: str) -> dict[str, object]:

@@ -21,7 +21,7 @@ import pytest
 from tests.analyst_support import catalog_doc, catalog_source, populate
 from tests.support import PG_ENV, run_watcher
 from watcher.config import SourceSettings
-from watcher.pipeline import Poller
+from watcher.poll.pipeline import Poller
 from watcher.store.engine import make_engine
 from watcher.store.export import ORDER
 from watcher.store.migrate import ensure_schema

@@ -60,7 +60,7 @@ def test_json_log_lines(tmp_path: Path) -> None:
     result = run_watcher(["--log-format", "json", "-v", "-c", str(config), "--db", str(tmp_path / "w.db"),
                           "poll", "openrouter"], cwd=tmp_path)
     records = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
-    fetch = [r for r in records if r["logger"] == "watcher.fetch"]
+    fetch = [r for r in records if r["logger"] == "watcher.poll.fetch"]
     assert fetch and fetch[0]["level"] == "info" and "127.0.0.1:9" in fetch[0]["message"]
     assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", r["time"]) for r in records)
     bad = run_watcher(["--log-format", "yaml", "changes"], cwd=tmp_path)

@@ -17,7 +17,7 @@ from sources.base import BuiltinSource
 from watcher.config import SourceSettings
 from watcher.model import Document, Observation, ParseError, PriceKey, Status
 from watcher.money import to_decimal
-from watcher.pipeline import OutOfOrderError, Poller
+from watcher.poll.pipeline import OutOfOrderError, Poller
 from watcher.store import polls
 from watcher.store.engine import make_engine, read_session
 from watcher.store.migrate import ensure_schema

@@ -14,7 +14,7 @@ from sources import (
     vertex_model_versions,
 )
 from tests.support import FIXTURES
-from watcher.disagreements import Kind, Row, effective_shutdowns, find
+from watcher.disagreements.rules import Kind, Row, effective_shutdowns, find
 from watcher.model import Change, ChangeKind, Document, Observation, Severity, Status
 from watcher.severity import SeverityPolicy
 

@@ -19,7 +19,7 @@ from tests.alerts_support import (
 from tests.analyst_support import catalog_doc, catalog_source
 from tests.support import Upstream, run_watcher
 from watcher.config import SourceSettings
-from watcher.pipeline import AcceptError, Poller
+from watcher.poll.pipeline import AcceptError, Poller
 from watcher.store import polls
 from watcher.store.engine import make_engine, read_session
 from watcher.store.migrate import ensure_schema

@@ -13,8 +13,8 @@ from sqlmodel import col, select
 from sources.openai_pricing import SOURCE as PRICING
 from watcher.config import SourceSettings
 from watcher.model import Document, PriceKey, PriceUnit
-from watcher.pipeline import Poller
-from watcher.replay import reparse
+from watcher.poll.pipeline import Poller
+from watcher.poll.replay import reparse
 from watcher.severity import SeverityPolicy
 from watcher.store import polls
 from watcher.store.engine import make_engine, read_session
@@ -95,9 +95,9 @@ def _changes(engine: object) -> list[tuple[object, ...]]:
 def test_a_directory_of_captures_records_what_polling_them_from_one_url_would(db_url: str, tmp_path: Path) -> None:
     """Issue 9 point 7: each capture's path is not a rendering of its own; its kind of document is."""
     from watcher.app import App
-    from watcher.backfill import backfill
-    from watcher.captures import discover
+    from watcher.app.backfill import backfill
     from watcher.config import parse
+    from watcher.poll.captures import discover
 
     folder = tmp_path / "captures"
     folder.mkdir()
@@ -122,9 +122,9 @@ def test_a_directory_of_captures_records_what_polling_them_from_one_url_would(db
 def test_backfilling_older_captures_keeps_the_live_verdicts(db_url: str, tmp_path: Path) -> None:
     """Older captures merged under a live history never re-mark its believed and refused runs."""
     from watcher.app import App
-    from watcher.backfill import backfill
-    from watcher.captures import discover
+    from watcher.app.backfill import backfill
     from watcher.config import parse
+    from watcher.poll.captures import discover
 
     app = App.create(parse({"sources": {"openai-pricing": {}}}, path=None, environ={}), db_url)
     source, settings = app.source("openai-pricing"), app.source_settings("openai-pricing")

@@ -1,4 +1,4 @@
-"""The poll step (watcher/step.py): one pure judgement of a body, shared by every path."""
+"""The poll step (watcher/poll/step.py): one pure judgement of a body, shared by every path."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from watcher.model import Change, ChangeKind, Observation, PriceKey, Status
-from watcher.step import (
+from watcher.poll.step import (
     PREVIEW_MODELS,
     SAME_BODY,
     Before,

@@ -10,7 +10,7 @@ import pytest
 
 from sources.registry import BUILTIN
 from watcher.config import BUILTINS_ENV, FetchSettings, parse
-from watcher.fetch import Fetcher
+from watcher.poll.fetch import Fetcher
 
 
 def test_the_suite_runs_with_only_named_builtins() -> None:

@@ -12,7 +12,7 @@ def describe(exc: BaseException) -> str | None:
     from watcher.app import UsageError
     from watcher.config import ConfigError
     from watcher.model import ParseError
-    from watcher.pipeline import OutOfOrderError
+    from watcher.poll.pipeline import OutOfOrderError
     from watcher.store.engine import DatabaseOpenError, DatabaseURLError
     from watcher.store.migrate import SchemaOutOfDateError
 

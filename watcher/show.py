@@ -18,8 +18,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
-from watcher.disagreements import Open, effective_shutdowns, open_from_history
-from watcher.disagreements import Row as Statement
+from watcher.disagreements.rules import Open, effective_shutdowns, open_from_history
+from watcher.disagreements.rules import Row as Statement
 from watcher.identity import UNKNOWN_PROVIDER, resolve
 from watcher.model import format_milestones, format_replacement, shutdown_text
 from watcher.money import format_price

@@ -26,7 +26,7 @@ from watcher.alerts.channels import post_json, send
 from watcher.store.engine import read_session
 
 if TYPE_CHECKING:
-    from watcher.app import App
+    from watcher.alerts.host import AlertsHost
 
 log = logging.getLogger(__name__)
 
@@ -65,14 +65,14 @@ class DispatchResult:
         return self.count(outbox.DEAD)
 
 
-def claim_ttl(app: App) -> dt.timedelta:
+def claim_ttl(app: AlertsHost) -> dt.timedelta:
     """How long a claimed row is left alone. Apprise gives up on a send after
     `send_timeout`, so a claim older than that (plus time to record the outcome)
     belongs to a dispatcher that died mid-send: the row is sent again."""
     return app.settings.alerts.send_timeout + dt.timedelta(seconds=2)
 
 
-def dispatch_due(app: App, now: dt.datetime | None = None, *, early: bool = False) -> DispatchResult:
+def dispatch_due(app: AlertsHost, now: dt.datetime | None = None, *, early: bool = False) -> DispatchResult:
     """Send every outbox row that is due at `now` (default: the clock); record each
     channel's answer. Rows still backing off wait, unless `early` (an operator's
     `watcher deliver`) or their channel has just answered in this pass.
@@ -109,7 +109,7 @@ def dispatch_due(app: App, now: dt.datetime | None = None, *, early: bool = Fals
     return DispatchResult(tuple(outcomes))
 
 
-def _tell_the_dead(app: App, outcomes: list[Outcome], now: dt.datetime) -> bool:
+def _tell_the_dead(app: AlertsHost, outcomes: list[Outcome], now: dt.datetime) -> bool:
     """Queue one message per other channel about the deliveries that died in this pass."""
     died: dict[str, list[Outcome]] = defaultdict(list)
     for o in outcomes:
@@ -127,13 +127,13 @@ def _tell_the_dead(app: App, outcomes: list[Outcome], now: dt.datetime) -> bool:
     return queued
 
 
-async def dispatch_due_async(app: App, now: dt.datetime | None = None, *, early: bool = False) -> DispatchResult:
+async def dispatch_due_async(app: AlertsHost, now: dt.datetime | None = None, *, early: bool = False) -> DispatchResult:
     """`dispatch_due` in a worker thread, so the event loop keeps running while
     apprise talks to Slack or SMTP."""
     return await asyncio.to_thread(dispatch_due, app, now, early=early)
 
 
-def _drain(app: App, name: str, rows: list[outbox.Candidate], now: dt.datetime) -> list[Outcome]:
+def _drain(app: AlertsHost, name: str, rows: list[outbox.Candidate], now: dt.datetime) -> list[Outcome]:
     """Due rows first, each on its own backoff; two failures in a row and the
     channel is left alone until the next pass. Once the channel accepts a send,
     the rows still backing off are due: it is back, they need not wait."""
@@ -161,7 +161,7 @@ def _drain(app: App, name: str, rows: list[outbox.Candidate], now: dt.datetime) 
     return out
 
 
-def _attempt(app: App, name: str, delivery_id: int, now: dt.datetime) -> Outcome | None:
+def _attempt(app: AlertsHost, name: str, delivery_id: int, now: dt.datetime) -> Outcome | None:
     alerts = app.settings.alerts
     # The claim re-checks the row: whatever another dispatcher did since we looked wins.
     claimed = outbox.claim(app.engine, delivery_id, now, claim_ttl(app))

@@ -105,7 +105,7 @@ def hold_silenced(session: Session, records: Sequence[ChangeRecord], observation
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class OutboxHook:
-    """The pipeline's commit hook (see `watcher.pipeline.CommitHook`)."""
+    """The pipeline's commit hook (see `watcher.poll.pipeline.CommitHook`)."""
 
     settings: Settings
 

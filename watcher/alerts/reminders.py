@@ -22,8 +22,8 @@ from sqlmodel import Session, col, select
 from sources.registry import reference_sources
 from watcher.alerts.items import item
 from watcher.alerts.queue import hold_silenced, queue_items
-from watcher.disagreements import Row as DisagreementRow
-from watcher.disagreements import effective_shutdowns
+from watcher.disagreements.rules import Row as DisagreementRow
+from watcher.disagreements.rules import effective_shutdowns
 from watcher.model import Change, ChangeKind, Observation
 from watcher.severity import SeverityPolicy, is_watched
 from watcher.store import polls
@@ -32,7 +32,7 @@ from watcher.store.engine import write_session
 from watcher.store.tables import ObservationVersion, ReminderSent
 
 if TYPE_CHECKING:
-    from watcher.app import App
+    from watcher.alerts.host import AlertsHost
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ class RemindersResult:
     deliveries: tuple[int, ...]  # outbox rows queued
 
 
-def send_reminders(app: App, now: dt.datetime | None = None) -> RemindersResult:
+def send_reminders(app: AlertsHost, now: dt.datetime | None = None) -> RemindersResult:
     """Record and queue the deadline reminders due at `now` (default: the clock).
 
     Safe to call as often as you like (the daemon: every hour or so); each
@@ -148,7 +148,7 @@ def send_reminders(app: App, now: dt.datetime | None = None) -> RemindersResult:
     return RemindersResult(tuple(reminders), queued.deliveries if queued else ())
 
 
-async def send_reminders_async(app: App, now: dt.datetime | None = None) -> RemindersResult:
+async def send_reminders_async(app: AlertsHost, now: dt.datetime | None = None) -> RemindersResult:
     """`send_reminders` in a worker thread, for an asyncio scheduler."""
     return await asyncio.to_thread(send_reminders, app, now)
 

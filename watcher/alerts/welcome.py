@@ -19,7 +19,7 @@ from sqlmodel import Session, col, func, select
 from watcher.alerts import escape, outbox, structured
 from watcher.alerts.channels import Bodies
 from watcher.config import Settings
-from watcher.disagreement_check import open_disagreements
+from watcher.disagreements.hook import open_disagreements
 from watcher.matching import watched
 from watcher.model import Severity
 from watcher.store.polls import SUCCESS_OUTCOMES

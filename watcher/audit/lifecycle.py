@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from typing import Final
 
-from watcher.disagreements import Official, Row, effective_shutdowns, find
+from watcher.disagreements.rules import Official, Row, effective_shutdowns, find
 from watcher.model import Observation, Status, format_replacement, shutdown_text
 
 # Statuses that make a model worth finding even before any date is announced.

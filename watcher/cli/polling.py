@@ -2,7 +2,7 @@
 `ingest` (one capture, or a directory of them: a backfill) and `reparse`.
 
 Each parses its arguments, calls one operation of the application
-(`watcher.app`, `watcher.poll_many`, `watcher.backfill`, `watcher.replay`) and
+(`watcher.app`, `watcher.app.poll_many`, `watcher.app.backfill`, `watcher.poll.replay`) and
 renders the result.
 """
 
@@ -20,7 +20,7 @@ from watcher.cli.context import Context, FormatOption, context_of, fail, parse_t
 from watcher.output import Format, default_format, render
 
 if TYPE_CHECKING:
-    from watcher.captures import Capture
+    from watcher.poll.captures import Capture
 
 
 @app.command()
@@ -78,7 +78,7 @@ def _poll_with_progress(c: Context, names: list[str]) -> list[Any]:
     terminal a live line saying which are still in flight."""
     import asyncio
 
-    from watcher.poll_many import poll_many
+    from watcher.app.poll_many import poll_many
 
     if not sys.stderr.isatty() or len(names) < 2:
         return asyncio.run(poll_many(c.app, names, c.settings.fetch,
@@ -147,7 +147,7 @@ def check(
 
 
 async def _fetch_only(c: Context, name: str) -> Any:
-    from watcher.fetch import Fetcher
+    from watcher.poll.fetch import Fetcher
 
     source = c.app.fetchable(name)
     async with Fetcher(c.settings.fetch) as fetcher:
@@ -169,8 +169,8 @@ def ingest(
     fmt: FormatOption = None,
 ) -> None:
     """Record archived captures as if fetched when they were taken (backfill). Never sends alerts."""
-    from watcher.captures import MANIFESTS
     from watcher.cli.change_output import show_changes
+    from watcher.poll.captures import MANIFESTS
     from watcher.store.queries import change_dict
 
     if file.is_dir() or file.name in MANIFESTS:
@@ -182,13 +182,13 @@ def ingest(
         fail("--observed-at is required for a single file (when was it captured?)", 2)
     c = context_of(ctx)
     when = parse_time_option(observed_at)
-    from watcher.pipeline import OutOfOrderError
+    from watcher.poll.pipeline import OutOfOrderError
 
     try:
         result = c.app.ingest(source, file, when)
     except OutOfOrderError:
         # Older than the recorded history: merged the way a directory's older captures are.
-        from watcher.captures import Capture
+        from watcher.poll.captures import Capture
 
         _backfill(ctx, source, [Capture(when, file)], fmt)
         return
@@ -200,7 +200,7 @@ def ingest(
 
 def _ingest_captures(ctx: typer.Context, source: str, path: Path, fmt: Format | None) -> None:
     """`watcher ingest SOURCE DIR`: every capture in DIR (or its manifest), oldest first."""
-    from watcher.captures import CaptureError, discover
+    from watcher.poll.captures import CaptureError, discover
 
     try:
         captures = discover(path)
@@ -211,8 +211,8 @@ def _ingest_captures(ctx: typer.Context, source: str, path: Path, fmt: Format | 
 
 def _backfill(ctx: typer.Context, source: str, captures: list[Capture], fmt: Format | None) -> None:
     """Backfill `captures` (oldest first): newer ones ingested in turn, older ones merged into the history."""
-    from watcher.backfill import backfill
-    from watcher.replay import ReplayError
+    from watcher.app.backfill import backfill
+    from watcher.poll.replay import ReplayError
 
     c = context_of(ctx)
     try:
@@ -234,8 +234,8 @@ def reparse(
 ) -> None:
     """Rebuild a source's versions and changes from its raw documents with today's parser. Sends no alerts."""
     from watcher.app import severity_policy
-    from watcher.replay import ReplayError
-    from watcher.replay import reparse as rebuild
+    from watcher.poll.replay import ReplayError
+    from watcher.poll.replay import reparse as rebuild
 
     c = context_of(ctx)
     try:

@@ -26,7 +26,7 @@ from typing import Final
 from watcher.config import Settings
 from watcher.logs import JsonFormatter
 from watcher.model import Document
-from watcher.pipeline import PollResult
+from watcher.poll.pipeline import PollResult
 
 log = logging.getLogger("watcher.daemon")
 

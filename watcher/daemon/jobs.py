@@ -23,6 +23,7 @@ from watcher.store.retention import prune_documents
 if TYPE_CHECKING:
     from watcher.app import App
     from watcher.config import Settings
+    from watcher.store.tables import ChangeRecord
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,6 @@ class Job:
 def maintenance(settings: Settings, now: dt.datetime) -> list[Job]:
     from watcher.alerts.dispatch import dispatch_due
     from watcher.alerts.reminders import send_reminders
-    from watcher.disagreement_check import check_disagreements
 
     deliver = settings.daemon.deliver_every.total_seconds()
     return [
@@ -53,10 +53,16 @@ def maintenance(settings: Settings, now: dt.datetime) -> list[Job]:
         Job("reminders", IntervalTrigger(hours=1, start_date=now + dt.timedelta(seconds=30), timezone=UTC),
             send_reminders, 1800),
         # A shutdown date passing changes what no source says: re-judge daily, just after midnight UTC.
-        Job("disagreements", CronTrigger(hour=0, minute=5, timezone=UTC), check_disagreements, 6 * 3600),
+        Job("disagreements", CronTrigger(hour=0, minute=5, timezone=UTC), judge_disagreements, 6 * 3600),
         Job("retention", IntervalTrigger(hours=24, start_date=now + dt.timedelta(minutes=10), timezone=UTC),
             prune_raw_documents, 12 * 3600),
     ]
+
+
+def judge_disagreements(app: App, now: dt.datetime) -> list[ChangeRecord]:
+    from watcher.disagreements.hook import check_disagreements
+
+    return check_disagreements(app.poller, now)
 
 
 def prune_raw_documents(app: App, now: dt.datetime) -> str:

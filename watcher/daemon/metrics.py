@@ -28,7 +28,7 @@ from prometheus_client.registry import Collector
 
 from watcher import __version__
 from watcher.daemon.snapshot import Snapshot
-from watcher.pipeline import PollResult
+from watcher.poll.pipeline import PollResult
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 _DELIVERY_STATUSES = ("pending", "sent", "dead")

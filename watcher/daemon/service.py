@@ -39,8 +39,8 @@ from watcher.daemon.metrics import CONTENT_TYPE, Metrics
 from watcher.daemon.notify import Notifier
 from watcher.daemon.schedule import UTC, Plan, plan
 from watcher.daemon.work import Work, brief
-from watcher.fetch import Fetcher
 from watcher.logs import RedactingFilter
+from watcher.poll.fetch import Fetcher
 from watcher.store.engine import make_engine, redact_url
 from watcher.store.migrate import ensure_schema
 

@@ -27,9 +27,9 @@ from watcher.daemon.jobs import Job, summarize
 from watcher.daemon.lease import Lease, LeaseLost
 from watcher.daemon.metrics import Metrics
 from watcher.errors import describe
-from watcher.fetch import Fetcher
 from watcher.model import Document, Observation
-from watcher.pipeline import PollResult
+from watcher.poll.fetch import Fetcher
+from watcher.poll.pipeline import PollResult
 from watcher.store.tables import ChangeRecord, Run
 
 log = logging.getLogger("watcher.daemon")

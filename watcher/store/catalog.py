@@ -75,7 +75,7 @@ def last_seen(connection: Connection, sources: Collection[str]) -> dict[str, dt.
 
 def disagreement_history(connection: Connection, key: str) -> list[tuple[Any, ...]]:
     """One model's disagreement changes, oldest first, as (source, key, provider, model,
-    field, new, detected_at): `watcher.disagreements.open_from_history` folds them."""
+    field, new, detected_at): `watcher.disagreements.rules.open_from_history` folds them."""
     c = CHANGE.c
     query = (select(c.source, c.key, c.provider, c.model, c.field, c.new, c.detected_at)
              .where(c.kind == ChangeKind.DISAGREEMENT.value, c.key == key)

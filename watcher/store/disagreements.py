@@ -1,6 +1,6 @@
 """What the disagreement check reads: the provider's rows, the catalog rows that
 name the same models, and the history of disagreement changes (the open ones are
-folded from it above the store, in `watcher.disagreement_check`).
+folded from it above the store, in `watcher.disagreements.hook`).
 
 Only models the provider has dated are loaded from the catalogs, so a check
 after every poll costs a few indexed lookups, not a scan of every catalog.
@@ -76,7 +76,7 @@ def latest_observation(session: Session) -> dt.datetime | None:
 
 def disagreement_history(session: Session) -> list[tuple[Any, ...]]:
     """Every disagreement change, oldest first, as (source, key, provider, model, field,
-    new, detected_at): `watcher.disagreement_check.open_disagreements` folds them."""
+    new, detected_at): `watcher.disagreements.hook.open_disagreements` folds them."""
     c = _CHANGES.c
     query = sa_select(c.id, c.source, c.key, c.provider, c.model, c.field, c.new, c.detected_at).where(
         c.kind == ChangeKind.DISAGREEMENT.value)

@@ -21,7 +21,7 @@ def upcoming_shutdowns(engine: Engine, *, today: dt.date, within: dt.timedelta, 
     """Shutdowns ahead, watched models first, then soonest first (`watched_only`: the
     watched alone); each row says whether the model is watched and which sources disagree
     about it. The store orders and pages, so a page reads only the rows it shows."""
-    from watcher.disagreement_check import open_disagreements
+    from watcher.disagreements.hook import open_disagreements
 
     with engine.connect() as connection:
         rows = upcoming(connection, today=today, within=within, sources=sources, model=model,

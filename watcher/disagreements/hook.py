@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Final
 from sqlmodel import Session
 
 from sources.registry import reference_sources
-from watcher.disagreements import (
+from watcher.disagreements.rules import (
     Disagreement,
     Kind,
     Official,
@@ -42,7 +42,7 @@ from watcher.store.engine import write_session
 from watcher.store.tables import ChangeRecord, Run
 
 if TYPE_CHECKING:
-    from watcher.app import App
+    from watcher.poll.pipeline import Poller
 
 # `run.source` of the daily clock check, so its changes hang off a run like any other.
 CLOCK_SOURCE: Final = "disagreements"
@@ -98,17 +98,17 @@ class DisagreementHook:
         return polls.add_changes(session, changes, run_id=run.id, at=run.observed_at) if changes else []
 
 
-def check_disagreements(app: App, now: dt.datetime) -> list[ChangeRecord]:
+def check_disagreements(poller: Poller, now: dt.datetime) -> list[ChangeRecord]:
     """Re-evaluate disagreements as of `now` (the daemon runs this daily, just after
     midnight UTC); records a run of source `disagreements` and passes what it found
     to the other commit hooks, as a poll would."""
-    with write_session(app.engine) as session:
+    with write_session(poller.engine) as session:
         run = Run(source=CLOCK_SOURCE, trigger="schedule", started_at=now, observed_at=now, outcome="unchanged")
         polls.add_run(session, run)
-        mine = next((h for h in app.hooks if isinstance(h, DisagreementHook)), None)
-        hook = mine or DisagreementHook(app.poller.policy)
+        mine = next((h for h in poller.hooks if isinstance(h, DisagreementHook)), None)
+        hook = mine or DisagreementHook(poller.policy)
         records = list(hook(session, run, [], {}))
-        for other in app.hooks:
+        for other in poller.hooks:
             if other is not mine:
                 records += other(session, run, records, {}) or []
         run.outcome = "changed" if records else "unchanged"

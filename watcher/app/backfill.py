@@ -5,7 +5,7 @@ one by one, exactly like `watcher ingest FILE`. Captures *older* than the
 source's recorded history (archives from before the day the watcher was
 installed) cannot simply be appended to SCD-2 history: they are stored as runs
 and the source's history is replayed from the oldest of them (see
-`watcher.replay`), in one transaction, so versions and changes read as if the
+`watcher.poll.replay`), in one transaction, so versions and changes read as if the
 watcher had been running all along. A capture whose time is already recorded
 is skipped, so an interrupted backfill can be run again.
 """
@@ -18,8 +18,8 @@ from typing import Any
 from sqlmodel import col, select
 
 from watcher.app import App, read_capture, severity_policy
-from watcher.captures import Capture
-from watcher.replay import replay
+from watcher.poll.captures import Capture
+from watcher.poll.replay import replay
 from watcher.store import polls
 from watcher.store.engine import read_session, write_session
 from watcher.store.tables import Run

@@ -36,8 +36,8 @@ import httpx
 
 from watcher import __version__
 from watcher.config import FetchSettings
-from watcher.content_decoding import BoundedDecoder, DecodeError, TooLarge, UnsupportedEncoding
 from watcher.model import Document
+from watcher.poll.content_decoding import BoundedDecoder, DecodeError, TooLarge, UnsupportedEncoding
 
 if TYPE_CHECKING:
     from sources.base import Source

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Final
 if TYPE_CHECKING:
     from watcher.app import App
     from watcher.config import FetchSettings
-    from watcher.pipeline import PollResult
+    from watcher.poll.pipeline import PollResult
 
 POLL_CONCURRENCY: Final = 4  # sources in flight at once
 
@@ -27,7 +27,7 @@ async def poll_many(app: App, names: Sequence[str], fetch: FetchSettings, *,
                     on_done: Callable[[PollResult], None] = lambda result: None,
                     limit: int = POLL_CONCURRENCY) -> list[PollResult]:
     """Poll `names`, at most `limit` at once; results in the order of `names`."""
-    from watcher.fetch import Fetcher
+    from watcher.poll.fetch import Fetcher
 
     asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=1, thread_name_prefix="poll"))
     gate = asyncio.Semaphore(limit)

@@ -15,10 +15,10 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Final
 
-from watcher.diff import diff
-from watcher.guard import refusal
 from watcher.model import Change, ChangeKind, Observation
-from watcher.renderings import carry_unstated, without_additions
+from watcher.poll.diff import diff
+from watcher.poll.guard import refusal
+from watcher.poll.renderings import carry_unstated, without_additions
 
 # A body identical to the last believed one: nothing to parse, only absences age.
 SAME_BODY: Final = None

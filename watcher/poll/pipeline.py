@@ -26,9 +26,9 @@ from watcher.model import (
     ParseError,
     Severity,
 )
-from watcher.renderings import rendering, renders_partially
+from watcher.poll.renderings import rendering, renders_partially
+from watcher.poll.step import SAME_BODY, Before, Rules, Step, poll_step, preview_text
 from watcher.severity import SeverityPolicy
-from watcher.step import SAME_BODY, Before, Rules, Step, poll_step, preview_text
 from watcher.store import polls
 from watcher.store.engine import write_session
 from watcher.store.tables import ChangeRecord, DocumentBlob, Run

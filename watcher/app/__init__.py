@@ -21,10 +21,10 @@ from sources.base import Source
 from sources.registry import UnknownSourceError, configure
 from watcher.alerts.queue import OutboxHook
 from watcher.config import Settings, SourceSettings
-from watcher.disagreement_check import DisagreementHook
-from watcher.fetch import Fetcher, Validators
+from watcher.disagreements.hook import DisagreementHook
 from watcher.model import Document, Observation
-from watcher.pipeline import AcceptError, CommitHook, Poller, PollResult
+from watcher.poll.fetch import Fetcher, Validators
+from watcher.poll.pipeline import AcceptError, CommitHook, Poller, PollResult
 from watcher.secrets import Secret
 from watcher.severity import SeverityPolicy
 from watcher.store import polls

@@ -28,10 +28,10 @@ from sqlmodel import Session, col, select
 from sources.base import Source
 from watcher.config import SourceSettings
 from watcher.model import DIFF_KINDS, Change, Document, Observation
-from watcher.pipeline import parse, rules
-from watcher.renderings import rendering
+from watcher.poll.pipeline import parse, rules
+from watcher.poll.renderings import rendering
+from watcher.poll.step import SAME_BODY, Before, poll_step
 from watcher.severity import SeverityPolicy
-from watcher.step import SAME_BODY, Before, poll_step
 from watcher.store import polls
 from watcher.store.engine import write_session
 from watcher.store.tables import (
@@ -149,7 +149,7 @@ def replay(session: Session, source: Source, settings: SourceSettings, policy: S
 
 
 class _Replayer:
-    """Stored runs through the poll step (watcher.step), with the state a live poll would have read."""
+    """Stored runs through the poll step (watcher.poll.step), with the state a live poll would have read."""
 
     def __init__(self, session: Session, source: Source, settings: SourceSettings, policy: SeverityPolicy,
                  *, baseline: bool, verdicts: Mapping[int | None, str]) -> None:
