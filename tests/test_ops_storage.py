@@ -48,3 +48,23 @@ def test_sqlite_commits_are_durable_when_they_return(sqlite_url: str) -> None:
         assert connection.exec_driver_sql("PRAGMA synchronous").scalar_one() == 2  # FULL
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar_one() == "wal"
     engine.dispose()
+
+
+def test_a_database_with_tables_but_no_migration_history_is_refused_untouched(tmp_path: Path) -> None:
+    """Judged under the migration lock (so a first start beside another sees a whole schema or
+    none): someone else's database is refused, and nothing of ours is created in it."""
+    import sqlite3
+
+    from sqlalchemy import inspect
+
+    from watcher.store.engine import make_engine
+    from watcher.store.migrate import SchemaOutOfDateError, ensure_schema
+
+    path = tmp_path / "theirs.db"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY)")
+    engine = make_engine(f"sqlite:///{path}")
+    with pytest.raises(SchemaOutOfDateError, match=r"tables \(invoices\) but no migration history"):
+        ensure_schema(engine)
+    assert inspect(engine).get_table_names() == ["invoices"]
+    engine.dispose()

@@ -45,14 +45,18 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
+def upgrade(engine: Engine, revision: str = "head", *, only_ours: bool = False) -> tuple[str | None, str]:
     """Apply migrations up to `revision`; returns (before, after).
 
     Replicas starting together (or `db upgrade` run beside a first start) must
     not all create the same tables: on PostgreSQL the migration holds an
     advisory lock for its transaction, per schema, and the revision is read
     after it is granted, so whoever waited finds the work done. SQLite's writers
-    are already serialised by BEGIN IMMEDIATE."""
+    are already serialised by BEGIN IMMEDIATE.
+
+    `only_ours` refuses a database that has tables but no migration history,
+    judged under that lock: a first start beside another one sees either nothing
+    or the other's whole committed schema, never a half-created one."""
     from alembic import command
     from alembic.runtime.migration import MigrationContext
 
@@ -61,6 +65,11 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(hashtext('watcher:migrate:' || current_schema()))"))
         before = MigrationContext.configure(connection).get_current_revision()
+        if only_ours and before is None and (tables := set(inspect(connection).get_table_names()) - {"alembic_version"}):
+            raise SchemaOutOfDateError(
+                f"database has tables ({', '.join(sorted(tables)[:5])}) but no migration "
+                "history: it is not a watcher database"
+            )
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
     return before, current_revision(engine) or ""
@@ -89,13 +98,8 @@ def ensure_schema(engine: Engine) -> None:
     if current == head_revision():
         return
     if current is None:
-        tables = set(inspect(engine).get_table_names())
-        if tables - {"alembic_version"}:
-            raise SchemaOutOfDateError(
-                f"database has tables ({', '.join(sorted(tables)[:5])}) but no migration "
-                "history: it is not a watcher database"
-            )
-        upgrade(engine)
+        # Read again under the migration lock: another first start may be creating it now.
+        upgrade(engine, only_ours=True)
         return
     raise SchemaOutOfDateError(
         f"database schema is at revision {current}, this watcher needs {head_revision()}: "
