@@ -19,9 +19,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from enum import StrEnum
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from watcher.model import ChangeKind
+from watcher.store import alert_history
 from watcher.store.tables import ChangeRecord
 
 # Kinds that have their own once-only rules (health streaks, reminder thresholds).
@@ -79,16 +80,12 @@ def damp(session: Session, records: Sequence[ChangeRecord], rule: Rule
     for r in subject:
         by_source[r.source].add(r.key)
     for source, keys in by_source.items():
-        ordered = sorted(keys)
-        for start in range(0, len(ordered), 500):
-            rows = session.exec(select(ChangeRecord).where(
-                ChangeRecord.source == source, col(ChangeRecord.key).in_(ordered[start:start + 500]),
-                col(ChangeRecord.detected_at) > at - 2 * rule.window,
-                col(ChangeRecord.detected_at) < max(r.detected_at for r in subject)
-                + dt.timedelta(microseconds=1)))
-            for row in rows:
-                if row.id not in own and row.kind not in _EXEMPT:
-                    history[thing(row)].append(row.detected_at)
+        rows = alert_history.changes_of_keys(
+            session, source, sorted(keys), after=at - 2 * rule.window,
+            before=max(r.detected_at for r in subject) + dt.timedelta(microseconds=1))
+        for row in rows:
+            if row.id not in own and row.kind not in _EXEMPT:
+                history[thing(row)].append(row.detected_at)
     news: list[ChangeRecord] = []
     starts: list[ChangeRecord] = []
     held: list[ChangeRecord] = []

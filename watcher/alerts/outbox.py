@@ -19,12 +19,12 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Engine, update
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, func, select
+from sqlalchemy import Engine
+from sqlmodel import Session
 
 from watcher.alerts.channels import Bodies
 from watcher.model import Severity
+from watcher.store import outbox as rows
 from watcher.store.engine import write_session
 from watcher.store.queries_outbox import (
     DEAD,
@@ -49,22 +49,9 @@ def backoff(attempts: int, first: dt.timedelta, cap: dt.timedelta) -> dt.timedel
 
 
 def queue(session: Session, delivery: Delivery) -> bool:
-    """Add `delivery` unless its dedupe key is already queued; True when added.
-
-    The SELECT makes the usual case cheap; the savepoint makes the race safe: a
-    concurrent transaction that queued the same key first turns our INSERT into
-    an IntegrityError, which undoes only this row, not the poll around it.
-    """
-    exists = session.exec(select(Delivery.id).where(Delivery.dedupe_key == delivery.dedupe_key)).first()
-    if exists is not None:
-        return False
-    try:
-        with session.begin_nested():
-            session.add(delivery)
-    except IntegrityError:
-        log.info("delivery %s already queued by another process", delivery.dedupe_key)
-        return False
-    return True
+    """Add `delivery` unless its dedupe key is already queued (by anyone, in any
+    transaction); True when added. A race undoes only this row, not the poll around it."""
+    return rows.add_unless_queued(session, delivery)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -83,23 +70,12 @@ class Claimed:
 def claim(engine: Engine, delivery_id: int, now: dt.datetime, ttl: dt.timedelta) -> Claimed | None:
     """Take one row for sending, or None when it is not ours to send: sent, dead,
     or in flight elsewhere. (Whether a backing-off row may go now is the caller's call.)"""
-    with write_session(engine) as session:
-        row = session.get(Delivery, delivery_id)
-        if row is None or row.status not in (PENDING, SENDING):
-            return None
-        if row.status == SENDING and row.next_attempt_at > now:
-            return None
-        # Copied before the UPDATE, which also refreshes `row` in the session.
-        claimed = Claimed(id=delivery_id, channel=row.channel, kind=row.kind, severity=Severity(row.severity),
-                          bodies=Bodies(row.title, row.body_text, row.body_markdown, row.body_html),
-                          attempts=row.attempts + 1, created_at=row.created_at)
-        taken = session.exec(
-            update(Delivery)
-            .where(col(Delivery.id) == delivery_id, col(Delivery.status) == row.status,
-                   col(Delivery.attempts) == row.attempts)
-            .values(status=SENDING, attempts=claimed.attempts, next_attempt_at=now + ttl)
-        )
-        return claimed if taken.rowcount == 1 else None
+    row = rows.claim(engine, delivery_id, now, ttl)
+    if row is None:
+        return None
+    return Claimed(id=row.id, channel=row.channel, kind=row.kind, severity=Severity(row.severity),
+                   bodies=Bodies(row.title, row.body_text, row.body_markdown, row.body_html),
+                   attempts=row.attempts, created_at=row.created_at)
 
 
 def gives_up(claimed: Claimed, now: dt.datetime, *, max_attempts: int | None, give_up_after: dt.timedelta) -> bool:
@@ -121,14 +97,7 @@ def finish(engine: Engine, claimed: Claimed, *, ok: bool, error: str | None, now
     else:
         values = {"status": PENDING, "last_error": error,
                   "next_attempt_at": now + backoff(claimed.attempts, retry_after, retry_max)}
-    with write_session(engine) as session:
-        done = session.exec(
-            update(Delivery)
-            .where(col(Delivery.id) == claimed.id, col(Delivery.status) == SENDING,
-                   col(Delivery.attempts) == claimed.attempts)
-            .values(**values)
-        )
-    if done.rowcount != 1:
+    if not rows.record_outcome(engine, claimed.id, claimed.attempts, values):
         # Our claim expired mid-send and another dispatcher took the row: it
         # will send again (the at-least-once case); its outcome is the one kept.
         log.warning("delivery %s: claim lost while sending; outcome %s not recorded", claimed.id,
@@ -138,14 +107,7 @@ def finish(engine: Engine, claimed: Claimed, *, ok: bool, error: str | None, now
 
 def release(engine: Engine, channel: str, now: dt.datetime) -> int:
     """The channel answered: its deliveries backing off are due now (for every dispatcher)."""
-    with write_session(engine) as session:
-        done = session.exec(
-            update(Delivery)
-            .where(col(Delivery.channel) == channel, col(Delivery.status) == PENDING,
-                   col(Delivery.next_attempt_at) > now)
-            .values(next_attempt_at=now)
-        )
-    return int(done.rowcount)
+    return rows.release_channel(engine, channel, now)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -159,41 +121,31 @@ def candidates(session: Session, now: dt.datetime, *, early: bool, limit: int) -
     """Rows a dispatcher may try, oldest first: due ones (their time has come, a
     claim expired, or `early`) and the ones still backing off (`due` False: tried
     only once their channel has answered in the same pass)."""
-    live = select(Delivery.id, Delivery.channel, Delivery.status, Delivery.next_attempt_at).where(
-        col(Delivery.status).in_((PENDING, SENDING))).order_by(col(Delivery.id)).limit(limit)
     out: list[Candidate] = []
-    for row_id, channel, status, next_at in session.exec(live):
+    for row_id, channel, status, next_at in rows.live_rows(session, limit):
         in_flight = status == SENDING and next_at > now
         if in_flight:
             continue
         due = next_at <= now or (early and status == PENDING)
-        assert row_id is not None  # a stored row always has its id
         out.append(Candidate(id=row_id, channel=channel, due=due))
     return out
 
 
 def retry_dead(session: Session, ids: Sequence[int] = ()) -> int:
     """Give dead rows (all, or `ids`) a fresh set of attempts."""
-    query = update(Delivery).where(col(Delivery.status) == DEAD)
-    if ids:
-        query = query.where(col(Delivery.id).in_(ids))
-    now = dt.datetime.now(dt.UTC)
     # Queued again: `give_up_after` counts from now.
-    result = session.exec(query.values(status=PENDING, attempts=0, next_attempt_at=now, created_at=now))
-    return int(result.rowcount)
+    return rows.requeue_dead(session, ids, dt.datetime.now(dt.UTC))
 
 
 # --- listing ------------------------------------------------------------------------------
 
 
 def dead_by_channel(session: Session) -> dict[str, int]:
-    query = select(Delivery.channel, func.count()).where(Delivery.status == DEAD).group_by(Delivery.channel)
-    return {channel: int(n) for channel, n in session.exec(query)}
+    return rows.dead_by_channel(session)
 
 
 def counts(session: Session) -> dict[str, int]:
-    query = select(Delivery.status, func.count()).group_by(Delivery.status)
-    return {status: int(n) for status, n in session.exec(query)}
+    return rows.counts(session)
 
 
 def revive_dead(engine: Engine) -> int:

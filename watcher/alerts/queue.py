@@ -14,7 +14,7 @@ import json
 import logging
 from collections.abc import Callable, Sequence
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session
 
 from watcher.alerts import flapping, outbox, silences, structured, welcome
 from watcher.alerts.digest import build
@@ -23,8 +23,9 @@ from watcher.alerts.render import render
 from watcher.alerts.routing import route
 from watcher.config import Settings
 from watcher.model import ChangeKind, Observation
-from watcher.store.polls import SUCCESS_OUTCOMES
-from watcher.store.tables import ChangeRecord, Delivery, ObservationVersion, Run
+from watcher.store import alert_history
+from watcher.store import silences as silence_rows
+from watcher.store.tables import ChangeRecord, Delivery, Run
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +89,7 @@ def hold_silenced(session: Session, records: Sequence[ChangeRecord], observation
     if not active:
         return list(records)
     loud: list[ChangeRecord] = []
+    marked: list[ChangeRecord] = []
     for record in records:
         obs = observations.get(record.key)
         names = [record.model, record.key]
@@ -98,8 +100,8 @@ def hold_silenced(session: Session, records: Sequence[ChangeRecord], observation
             loud.append(record)
         else:
             record.silence_id = held.id
-            session.add(record)
-    session.flush()
+            marked.append(record)
+    silence_rows.record_held(session, marked)
     return loud
 
 
@@ -154,9 +156,7 @@ def _reread(session: Session, run: Run) -> bool:
     """Is `run` the same body as the source's previous successful run, read by another parser version?"""
     if run.content_hash is None:
         return False
-    previous = session.exec(select(Run).where(
-        Run.source == run.source, col(Run.outcome).in_(SUCCESS_OUTCOMES), col(Run.id) < (run.id or 0))
-        .order_by(col(Run.id).desc()).limit(1)).first()
+    previous = alert_history.previous_successful_run(session, run.source, run.id or 0)
     return (previous is not None and previous.content_hash == run.content_hash
             and previous.parser_version != run.parser_version)
 
@@ -174,14 +174,11 @@ def _anchors(session: Session, run: Run, items: Sequence[AlertItem]) -> Callable
     repeat of a refusal, is news even when the error is the same), and derived
     changes (disagreements, clock runs) are anchored on their own run.
     """
-    last_ok = session.exec(select(func.max(Run.id)).where(
-        Run.source == run.source, col(Run.outcome).in_(SUCCESS_OUTCOMES), col(Run.id) < (run.id or 0))).one()
+    last_ok = alert_history.last_successful_run_id(session, run.source, run.id or 0)
     own = f"run:{run.id}"
     # A health change ends the source's previous one (a recovery, the first alert of
     # a streak that a daily repeat follows): a new streak or a repeat is news again.
-    last_health = session.exec(select(func.max(ChangeRecord.id)).where(
-        ChangeRecord.source == run.source, ChangeRecord.kind == ChangeKind.SOURCE_HEALTH.value,
-        col(ChangeRecord.run_id) < (run.id or 0))).one()
+    last_health = alert_history.last_change_id(session, run.source, ChangeKind.SOURCE_HEALTH.value, run.id or 0)
     streak = f"after-run:{last_ok}/after-health:{last_health}"
     ended = _ended_versions(session, run, sorted({i.key for i in items if _about_a_row(i, run)}))
 
@@ -201,13 +198,7 @@ def _about_a_row(i: AlertItem, run: Run) -> bool:
 
 def _ended_versions(session: Session, run: Run, keys: Sequence[str]) -> dict[str, int]:
     """Per key of `run.source`: the newest version written before `run` (the one its changes end)."""
-    found: dict[str, int] = {}
-    for start in range(0, len(keys), 500):
-        rows = session.exec(select(ObservationVersion.key, func.max(ObservationVersion.id)).where(
-            ObservationVersion.source == run.source, col(ObservationVersion.key).in_(keys[start:start + 500]),
-            col(ObservationVersion.run_id) < (run.id or 0)).group_by(ObservationVersion.key))
-        found.update({key: version for key, version in rows if version is not None})
-    return found
+    return alert_history.newest_versions_before(session, run.source, keys, run.id or 0)
 
 
 def _now() -> dt.datetime:

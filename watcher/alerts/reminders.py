@@ -16,8 +16,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Final
 
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from sources.registry import reference_sources
 from watcher.alerts.items import item
@@ -27,9 +26,8 @@ from watcher.disagreements.rules import effective_shutdowns
 from watcher.model import Change, ChangeKind, Observation
 from watcher.severity import SeverityPolicy, is_watched
 from watcher.store import polls
-from watcher.store.codec import from_row
+from watcher.store import reminders as reminder_rows
 from watcher.store.engine import write_session
-from watcher.store.tables import ObservationVersion, ReminderSent
 
 if TYPE_CHECKING:
     from watcher.alerts.host import AlertsHost
@@ -120,7 +118,7 @@ def send_reminders(app: AlertsHost, now: dt.datetime | None = None) -> Reminders
         return RemindersResult((), ())
     policy = SeverityPolicy(watchlist=settings.watchlist, rules=settings.alerts.severity_rules)
     with write_session(app.engine) as session:
-        rows = authoritative(_current_with_shutdown(session))
+        rows = authoritative(reminder_rows.current_with_shutdown(session))
         reminders = [r for r in due(rows, settings.watchlist, settings.alerts.reminder_days, now.date())
                      if _claim(session, r, now)]
         if not reminders:
@@ -153,20 +151,7 @@ async def send_reminders_async(app: AlertsHost, now: dt.datetime | None = None) 
     return await asyncio.to_thread(send_reminders, app, now)
 
 
-def _current_with_shutdown(session: Session) -> list[tuple[str, Observation]]:
-    query = select(ObservationVersion).where(col(ObservationVersion.valid_to).is_(None),
-                                             col(ObservationVersion.shutdown_on).is_not(None))
-    return [(row.source, from_row(row)) for row in session.exec(query)]
-
-
 def _claim(session: Session, r: Reminder, now: dt.datetime) -> bool:
-    """Insert the reminder_sent row; False when this reminder was already sent (or is
-    being sent by a concurrent process, whose INSERT won)."""
-    if session.get(ReminderSent, (r.model, r.shutdown_on, r.threshold)) is not None:
-        return False
-    try:
-        with session.begin_nested():
-            session.add(ReminderSent(model=r.model, shutdown_on=r.shutdown_on, days=r.threshold, sent_at=now))
-    except IntegrityError:
-        return False
-    return True
+    """Record the reminder as sent; False when it already was (or is being sent by a
+    concurrent process, whose row won)."""
+    return reminder_rows.claim(session, model=r.model, shutdown_on=r.shutdown_on, days=r.threshold, now=now)

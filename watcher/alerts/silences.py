@@ -11,9 +11,10 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from watcher.matching import watched
+from watcher.store import silences as rows
 from watcher.store.engine import write_session
 from watcher.store.queries_silences import silence_rows
 from watcher.store.tables import Silence
@@ -31,26 +32,19 @@ def add(session: Session, *, model: str, source: str | None, until: dt.datetime,
         raise SilenceError("--model: give a model id or glob, e.g. 'gpt-4o*'")
     if not reason.strip():
         raise SilenceError("--reason: say why, for whoever reads `watcher silence list` next")
-    silence = Silence(model=model.strip(), source=source, reason=reason.strip(), created_at=now, until=until)
-    session.add(silence)
-    session.flush()
-    return silence
+    return rows.insert(session, model=model.strip(), source=source, reason=reason.strip(), created_at=now,
+                       until=until)
 
 
 def expire(session: Session, silence_id: int, now: dt.datetime) -> Silence:
-    silence = session.get(Silence, silence_id)
+    silence = rows.expire(session, silence_id, now)
     if silence is None:
         raise SilenceError(f"no silence with id {silence_id}")
-    if silence.expired_at is None and silence.until > now:
-        silence.expired_at = now
-        session.add(silence)
     return silence
 
 
 def active(session: Session, at: dt.datetime) -> list[Silence]:
-    query = select(Silence).where(col(Silence.expired_at).is_(None), col(Silence.until) > at,
-                                  col(Silence.created_at) <= at).order_by(col(Silence.id))
-    return list(session.exec(query))
+    return rows.active(session, at)
 
 
 def holding(silences: Sequence[Silence], source: str, names: Iterable[str | None]) -> Silence | None:

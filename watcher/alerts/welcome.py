@@ -14,7 +14,7 @@ import shlex
 from collections.abc import Sequence
 from typing import Final
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session
 
 from watcher.alerts import escape, outbox, structured
 from watcher.alerts.channels import Bodies
@@ -22,8 +22,8 @@ from watcher.config import Settings
 from watcher.disagreements.hook import open_disagreements
 from watcher.matching import watched
 from watcher.model import Severity
-from watcher.store.polls import SUCCESS_OUTCOMES
-from watcher.store.tables import Delivery, ObservationVersion, Run
+from watcher.store import alert_history
+from watcher.store.tables import Delivery, Run
 
 KIND: Final = "watching"
 
@@ -67,35 +67,22 @@ def bodies(facts: Facts) -> Bodies:
 
 def first_round_complete(session: Session, settings: Settings, run: Run) -> bool:
     """Is `run` its source's first, and has every enabled source run at least once now?"""
-    earlier = session.exec(select(Run.id).where(Run.source == run.source, col(Run.id) < (run.id or 0),
-                                                Run.trigger != "ingest").limit(1)).first()
-    if earlier is not None:
+    if alert_history.has_earlier_polled_run(session, run.source, run.id or 0):
         return False
     enabled = [name for name, s in settings.sources.items() if s.enabled]
     if run.source not in enabled:
         return False
-    ran = set(session.exec(select(Run.source).where(col(Run.source).in_(enabled)).distinct()))
-    return ran >= set(enabled)
+    return alert_history.sources_that_ran(session, enabled) >= set(enabled)
 
 
 def facts(session: Session, settings: Settings, today: dt.date) -> Facts:
     enabled = sorted(name for name, s in settings.sources.items() if s.enabled)
     rows: dict[str, int | None] = dict.fromkeys(enabled)
-    last = select(Run.source, func.max(Run.id)).where(col(Run.source).in_(enabled),
-                                                     col(Run.outcome).in_(SUCCESS_OUTCOMES)).group_by(Run.source)
-    for name, run_id in session.exec(last).all():
-        found = session.get(Run, run_id)
-        rows[name] = found.rows if found is not None else None
+    rows.update(alert_history.rows_of_last_success(session, enabled))
     models: set[str] = set()
     shutdowns: dict[str, dt.date] = {}
     if settings.watchlist:
-        current = session.exec(select(  # type: ignore[call-overload]  # sqlmodel types up to 4 columns
-                                      ObservationVersion.model, ObservationVersion.key,
-                                      ObservationVersion.source_id, ObservationVersion.aliases,
-                                      ObservationVersion.shutdown_on)
-                               .where(col(ObservationVersion.valid_to).is_(None),
-                                      col(ObservationVersion.is_model).is_(True))).all()
-        for model, key, source_id, aliases, on in current:
+        for model, key, source_id, aliases, on in alert_history.current_model_names(session):
             if not watched([model, key, source_id, *((aliases or "").split(", "))], settings.watchlist):
                 continue
             models.add(model)
