@@ -17,8 +17,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from watcher.daemon.schedule import UTC
-from watcher.store.engine import write_session
-from watcher.store.retention import prune_documents
+from watcher.store.retention import prune_now
 
 if TYPE_CHECKING:
     from watcher.app import App
@@ -66,8 +65,7 @@ def judge_disagreements(app: App, now: dt.datetime) -> list[ChangeRecord]:
 
 
 def prune_raw_documents(app: App, now: dt.datetime) -> str:
-    with write_session(app.engine) as session:
-        result = prune_documents(session, app.settings.retention, now)
+    result = prune_now(app.engine, app.settings.retention, now)
     return f"{result.documents} raw documents pruned ({result.bytes} bytes), {result.kept} kept"
 
 

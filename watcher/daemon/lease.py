@@ -21,16 +21,13 @@ import socket
 import time
 from typing import Final
 
-from sqlalchemy import Engine, text, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, col, select
+from sqlalchemy import Engine
+from sqlmodel import Session
 
-from watcher.store.engine import read_session, write_session
-from watcher.store.tables import Lease as LeaseRow
+from watcher.store import lease as lease_row
+from watcher.store.engine import write_session
 
 LEADER: Final = "leader"
-_NEVER: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 class LeaseLost(RuntimeError):
@@ -71,21 +68,6 @@ def _pid_namespace() -> str:
         return "-"
 
 
-def db_now(session: Session) -> dt.datetime:
-    """The database's clock, as an aware UTC time."""
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        # clock_timestamp(), not now(): now() is frozen at transaction start,
-        # which may be long before a lock wait ended.
-        value = connection.execute(text("SELECT clock_timestamp()")).scalar_one()
-    else:
-        value = connection.execute(text("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')")).scalar_one()
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    assert isinstance(value, dt.datetime)
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-
-
 @dataclasses.dataclass
 class Lease:
     engine: Engine
@@ -104,9 +86,8 @@ class Lease:
         """One round: renew our lease, or take it over when it has expired. Blocking."""
         started = time.monotonic()
         with write_session(self.engine) as session:
-            self._ensure_row(session)
-            row = session.exec(select(LeaseRow).where(LeaseRow.name == self.name).with_for_update()).one()
-            now = db_now(session)
+            row = lease_row.lock_for_update(session, self.name)
+            now = lease_row.db_now(session)
             mine = row.holder == self.holder
             if not mine and row.expires_at > now and not holder_is_dead(row.holder):
                 self.epoch = None
@@ -116,7 +97,7 @@ class Lease:
                 row.epoch += 1
                 row.acquired_at = now
             row.expires_at = now + dt.timedelta(seconds=self.seconds)
-            session.add(row)
+            lease_row.save(session, row)
             epoch = row.epoch
         # Counted from before the round trip, so our belief never outlives the row.
         self.epoch, self._valid_until = epoch, started + self.seconds
@@ -127,11 +108,7 @@ class Lease:
         if self.epoch is None:
             return
         with write_session(self.engine) as session:
-            session.exec(
-                update(LeaseRow)
-                .where(col(LeaseRow.name) == self.name, col(LeaseRow.holder) == self.holder)
-                .values(expires_at=db_now(session))
-            )
+            lease_row.expire_now(session, self.name, self.holder)
         self.epoch = None
 
     def fence(self, session: Session, epoch: int | None) -> None:
@@ -139,10 +116,8 @@ class Lease:
 
         The share lock taken here is held to commit, so the lease cannot change
         hands between this check and the commit."""
-        row = session.exec(
-            select(LeaseRow).where(LeaseRow.name == self.name).with_for_update(read=True)
-        ).first()
-        now = db_now(session)
+        row = lease_row.share_locked(session, self.name)
+        now = lease_row.db_now(session)
         if epoch is None or row is None or row.holder != self.holder or row.epoch != epoch:
             current = f"{row.holder} (epoch {row.epoch})" if row is not None else "nobody"
             raise LeaseLost(f"lease epoch {epoch} is gone; now held by {current}")
@@ -151,17 +126,4 @@ class Lease:
 
     def current(self) -> tuple[str, int] | None:
         """(holder, epoch) of a live lease, whoever holds it."""
-        with read_session(self.engine) as session:
-            row = session.get(LeaseRow, self.name)
-            if row is None or row.expires_at <= db_now(session):
-                return None
-            return row.holder, row.epoch
-
-    def _ensure_row(self, session: Session) -> None:
-        dialect = session.connection().dialect.name
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        session.exec(
-            insert(LeaseRow)
-            .values(name=self.name, holder="", epoch=0, expires_at=_NEVER, acquired_at=_NEVER)
-            .on_conflict_do_nothing(index_elements=["name"])
-        )
+        return lease_row.live_holder(self.engine, self.name)

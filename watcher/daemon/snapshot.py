@@ -11,14 +11,13 @@ import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import Engine, func, or_
-from sqlmodel import Session, col, select
+from sqlalchemy import Engine
+from sqlmodel import Session
 
-from watcher.alerts.outbox import dead_by_channel
+from watcher.alerts.outbox import counts, dead_by_channel
 from watcher.matching import watched
+from watcher.store import snapshot as queries
 from watcher.store.engine import read_session
-from watcher.store.polls import FAILURE_OUTCOMES, SUCCESS_OUTCOMES
-from watcher.store.tables import Delivery, ObservationVersion, Run
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -57,9 +56,8 @@ def take(engine: Engine, watchlist: Sequence[str], now: dt.datetime) -> Snapshot
             taken_at=now,
             last_run=_latest_runs(session, successful=False),
             last_success=_latest_runs(session, successful=True),
-            deliveries=_deliveries(session),
-            oldest_pending=_aware(session.exec(
-                select(func.min(Delivery.created_at)).where(Delivery.status == "pending")).one()),
+            deliveries=counts(session),
+            oldest_pending=_aware(queries.oldest_pending_delivery(session)),
             shutdowns=_watched_shutdowns(session, watchlist),
             dead_by_channel=dead_by_channel(session),
             latest=_latest(session),
@@ -72,27 +70,13 @@ def last_runs(engine: Engine) -> dict[str, dt.datetime]:
 
 
 def _latest_runs(session: Session, *, successful: bool) -> dict[str, dt.datetime]:
-    query = select(Run.source, func.max(Run.started_at)).where(Run.trigger != "ingest")
-    if successful:
-        query = query.where(col(Run.outcome).in_(SUCCESS_OUTCOMES))
-    rows = session.exec(query.group_by(Run.source)).all()
+    rows = queries.latest_run_times(session, successful=successful)
     return {source: when for source, at in rows if (when := _aware(at)) is not None}
 
 
 def _latest(session: Session) -> dict[str, Latest]:
-    newest = (select(Run.source, func.max(Run.id).label("id")).where(Run.trigger != "ingest")
-              .group_by(Run.source).subquery())
-    rows = session.exec(select(Run.source, Run.outcome, Run.started_at, Run.error)
-                        .join(newest, col(Run.id) == newest.c.id)).all()
-    last_ok = (select(Run.source, func.max(Run.id).label("id"))
-               .where(Run.trigger != "ingest", col(Run.outcome).in_(SUCCESS_OUTCOMES))
-               .group_by(Run.source).subquery())
-    streaks = session.exec(
-        select(Run.source, func.count(), func.min(Run.started_at))
-        .outerjoin(last_ok, last_ok.c.source == Run.source)
-        .where(Run.trigger != "ingest", col(Run.outcome).in_(FAILURE_OUTCOMES),
-               or_(last_ok.c.id.is_(None), col(Run.id) > last_ok.c.id))
-        .group_by(Run.source)).all()
+    rows = queries.newest_runs(session)
+    streaks = queries.failure_streaks(session)
     streak = {source: (int(n), _aware(first)) for source, n, first in streaks}
     found: dict[str, Latest] = {}
     for source, outcome, at, error in rows:
@@ -103,20 +87,10 @@ def _latest(session: Session) -> dict[str, Latest]:
     return found
 
 
-def _deliveries(session: Session) -> dict[str, int]:
-    rows = session.exec(select(Delivery.status, func.count()).group_by(Delivery.status)).all()
-    return {status: int(n) for status, n in rows}
-
-
 def _watched_shutdowns(session: Session, watchlist: Sequence[str]) -> tuple[Shutdown, ...]:
     if not watchlist:
         return ()
-    rows = session.exec(
-        select(ObservationVersion.source, ObservationVersion.model, ObservationVersion.key,  # type: ignore[call-overload]
-               ObservationVersion.source_id, ObservationVersion.aliases, ObservationVersion.shutdown_on)
-        .where(col(ObservationVersion.valid_to).is_(None), col(ObservationVersion.shutdown_on).is_not(None),
-               col(ObservationVersion.is_model).is_(True))
-    ).all()
+    rows = queries.current_shutdown_rows(session)
     earliest: dict[tuple[str, str], dt.date] = {}
     for source, model, key, source_id, aliases, on in rows:
         names = [model, key, source_id, *((aliases or "").split(", "))]

@@ -114,3 +114,9 @@ def prune(engine: Engine, settings: RetentionSettings, now: dt.datetime, *,
         return doomed, total, None
     with write_session(engine) as session:
         return doomed, total, prune_documents(session, settings, now)
+
+
+def prune_now(engine: Engine, settings: RetentionSettings, now: dt.datetime) -> PruneResult:
+    """The daemon's daily retention job: delete what is past retention, in one transaction."""
+    with write_session(engine) as session:
+        return prune_documents(session, settings, now)
