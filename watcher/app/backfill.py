@@ -15,12 +15,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlmodel import col, select
-
 from watcher.app import App, read_capture, severity_policy
 from watcher.poll.captures import Capture
 from watcher.poll.replay import replay
-from watcher.store import polls
+from watcher.store import polls, rebuild
 from watcher.store.engine import read_session, write_session
 from watcher.store.tables import Run
 from watcher.store.values import iso_time
@@ -32,7 +30,7 @@ def backfill(app: App, name: str, captures: Sequence[Capture], *, progress: Prog
     """Ingest `captures` (oldest first) into source `name`; one result row per capture."""
     source = app.source(name)  # fail on an unknown source before reading anything
     with read_session(app.engine) as session:
-        recorded = set(session.exec(select(Run.observed_at).where(Run.source == name)))
+        recorded = rebuild.observation_times(session, name)
         latest = polls.latest_observed_at(session, name)
     rows: list[dict[str, Any]] = []
     fresh = [c for c in captures if c.observed_at not in recorded]
@@ -74,7 +72,7 @@ def _merge(app: App, name: str, captures: Sequence[Capture]) -> list[dict[str, A
             ids.append((capture, run.id))
         replay(session, source, app.source_settings(name), severity_policy(app.settings),
                require_from=captures[0].observed_at, merged={run_id for _, run_id in ids})
-        runs = {run.id: run for run in session.exec(select(Run).where(col(Run.id).in_([i for _, i in ids])))}
+        runs = rebuild.runs_by_id(session, [i for _, i in ids])
         return [_row(capture, runs[run_id].outcome, runs[run_id].rows, runs[run_id].changes, "merged")
                 for capture, run_id in ids]
 

@@ -114,5 +114,5 @@ def check_disagreements(poller: Poller, now: dt.datetime) -> list[ChangeRecord]:
         run.outcome = "changed" if records else "unchanged"
         run.changes = len(records)
         run.finished_at = now
-        session.add(run)
+        polls.add_run(session, run)
         return records

@@ -13,8 +13,8 @@ import datetime as dt
 import time
 from collections.abc import Callable, Iterator, Sequence
 
-from sqlalchemy import Engine, func
-from sqlmodel import Session, col, select
+from sqlalchemy import Engine
+from sqlmodel import Session
 
 from sources.base import Source
 from watcher.config import SourceSettings
@@ -29,9 +29,9 @@ from watcher.model import (
 from watcher.poll.renderings import rendering, renders_partially
 from watcher.poll.step import SAME_BODY, Before, Rules, Step, poll_step, preview_text
 from watcher.severity import SeverityPolicy
-from watcher.store import polls
+from watcher.store import documents, polls, source_health
 from watcher.store.engine import write_session
-from watcher.store.tables import ChangeRecord, DocumentBlob, Run
+from watcher.store.tables import ChangeRecord, Run
 
 # Hooks run in order inside the poll's transaction after changes are written
 # (alerts queue their outbox rows here, so a change and its deliveries commit
@@ -133,9 +133,9 @@ class Poller:
             body = polls.load_document(session, refused.content_hash)
             if body is None:
                 return None
-            blob = session.get(DocumentBlob, refused.content_hash)
+            content_type = documents.content_type(session, refused.content_hash)
             doc = Document(source=source.name, url=refused.url or "", body=body, fetched_at=at,
-                           content_type=(blob.content_type if blob else None) or "",
+                           content_type=content_type or "",
                            http_status=refused.http_status or 200, etag=refused.etag,
                            last_modified=refused.last_modified)
             last_ok = polls.last_run(session, source.name, successful=True)
@@ -266,8 +266,7 @@ class Poller:
         run.changes = len(changes)
         run.finished_at = run.observed_at if run.trigger == "ingest" else _now()
         run.duration_ms = int((time.perf_counter() - clock) * 1000)
-        session.add(run)
-        session.flush()
+        polls.add_run(session, run)
         records = polls.add_changes(session, changes, run_id=run.id, at=run.observed_at)
         for hook in self.hooks:
             records = [*records, *(hook(session, run, records, by_key) or ())]
@@ -306,14 +305,8 @@ def _health_alerted_since(session: Session, source: str, last_ok: Run | None) ->
 
 def _health_alerted_at(session: Session, source: str, last_ok: Run | None) -> dt.datetime | None:
     """When the latest failing/refused alert since the last successful run was raised."""
-    query = select(func.max(ChangeRecord.detected_at)).where(
-        ChangeRecord.source == source, ChangeRecord.kind == ChangeKind.SOURCE_HEALTH.value,
-        col(ChangeRecord.new) != "ok",
-    )
-    if last_ok is not None:
-        query = query.where(col(ChangeRecord.run_id) > last_ok.id)
-    at = session.exec(query).one()
-    return at.replace(tzinfo=dt.UTC) if at is not None and at.tzinfo is None else at
+    return source_health.last_unhealthy_at(session, source, ChangeKind.SOURCE_HEALTH.value,
+                                           after_run=last_ok.id if last_ok is not None else None)
 
 
 def _now() -> dt.datetime:

@@ -22,8 +22,8 @@ from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any, Final
 
-from sqlalchemy import Engine, delete, func, update
-from sqlmodel import Session, col, select
+from sqlalchemy import Engine
+from sqlmodel import Session
 
 from sources.base import Source
 from watcher.config import SourceSettings
@@ -32,15 +32,9 @@ from watcher.poll.pipeline import parse, rules
 from watcher.poll.renderings import rendering
 from watcher.poll.step import SAME_BODY, Before, poll_step
 from watcher.severity import SeverityPolicy
-from watcher.store import polls
+from watcher.store import documents, polls, rebuild
 from watcher.store.engine import write_session
-from watcher.store.tables import (
-    Absence,
-    ChangeRecord,
-    DocumentBlob,
-    ObservationVersion,
-    Run,
-)
+from watcher.store.tables import Run
 
 # The change kinds a diff derives from a body; the others (source_health, deadline,
 # disagreement) are about the run or the calendar and are kept as recorded.
@@ -114,9 +108,8 @@ def replay(session: Session, source: Source, settings: SourceSettings, policy: S
     A plain reparse (a parser fix) judges every run again.
     """
     polls.lock_source(session, source.name)
-    _lock(session)
-    runs = list(session.exec(select(Run).where(Run.source == source.name)
-                             .order_by(col(Run.observed_at), col(Run.id))))
+    rebuild.lock_versions(session)
+    runs = rebuild.runs_in_order(session, source.name)
     start = _start(session, runs)
     if start is None:
         raise ReplayError(f"{source.name}: no raw documents are kept, nothing to re-parse")
@@ -127,10 +120,10 @@ def replay(session: Session, source: Source, settings: SourceSettings, policy: S
             f"runs before {since.isoformat()} were pruned"
         )
     before_versions, before_changes = _versions(session, source.name), _changes(session, source.name)
-    before_rows = _current_rows(session, source.name)
+    before_rows = rebuild.current_row_count(session, source.name)
     partial = any(r.outcome in _REPLAYABLE for r in runs[:start])
     replayable = sum(1 for r in runs[start:] if r.outcome in _REPLAYABLE and r.content_hash)
-    _reset(session, source.name, since)
+    rebuild.reset_derived(session, source.name, since, DERIVED_KINDS)
     verdicts: dict[int | None, str] = {}
     if merged is not None:
         verdicts = {r.id: "refused" if r.outcome == "refused" else "believed"
@@ -138,13 +131,13 @@ def replay(session: Session, source: Source, settings: SourceSettings, policy: S
     replayer = _Replayer(session, source, settings, policy, verdicts=verdicts,
                          baseline=not any(r.outcome in polls.SUCCESS_OUTCOMES for r in runs[:start]))
     outcomes_changed = sum(replayer.run(run) for run in runs[start:])
-    session.flush()
+    rebuild.flush(session)
     after_versions, after_changes = _versions(session, source.name), _changes(session, source.name)
     return ReplayReport(
         source=source.name, parser_version=source.parser_version, replayed_from=since, partial=partial,
         runs=replayable, outcomes_changed=outcomes_changed,
         versions=_tally(before_versions, after_versions), changes=_tally(before_changes, after_changes),
-        current_rows=(before_rows, _current_rows(session, source.name)),
+        current_rows=(before_rows, rebuild.current_row_count(session, source.name)),
     )
 
 
@@ -163,10 +156,7 @@ class _Replayer:
         self.last_ok_rows: int | None = None
         self.parsed: tuple[str, list[Observation] | str] | None = None  # the last parse, by hash
         self.stated: dict[str, Sequence[Observation]] = {}  # each rendering's last parse
-        kept = session.exec(select(ChangeRecord.run_id, func.count()).where(
-            ChangeRecord.source == source.name, col(ChangeRecord.kind).not_in(DERIVED_KINDS))
-            .group_by(col(ChangeRecord.run_id)))
-        self.kept_changes: dict[int | None, int] = {run_id: int(n) for run_id, n in kept}
+        self.kept_changes = rebuild.kept_change_counts(session, source.name, DERIVED_KINDS)
 
     def run(self, run: Run) -> bool:
         """Replay one run; True when its outcome changed."""
@@ -182,7 +172,7 @@ class _Replayer:
         if verdict == "refused":  # a recorded refusal that must stand (see `replay`)
             self._record(run, [])
             run.parser_version = self.source.parser_version
-            self.session.add(run)
+            rebuild.stage_run(self.session, run)
             return False
         step = poll_step(parsed, before, self.rules, accept=run.trigger == "accept" or verdict == "believed")
         if not step.believed:
@@ -202,24 +192,23 @@ class _Replayer:
                 self.stated[kind] = step.stated
             self._record(run, step.changes, dict(step.by_key))
         run.parser_version = self.source.parser_version
-        self.session.add(run)
+        rebuild.stage_run(self.session, run)
         return run.outcome != old_outcome and {run.outcome, old_outcome} != {"unchanged", "not_modified"}
 
     def _content_type(self, digest: str) -> str | None:
-        return self.session.exec(select(DocumentBlob.content_type).where(DocumentBlob.sha256 == digest)).first()
+        return documents.content_type(self.session, digest)
 
     def _parse(self, run: Run) -> list[Observation] | str:
         """Observations, or why the body could not be parsed; the same body is parsed once in a row."""
         assert run.content_hash is not None
         if self.parsed is not None and self.parsed[0] == run.content_hash:
             return self.parsed[1]
-        blob = self.session.get(DocumentBlob, run.content_hash)
-        body = polls.load_document(self.session, run.content_hash)
-        assert blob is not None and body is not None
+        stored = documents.document_for_parse(self.session, run.content_hash)
+        assert stored is not None
+        body, content_type = stored
         doc = Document(source=self.source.name, url=run.url or "", body=body, fetched_at=run.observed_at,
-                       content_type=blob.content_type or "", http_status=run.http_status or 200,
+                       content_type=content_type or "", http_status=run.http_status or 200,
                        etag=run.etag, last_modified=run.last_modified)
-        self.session.expunge(blob)  # bodies are large: don't keep them in the identity map
         result = parse(self.source, doc)
         self.parsed = (run.content_hash, result)
         return result
@@ -245,20 +234,10 @@ class _Replayer:
         run.changes = len(assessed) + self.kept_changes.get(run.id, 0)
 
 
-def _lock(session: Session) -> None:
-    """Keep polls from writing versions while they are rebuilt (SQLite: BEGIN IMMEDIATE did it)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.connection().exec_driver_sql("LOCK TABLE observation_version IN SHARE ROW EXCLUSIVE MODE")
-
-
 def _start(session: Session, runs: Sequence[Run]) -> int | None:
     """Index of the oldest run from which every replayable run still has its document."""
     hashes = {r.content_hash for r in runs if r.outcome in _REPLAYABLE and r.content_hash}
-    kept: set[str] = set()
-    listed = sorted(hashes)
-    for offset in range(0, len(listed), 500):
-        chunk = listed[offset : offset + 500]
-        kept.update(session.exec(select(DocumentBlob.sha256).where(col(DocumentBlob.sha256).in_(chunk))))
+    kept = rebuild.kept_documents(session, hashes)
     start: int | None = None
     for index in range(len(runs) - 1, -1, -1):
         run = runs[index]
@@ -270,36 +249,12 @@ def _start(session: Session, runs: Sequence[Run]) -> int | None:
     return start
 
 
-def _reset(session: Session, source: str, since: dt.datetime) -> None:
-    """Undo what runs from `since` on derived: their versions, changes and absences."""
-    v = ObservationVersion
-    session.exec(delete(v).where(col(v.source) == source, col(v.valid_from) >= since))
-    session.exec(update(v).where(col(v.source) == source, col(v.valid_to) >= since).values(valid_to=None))
-    session.exec(delete(ChangeRecord).where(
-        col(ChangeRecord.source) == source, col(ChangeRecord.detected_at) >= since,
-        col(ChangeRecord.kind).in_(DERIVED_KINDS)))
-    session.exec(delete(Absence).where(col(Absence.source) == source))
-    session.flush()
-
-
 def _versions(session: Session, source: str) -> Counter[tuple[Any, ...]]:
-    v = ObservationVersion
-    fields = [v.key, v.provider, v.model, v.source_id, v.distribution, v.is_model, v.status, v.announced_on,
-              v.shutdown_on, v.shutdown_qualifier, v.replacement, v.aliases, v.prices, v.availability,
-              v.milestones, v.valid_from, v.valid_to]
-    return Counter(tuple(row) for row in session.exec(select(*fields).where(v.source == source)))  # type: ignore[arg-type, type-var]
+    return rebuild.version_tuples(session, source)
 
 
 def _changes(session: Session, source: str) -> Counter[tuple[Any, ...]]:
-    c = ChangeRecord
-    return Counter(tuple(row) for row in session.exec(
-        select(c.key, c.kind, c.field, c.old, c.new, c.detected_at)  # type: ignore[call-overload]
-        .where(c.source == source, col(c.kind).in_(DERIVED_KINDS))))
-
-
-def _current_rows(session: Session, source: str) -> int:
-    return int(session.exec(select(func.count()).select_from(ObservationVersion).where(
-        ObservationVersion.source == source, col(ObservationVersion.valid_to).is_(None))).one())
+    return rebuild.change_tuples(session, source, DERIVED_KINDS)
 
 
 def _tally(before: Counter[tuple[Any, ...]], after: Counter[tuple[Any, ...]]) -> Tally:
