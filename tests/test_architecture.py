@@ -21,6 +21,21 @@ SESSION_NAMES = frozenset({"Session", "sessionmaker", "read_session", "write_ses
 # The command line reaches the database only through the store's functions and the
 # read facade: none of the database libraries, nor the store's engine module.
 CLI_MUST_NOT_IMPORT = ("sqlalchemy", "sqlmodel", "alembic", "watcher.store.engine")
+# Outside `watcher/store/`, the database libraries give only the names of the handles
+# passed along (an engine, a connection, the session of a transaction) and the error
+# classes that `watcher.errors` turns into one line; every query and write is a store
+# function. (The command line is stricter still: see CLI_MUST_NOT_IMPORT.)
+DATABASE_LIBRARIES = ("sqlalchemy", "sqlmodel", "alembic")
+HANDLE_NAMES_OUTSIDE_THE_STORE: dict[str, frozenset[str]] = {
+    "sqlalchemy": frozenset({"Engine", "Connection"}),
+    "sqlmodel": frozenset({"Session"}),
+    "sqlalchemy.exc": frozenset({"OperationalError", "SQLAlchemyError"}),
+}
+# Calls that query or write through a session or a connection: the store's business
+# (any method of something named `session` or `connection`, and these anywhere).
+QUERY_METHODS = frozenset({"exec", "execute", "exec_driver_sql", "scalar", "scalars", "scalar_one",
+                           "expunge", "begin_nested", "get_bind", "connection", "with_for_update"})
+SESSION_RECEIVERS = frozenset({"session", "connection"})
 
 
 def module_name(path: Path) -> str:
@@ -153,6 +168,46 @@ def test_the_cli_reaches_the_database_only_through_the_store(path: Path) -> None
     assert not wrong, wrong
 
 
+def outside_the_store() -> list[Path]:
+    files = [p for p in python_files("watcher", "sources") if "store" not in p.relative_to(ROOT).parts[:2]]
+    assert ROOT / "watcher" / "alerts" / "outbox.py" in files and ROOT / "watcher" / "store" / "outbox.py" not in files
+    return files
+
+
+def database_calls(path: Path) -> list[str]:
+    """The calls in the file that query or write the database themselves."""
+    wrong = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        receiver = node.func.value
+        name = receiver.id if isinstance(receiver, ast.Name) else (
+            receiver.attr if isinstance(receiver, ast.Attribute) else None)
+        if node.func.attr in QUERY_METHODS or name in SESSION_RECEIVERS:
+            wrong.append(f"{path.relative_to(ROOT)}:{node.lineno} calls {name or '…'}.{node.func.attr}()")
+    return wrong
+
+
+def test_the_query_call_finder_finds_queries() -> None:
+    found = database_calls(ROOT / "watcher" / "store" / "outbox.py")
+    assert any("session.exec()" in f for f in found) and any("session.add()" in f for f in found)
+
+
+@pytest.mark.parametrize("path", outside_the_store(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_database_access_lives_in_the_store(path: Path) -> None:
+    """Outside watcher/store/: no query or write through a session or connection, and of
+    the database libraries only the handle and error names (docs/architecture.md,
+    "Where database access lives")."""
+    wrong = database_calls(path)
+    for line, module, names in imports(path):
+        if module.split(".")[0] not in DATABASE_LIBRARIES:
+            continue
+        allowed = HANDLE_NAMES_OUTSIDE_THE_STORE.get(module, frozenset())
+        if not names or set(names) - allowed:
+            wrong.append(f"{path.relative_to(ROOT)}:{line} imports {', '.join(names) or module} from {module}")
+    assert not wrong, wrong
+
+
 def test_no_module_of_the_engine_imports_a_private_name_of_another() -> None:
     """A `_name` is its module's own business; what another module needs is made public."""
     wrong = [f"{path.relative_to(ROOT)}:{line} imports {', '.join(private)} from {module}"
@@ -180,3 +235,7 @@ def test_docs_architecture_states_the_rules_this_file_checks() -> None:
     assert "## Layers and what each may import" in text
     for module in SOURCE_MAY_IMPORT:
         assert f"`{module}`" in text, module
+    assert "## Where database access lives" in text
+    for names in HANDLE_NAMES_OUTSIDE_THE_STORE.values():
+        for name in names:
+            assert f"`{name}`" in text, name
