@@ -293,11 +293,14 @@ def _check_kind(name: str, table: Mapping[str, Any], where: str) -> None:
 def _check_schedules(sources: Mapping[str, SourceSettings]) -> None:
     """Cron expressions and jitter checked by the code that will schedule them, so
     `watcher sources` rejects what `watcher run` would."""
-    from watcher.daemon.schedule import plan
+    from watcher.schedule_spec import ScheduleError, plan_schedule
 
     now = dt.datetime.now(dt.UTC)
     for settings in sources.values():
-        plan(settings, now)
+        try:
+            plan_schedule(settings, now)
+        except ScheduleError as exc:
+            raise ConfigError(str(exc)) from None
 
 
 def _channels(raw: Mapping[str, Any], env: dict[str, str]) -> dict[str, ChannelSettings]:
