@@ -13,6 +13,8 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import IO, Any
 
+from watcher.model import FIELD_OF_KIND
+
 _ARROW = " → "
 
 
@@ -31,10 +33,7 @@ def when(value: Any) -> str:
 def what(row: Mapping[str, Any]) -> str:
     """`price: input`, `shutdown_date`, `listed`: the field only when the kind does not imply it."""
     kind, field = str(row.get("kind") or ""), row.get("field")
-    return f"{kind}: {field}" if field and field not in (kind, _FIELD_OF.get(kind)) else kind
-
-
-_FIELD_OF = {"shutdown_date": "shutdown_on", "announced_date": "announced_on"}
+    return f"{kind}: {field}" if field and field not in (kind, FIELD_OF_KIND.get(kind)) else kind
 
 
 def old_new(row: Mapping[str, Any]) -> str:

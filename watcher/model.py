@@ -40,6 +40,35 @@ class ChangeKind(StrEnum):
     SOURCE_HEALTH = "source_health"
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class KindText:
+    """How a change kind reads, and whether it is a lifecycle change."""
+
+    plural: str  # a poll's summary counts changes by it: "2 shutdown dates changed"
+    # A lifecycle change: warning by default, critical near a shutdown (severity.py).
+    lifecycle: bool
+
+
+# Every change kind, once: its text form is its value; this says the rest.
+KINDS: Final[Mapping[ChangeKind, KindText]] = {
+    ChangeKind.LISTED: KindText("rows", lifecycle=False),
+    ChangeKind.DELISTED: KindText("rows", lifecycle=True),
+    ChangeKind.STATUS: KindText("statuses", lifecycle=True),
+    ChangeKind.SHUTDOWN_DATE: KindText("shutdown dates", lifecycle=True),
+    ChangeKind.ANNOUNCED_DATE: KindText("announced dates", lifecycle=True),
+    ChangeKind.REPLACEMENT: KindText("replacements", lifecycle=True),
+    ChangeKind.PRICE: KindText("prices", lifecycle=False),
+    ChangeKind.AVAILABILITY: KindText("availabilities", lifecycle=True),
+    ChangeKind.ALIASES: KindText("aliases", lifecycle=False),
+    ChangeKind.MILESTONES: KindText("milestones", lifecycle=True),
+    ChangeKind.DEADLINE: KindText("deadline", lifecycle=True),
+    ChangeKind.DISAGREEMENT: KindText("disagreement", lifecycle=True),
+    ChangeKind.SOURCE_HEALTH: KindText("source_health", lifecycle=True),
+}
+# The text forms a stored change's kind may take: the CLI's `--kind` choices.
+KIND_NAMES: Final = tuple(kind.value for kind in ChangeKind)
+
+
 class Severity(StrEnum):
     INFO = "info"
     WARNING = "warning"
@@ -51,6 +80,7 @@ class Severity(StrEnum):
 
 
 _SEVERITY_RANK: Final = {Severity.INFO: 0, Severity.WARNING: 1, Severity.CRITICAL: 2}
+SEVERITY_NAMES: Final = tuple(severity.value for severity in Severity)
 
 
 class PriceUnit(StrEnum):
@@ -197,6 +227,10 @@ COMPARED_FIELDS: Final = tuple(attribute for c in COMPARED for attribute in c.at
 # The kinds a diff of two parses makes: what a re-parse deletes and rebuilds. The
 # others (deadline, disagreement, source_health) come from checks beside the diff.
 DIFF_KINDS: Final = (ChangeKind.LISTED, ChangeKind.DELISTED, *(c.kind for c in COMPARED))
+DIFF_KIND_NAMES: Final = tuple(kind.value for kind in DIFF_KINDS)
+# A compared kind whose change's `field` is the kind's own attribute, not worth showing
+# beside the kind ("shutdown_date" changes field "shutdown_on").
+FIELD_OF_KIND: Final[Mapping[str, str]] = {c.kind.value: c.field for c in COMPARED}
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

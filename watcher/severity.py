@@ -17,14 +17,10 @@ from typing import Any, Final
 
 from sources.registry import first_party_sources
 from watcher.matching import matches, watched
-from watcher.model import Change, ChangeKind, Observation, Severity
+from watcher.model import KINDS, Change, ChangeKind, Observation, Severity
 
 SOON: Final = dt.timedelta(days=7)
-_LIFECYCLE: Final = frozenset({
-    ChangeKind.STATUS, ChangeKind.SHUTDOWN_DATE, ChangeKind.ANNOUNCED_DATE, ChangeKind.REPLACEMENT,
-    ChangeKind.AVAILABILITY, ChangeKind.DELISTED, ChangeKind.DISAGREEMENT, ChangeKind.SOURCE_HEALTH,
-    ChangeKind.DEADLINE, ChangeKind.MILESTONES,
-})
+_LIFECYCLE: Final = frozenset(kind for kind, text in KINDS.items() if text.lifecycle)
 
 
 def is_watched(obs: Observation | None, change: Change, watchlist: Sequence[str]) -> bool:

@@ -24,6 +24,7 @@ from watcher.cli.context import (
     parse_duration_option,
     parse_time_option,
 )
+from watcher.model import KIND_NAMES, SEVERITY_NAMES
 from watcher.output import Format, default_format, render
 
 SourcesOption = Annotated[
@@ -44,19 +45,18 @@ def changes(
     source: SourcesOption = None,
     provider: Annotated[list[str] | None, typer.Option(metavar="PROVIDER", help="Only these providers (repeatable).")] = None,
     model: Annotated[str | None, typer.Option("--model", "-m", metavar="MODEL", help="Model id or glob, e.g. 'sora-2*'.")] = None,
-    kind: Annotated[list[str] | None, typer.Option("--kind", "-k", metavar="KIND", help="Only these kinds: listed, delisted, status, shutdown_date, price, … (repeatable).")] = None,
-    severity: Annotated[list[str] | None, typer.Option(metavar="SEVERITY", help="Only these severities: info, warning, critical (repeatable).")] = None,
+    kind: Annotated[list[str] | None, typer.Option("--kind", "-k", metavar="KIND", help=f"Only these kinds: {', '.join(KIND_NAMES)} (repeatable).")] = None,
+    severity: Annotated[list[str] | None, typer.Option(metavar="SEVERITY", help=f"Only these severities: {', '.join(SEVERITY_NAMES)} (repeatable).")] = None,
     limit: Annotated[int | None, typer.Option(min=0, metavar="N", help="At most this many rows.")] = None,
     fmt: FormatOption = None,
 ) -> None:
     """List detected changes, oldest first."""
     from watcher.cli.change_output import show_changes
-    from watcher.model import ChangeKind, Severity
     from watcher.store.queries_changes import ChangeFilter
     from watcher.store.readers import changes_in_order
 
-    check_choices("--kind", kind, tuple(k.value for k in ChangeKind))
-    check_choices("--severity", severity, tuple(s.value for s in Severity))
+    check_choices("--kind", kind, KIND_NAMES)
+    check_choices("--severity", severity, SEVERITY_NAMES)
     flt = ChangeFilter(
         since=parse_time_option(since) if since else None,
         until=parse_time_option(until) if until else None,

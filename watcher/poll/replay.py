@@ -27,7 +27,7 @@ from sqlmodel import Session
 
 from sources.base import Source
 from watcher.config import SourceSettings
-from watcher.model import DIFF_KINDS, Change, Document, Observation
+from watcher.model import DIFF_KIND_NAMES, Change, Document, Observation
 from watcher.poll.pipeline import parse, rules
 from watcher.poll.renderings import rendering
 from watcher.poll.step import SAME_BODY, Before, poll_step
@@ -38,7 +38,7 @@ from watcher.store.tables import Run
 
 # The change kinds a diff derives from a body; the others (source_health, deadline,
 # disagreement) are about the run or the calendar and are kept as recorded.
-DERIVED_KINDS: Final = tuple(k.value for k in DIFF_KINDS)
+DERIVED_KINDS: Final = DIFF_KIND_NAMES
 _REPLAYABLE: Final = (*polls.SUCCESS_OUTCOMES, "refused")
 
 

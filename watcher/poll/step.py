@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Final
 
-from watcher.model import Change, ChangeKind, Observation
+from watcher.model import KINDS, Change, ChangeKind, Observation
 from watcher.poll.diff import diff
 from watcher.poll.guard import refusal
 from watcher.poll.renderings import carry_unstated, without_additions
@@ -138,13 +138,6 @@ def _label(change: Change) -> str:
         verb = "added" if change.old is None else "removed" if change.new is None else "changed"
         return f"{change.field} prices {verb}"
     if change.kind in (ChangeKind.LISTED, ChangeKind.DELISTED):
-        return f"rows {change.kind.value}"
+        return f"{KINDS[change.kind].plural} {change.kind.value}"
     verb = "added" if change.old is None else "removed" if change.new is None else "changed"
-    return f"{_PLURALS.get(change.kind, change.kind.value)} {verb}"
-
-
-_PLURALS: Final = {
-    ChangeKind.STATUS: "statuses", ChangeKind.SHUTDOWN_DATE: "shutdown dates",
-    ChangeKind.ANNOUNCED_DATE: "announced dates", ChangeKind.REPLACEMENT: "replacements",
-    ChangeKind.AVAILABILITY: "availabilities", ChangeKind.ALIASES: "aliases",
-}
+    return f"{KINDS[change.kind].plural} {verb}"

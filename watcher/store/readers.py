@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, func, select, tuple_
 
+from watcher.model import ChangeKind
 from watcher.store.relations import CHANGE
 from watcher.store.values import iso_time
 
@@ -83,7 +84,7 @@ def shutdown_revisions(engine: Engine, rows: Sequence[dict[str, Any]]) -> dict[t
         return {}
     c = CHANGE.c
     query = (select(c.source, c.key, func.count(), func.max(c.detected_at))
-             .where(c.kind == "shutdown_date", tuple_(c.source, c.key).in_(pairs))
+             .where(c.kind == ChangeKind.SHUTDOWN_DATE.value, tuple_(c.source, c.key).in_(pairs))
              .group_by(c.source, c.key))
     with engine.connect() as connection:
         return {(source, key): (int(count), iso_time(_aware(last)))
