@@ -13,13 +13,13 @@ from tests.audit_support import VIDEOS_PATTERNS, make_repo
 from watcher.audit.files import discover
 from watcher.audit.findings import (
     BaselineError,
-    Level,
     apply_baseline,
     baseline_document,
     failing,
     judge,
     read_baseline,
 )
+from watcher.audit.levels import Level
 from watcher.audit.lifecycle import build_index
 from watcher.audit.scan import Scanner
 from watcher.config import ConfigError, parse

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from sources.registry import BUILTIN, URL_KEYS, declared_options
+from watcher.audit.levels import LEVEL_NAMES
 from watcher.durations import parse_duration
 from watcher.model import Severity
 from watcher.secrets import Secret, SecretError, expand
@@ -422,7 +423,7 @@ def _daemon(raw: Mapping[str, Any]) -> DaemonSettings:
     return settings
 
 
-AUDIT_LEVELS: Final = ("error", "warning", "note")
+AUDIT_LEVELS: Final = LEVEL_NAMES
 
 
 def _audit(raw: Mapping[str, Any]) -> AuditSettings:

@@ -22,27 +22,14 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from enum import StrEnum
 from pathlib import Path
 from typing import Any, Final
 
+from watcher.audit.levels import Level
 from watcher.audit.lifecycle import Index, Lifecycle
 from watcher.audit.scan import Hit
 
 BASELINE_VERSION: Final = 1
-
-
-class Level(StrEnum):
-    NOTE = "note"
-    WARNING = "warning"
-    ERROR = "error"
-
-    @property
-    def rank(self) -> int:
-        return _RANK[self]
-
-
-_RANK: Final = {Level.NOTE: 0, Level.WARNING: 1, Level.ERROR: 2}
 
 
 class BaselineError(ValueError):

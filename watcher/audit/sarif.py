@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any, Final
 from urllib.parse import quote
 
-from watcher.audit.findings import Finding, Level, message
+from watcher.audit.findings import Finding, message
+from watcher.audit.levels import Level
 
 SCHEMA: Final = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 FINGERPRINT_KEY: Final = "watcherAuditFinding/v1"

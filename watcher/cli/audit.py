@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from watcher.audit.levels import Level
 from watcher.cli.app import app
 from watcher.cli.context import context_of, fail, parse_date_option, parse_duration_option
 
@@ -33,12 +34,6 @@ class AuditFormat(StrEnum):
     SARIF = "sarif"
 
 
-class FailOn(StrEnum):
-    ERROR = "error"
-    WARNING = "warning"
-    NOTE = "note"
-
-
 @app.command()
 def audit(
     ctx: typer.Context,
@@ -46,7 +41,7 @@ def audit(
     fmt: Annotated[AuditFormat | None, typer.Option("--format", "-f", help="table, text (path:line:col: level: message), json or sarif (default: table on a terminal, json otherwise).")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file instead of stdout.")] = None,
     fail_within: Annotated[str | None, typer.Option("--fail-within", help="Fail on models shut down or shutting down within this time, e.g. 30d, 12w (default: [audit] fail_within, else 30d).")] = None,
-    fail_on: Annotated[FailOn | None, typer.Option("--fail-on", help="Lowest level that fails: error (past or within the window), warning (any announced end), note (any known model). Default: [audit] fail_on, else error.")] = None,
+    fail_on: Annotated[Level | None, typer.Option("--fail-on", help="Lowest level that fails: error (past or within the window), warning (any announced end), note (any known model). Default: [audit] fail_on, else error.")] = None,
     baseline: Annotated[Path | None, typer.Option("--baseline", help="Accept the findings listed in this file (default: [audit] baseline).")] = None,
     write_baseline: Annotated[Path | None, typer.Option("--write-baseline", help="Write every finding to this baseline file as accepted, and exit 0.")] = None,
     exclude: Annotated[list[str] | None, typer.Option("--exclude", "-x", help="Also skip paths fitting this gitignore-style pattern (repeatable).")] = None,
@@ -76,11 +71,10 @@ def audit(
 
 
 def _audit(ctx: typer.Context, paths: list[Path], fmt: AuditFormat | None, output: Path | None,
-           fail_within: str | None, fail_on: FailOn | None, baseline: Path | None, write_baseline: Path | None,
+           fail_within: str | None, fail_on: Level | None, baseline: Path | None, write_baseline: Path | None,
            exclude: list[str], everything: bool, today: str | None) -> None:
     from sources.registry import reference_sources
     from watcher.audit.findings import (
-        Level,
         apply_baseline,
         baseline_document,
         failing,
@@ -98,7 +92,7 @@ def _audit(ctx: typer.Context, paths: list[Path], fmt: AuditFormat | None, outpu
     settings = c.settings.audit
     day = _day(today)
     window = _window(fail_within, settings)
-    level = Level((fail_on.value if fail_on else None) or settings.fail_on)
+    level = fail_on or Level(settings.fail_on)
     accepted_file = baseline or (Path(settings.baseline) if settings.baseline else None)
     accepted = read_baseline(accepted_file) if accepted_file and write_baseline is None else {}
 

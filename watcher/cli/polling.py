@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from watcher.cli.app import app
+from watcher.cli.columns import FACT_COLUMNS
 from watcher.cli.context import Context, FormatOption, context_of, fail, parse_time_option
 from watcher.output import Format, default_format, render
 
@@ -141,8 +142,7 @@ def check(
     from watcher.present import observation_dict
 
     render((observation_dict(o) for o in observations), fmt or default_format(),
-           columns=("key", "model", "aliases", "status", "shutdown_on", "replacement", "prices", "availability",
-                    "milestones"),
+           columns=("key", "model", "aliases", *FACT_COLUMNS),
            title=source)
 
 

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from watcher.cli.app import app
+from watcher.cli.columns import FACT_COLUMNS
 from watcher.cli.context import (
     Context,
     FormatOption,
@@ -81,8 +82,7 @@ def history(
     if not rows:
         typer.echo(f"no history for {model!r}", err=True)
     render(rows, fmt or default_format(),
-           columns=("valid_from", "valid_to", "source", "key", "status", "shutdown_on", "replacement",
-                    "prices", "availability", "milestones"),
+           columns=("valid_from", "valid_to", "source", "key", *FACT_COLUMNS),
            title=f"history of {model}")
 
 
@@ -101,8 +101,7 @@ def asof(
     c = context_of(ctx)
     _check_sources(c, source)
     render(catalog_asof_streamed(c.query_engine, at, sources=source or (), model=model), fmt or default_format(),
-           columns=("source", "key", "model", "status", "shutdown_on", "replacement", "prices",
-                    "availability", "milestones", "valid_from"),
+           columns=("source", "key", "model", *FACT_COLUMNS, "valid_from"),
            title=f"as of {at.isoformat()}")
 
 

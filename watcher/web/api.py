@@ -9,13 +9,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from watcher.durations import parse_time
-from watcher.show import model_dossiers
 from watcher.store import readers
 from watcher.web.context import (
     Many,
     bad_request,
     change_filter,
     checked_sources,
+    model_views,
     web_context,
     within,
 )
@@ -52,12 +52,7 @@ def api_changes(request: Request, source: Many = [], provider: Many = [], model:
 @router.get("/models/{model:path}", response_model=ModelOut, summary="What every source says now about a model",
             responses={404: {"model": Problem}})
 def api_model(request: Request, model: str) -> ModelOut:
-    ctx = web_context(request)
-    views = model_dossiers(ctx.engine, model, today=ctx.today(), official_sources=ctx.official_sources)
-    if not views:
-        from fastapi import HTTPException
-
-        raise HTTPException(status_code=404, detail=f"no source lists {model!r}")
+    views = model_views(web_context(request), model)
     for view in views:
         view.pop("history", None)
     return ModelOut.model_validate({"models": views})

@@ -6,18 +6,18 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Callable, Sequence
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import HTTPException, Query, Request
 from sqlalchemy import Engine
 
 from watcher.config import Settings
 from watcher.durations import parse_duration, parse_time
-from watcher.model import ChangeKind, Severity
+from watcher.model import KIND_NAMES, SEVERITY_NAMES
 from watcher.store.queries_changes import ChangeFilter
 
-KINDS: tuple[str, ...] = tuple(kind.value for kind in ChangeKind)
-SEVERITIES: tuple[str, ...] = tuple(severity.value for severity in Severity)
+KINDS: tuple[str, ...] = KIND_NAMES
+SEVERITIES: tuple[str, ...] = SEVERITY_NAMES
 
 
 def _utcnow() -> dt.datetime:
@@ -77,6 +77,17 @@ def change_filter(ctx: WebContext, *, source: Sequence[str] = (), provider: Sequ
         kinds=_choices("kind", kind, KINDS),
         severities=_choices("severity", severity, SEVERITIES),
     )
+
+
+def model_views(ctx: WebContext, model: str) -> list[dict[str, Any]]:
+    """What every source says now of `model`, with its history (watcher.show), or the
+    404 that the page and the API both answer when no source lists it."""
+    from watcher.show import model_dossiers
+
+    views = model_dossiers(ctx.engine, model, today=ctx.today(), official_sources=ctx.official_sources)
+    if not views:
+        raise HTTPException(status_code=404, detail=f"no source lists {model!r}")
+    return views
 
 
 def within(text: str) -> dt.timedelta:

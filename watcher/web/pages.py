@@ -8,13 +8,12 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from watcher.show import model_dossiers
 from watcher.store import readers
-from watcher.web.context import KINDS, SEVERITIES, Many, change_filter, web_context, within
+from watcher.web.context import KINDS, SEVERITIES, Many, change_filter, model_views, web_context, within
 from watcher.web.prices import human_price
 from watcher.web.sources_view import source_rows
 from watcher.web.timeline import upcoming_shutdowns
@@ -113,10 +112,7 @@ def changes_page(request: Request, source: Many = [], provider: Many = [], model
 
 @router.get("/models/{model:path}", response_class=HTMLResponse)
 def model_page(request: Request, model: str) -> HTMLResponse:
-    ctx = web_context(request)
-    views = model_dossiers(ctx.engine, model, today=ctx.today(), official_sources=ctx.official_sources)
-    if not views:
-        raise HTTPException(status_code=404, detail=f"no source lists {model!r}")
+    views = model_views(web_context(request), model)
     for view in views:
         for row in view["sources"]:
             row["human_prices"] = _prices(row["prices"])
