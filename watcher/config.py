@@ -19,7 +19,8 @@ from typing import Any, Final
 from sources.registry import BUILTIN, URL_KEYS, declared_options
 from watcher.audit.levels import LEVEL_NAMES
 from watcher.durations import parse_duration
-from watcher.model import Severity
+from watcher.matching import WHEN_CRITERIA
+from watcher.model import KIND_NAMES, SEVERITY_NAMES
 from watcher.secrets import Secret, SecretError, expand
 
 DEFAULT_CONFIG_PATH: Final = Path("config.toml")
@@ -41,9 +42,34 @@ def setting(default: Any, help: str, *, zero_ok: bool = False) -> Any:
     return dataclasses.field(default=default, metadata={"help": help, "zero_ok": zero_ok})
 
 
+def required(help: str) -> Any:
+    """A config key with no default (the table is wrong without it), declared once."""
+    return dataclasses.field(metadata={"help": help})
+
+
+def placed(at: tuple[str, ...], help: str, *, default: Any = dataclasses.MISSING,
+           default_factory: Any = dataclasses.MISSING) -> Any:
+    """A part of `Settings` and where it stands in the file (`("storage", "url")`): the
+    top-level keys and those of `[storage]` and `[watchlist]` derive from these."""
+    return dataclasses.field(default=default, default_factory=default_factory, metadata={"help": help, "at": at})
+
+
 def _keys(cls: type) -> set[str]:
     """The config keys a settings table allows: its declared settings."""
     return {f.name for f in dataclasses.fields(cls) if "help" in f.metadata}
+
+
+@functools.cache
+def _keys_at(table: tuple[str, ...]) -> frozenset[str]:
+    """The keys the file allows in `table` (`()`: the top level), as `Settings` places its parts."""
+    depth = len(table)
+    places = (f.metadata.get("at", ()) for f in dataclasses.fields(Settings))
+    return frozenset(at[depth] for at in places if len(at) > depth and at[:depth] == table)
+
+
+def _default(cls: type, name: str) -> Any:
+    """A setting's declared default (for a key read by hand, beside `_read`)."""
+    return next(f.default for f in dataclasses.fields(cls) if f.name == name)
 
 
 def settings_help(cls: type) -> dict[str, str]:
@@ -70,8 +96,8 @@ class SourceSettings:
 @dataclasses.dataclass(frozen=True, slots=True)
 class ChannelSettings:
     name: str
-    url: Secret
-    format: str = "text"  # "json": our own JSON document (docs/alerts.md), not apprise's message
+    url: Secret = required("an apprise URL, e.g. \"${SLACK_WEBHOOK_URL}\"; empty turns the channel off")
+    format: str = setting("text", "\"json\": our own JSON document (docs/alerts.md), not apprise's message")
 
     @property
     def enabled(self) -> bool:
@@ -81,9 +107,10 @@ class ChannelSettings:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class RouteSettings:
-    name: str
-    channels: tuple[str, ...]
-    when: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    name: str = required("the route's name in logs and the outbox; default route-N")
+    channels: tuple[str, ...] = required("the channels it sends to, by name")
+    when: Mapping[str, Any] = dataclasses.field(default_factory=dict, metadata={
+        "help": "which changes it takes: source, provider, model, kind, severity, watchlist"})
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -141,16 +168,20 @@ class AuditSettings:
 @dataclasses.dataclass(frozen=True, slots=True)
 class Settings:
     path: Path | None = None
-    storage_url: str | None = None
-    retention: RetentionSettings = RetentionSettings()
-    sources: Mapping[str, SourceSettings] = dataclasses.field(default_factory=dict)
-    watchlist: tuple[str, ...] = ()
-    channels: Mapping[str, ChannelSettings] = dataclasses.field(default_factory=dict)
-    routes: tuple[RouteSettings, ...] = ()
-    alerts: AlertSettings = AlertSettings()
-    fetch: FetchSettings = FetchSettings()
-    daemon: DaemonSettings = DaemonSettings()
-    audit: AuditSettings = AuditSettings()
+    storage_url: str | None = placed(("storage", "url"), "database URL; default a SQLite file", default=None)
+    retention: RetentionSettings = placed(("storage", "retention"), "how long raw documents are kept",
+                                          default=RetentionSettings())
+    sources: Mapping[str, SourceSettings] = placed(("sources",), "[sources.NAME]: one table a source",
+                                                   default_factory=dict)
+    watchlist: tuple[str, ...] = placed(("watchlist", "models"), "model globs whose changes matter most", default=())
+    channels: Mapping[str, ChannelSettings] = placed(("channels",), "[channels.NAME]: where alerts go",
+                                                     default_factory=dict)
+    routes: tuple[RouteSettings, ...] = placed(("routes",), "[[routes]]: which changes go to which channels",
+                                               default=())
+    alerts: AlertSettings = placed(("alerts",), "delivery, digests, reminders, severity rules", default=AlertSettings())
+    fetch: FetchSettings = placed(("fetch",), "how documents are fetched", default=FetchSettings())
+    daemon: DaemonSettings = placed(("daemon",), "the long-running watcher", default=DaemonSettings())
+    audit: AuditSettings = placed(("audit",), "`watcher audit` defaults", default=AuditSettings())
 
     def secrets(self) -> list[Secret]:
         return [channel.url for channel in self.channels.values()] + [
@@ -178,21 +209,18 @@ def load(path: Path | None, *, environ: Mapping[str, str] | None = None) -> Sett
     return parse(raw, path=path, environ=environ)
 
 
-_TOP_KEYS: Final = {"storage", "sources", "watchlist", "channels", "routes", "alerts", "fetch", "daemon", "audit"}
-
-
 def parse(raw: Mapping[str, Any], *, path: Path | None, environ: Mapping[str, str] | None = None) -> Settings:
     env = dict(os.environ if environ is None else environ)
-    _no_unknown(raw, _TOP_KEYS, "")
+    _no_unknown(raw, _keys_at(()), "")
     storage = _table(raw, "storage")
-    _no_unknown(storage, {"url", "retention"}, "storage")
+    _no_unknown(storage, _keys_at(("storage",)), "storage")
     url = _opt(storage, "url", str, "storage")
     if url is not None:
         url = _secret(url, "storage.url", env).reveal()
     channels = _channels(_table(raw, "channels"), env)
     routes = _routes(raw.get("routes", []), channels)
     watch = _table(raw, "watchlist")
-    _no_unknown(watch, {"models"}, "watchlist")
+    _no_unknown(watch, _keys_at(("watchlist",)), "watchlist")
     models = _opt(watch, "models", list, "watchlist") or []
     if not all(isinstance(m, str) and m for m in models):
         raise ConfigError("watchlist.models: must be a list of model globs (strings)")
@@ -251,7 +279,7 @@ def _sources(raw: Mapping[str, Any], env: dict[str, str]) -> dict[str, SourceSet
         delist_after = values.get("delist_after")
         if delist_after is not None and delist_after < 1:
             raise ConfigError(f"{where}.delist_after: at least 1, got {delist_after}")
-        values["enabled"] = values.get("enabled", True) and ready
+        values["enabled"] = values.get("enabled", _default(SourceSettings, "enabled")) and ready
         found[name] = SourceSettings(name=name, options=options, **values)
     return found
 
@@ -310,11 +338,11 @@ def _channels(raw: Mapping[str, Any], env: dict[str, str]) -> dict[str, ChannelS
         where = f"channels.{name}"
         if not isinstance(table, Mapping):
             raise ConfigError(f"{where}: must be a table with a `url`")
-        _no_unknown(table, {"url", "format"}, where)
+        _no_unknown(table, _keys(ChannelSettings), where)
         url = _opt(table, "url", str, where)
         if not url:
             raise ConfigError(f"{where}.url: required (an apprise URL, e.g. \"${{SLACK_WEBHOOK_URL}}\")")
-        fmt = _opt(table, "format", str, where, default="text")
+        fmt = _opt(table, "format", str, where, default=_default(ChannelSettings, "format"))
         channel = ChannelSettings(name=name, url=_secret(url, f"{where}.url", env), format=fmt)
         # Spelling only (apprise's own check waits for `check_channels`): a URL that
         # can never work stops start-up here, naming the channel.
@@ -353,7 +381,7 @@ def _routes(raw: Any, channels: Mapping[str, ChannelSettings]) -> tuple[RouteSet
         where = f"routes[{index}]"
         if not isinstance(table, Mapping):
             raise ConfigError(f"{where}: must be a table")
-        _no_unknown(table, {"name", "when", "channels"}, where)
+        _no_unknown(table, _keys(RouteSettings), where)
         name = _opt(table, "name", str, where) or f"route-{index + 1}"
         names = _opt(table, "channels", list, where) or []
         if not names:
@@ -367,16 +395,13 @@ def _routes(raw: Any, channels: Mapping[str, ChannelSettings]) -> tuple[RouteSet
     return tuple(out)
 
 
-_WHEN_KEYS: Final = {"source", "provider", "model", "kind", "severity", "watchlist"}
-_SEVERITIES: Final = tuple(s.value for s in Severity)
+_SEVERITIES: Final = SEVERITY_NAMES
 
 
 def _check_when(when: Mapping[str, Any], where: str) -> None:
     """A misspelt severity or kind would make a route silently match nothing."""
-    from watcher.model import ChangeKind
-
-    _no_unknown(when, _WHEN_KEYS, where)
-    allowed = {"severity": _SEVERITIES, "kind": tuple(k.value for k in ChangeKind)}
+    _no_unknown(when, WHEN_CRITERIA, where)
+    allowed = {"severity": _SEVERITIES, "kind": KIND_NAMES}
     for key, choices in allowed.items():
         values = when.get(key, [])
         for value in values if isinstance(values, list) else [values]:

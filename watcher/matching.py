@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Final
 
 from watcher.model import Change
+
+# What a `when` table may say (the config rejects anything else).
+WHEN_CRITERIA: Final = frozenset({"source", "provider", "model", "kind", "severity", "watchlist"})
 
 
 def watched(names: Iterable[str | None], watchlist: Sequence[str]) -> bool:
