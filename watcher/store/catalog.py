@@ -17,7 +17,7 @@ from watcher.model import ChangeKind, Observation
 from watcher.store.codec import from_row
 from watcher.store.globs import is_glob
 from watcher.store.outcomes import SUCCESS_OUTCOMES
-from watcher.store.queries_versions import alias_condition, model_filter
+from watcher.store.queries_versions import alias_condition, model_filter, own_id_fits
 from watcher.store.relations import CHANGE, OBSERVATION_VERSION, RUN
 
 
@@ -46,7 +46,7 @@ def current_named(connection: Connection, query: str, model: str) -> list[Found]
     alias_of = alias_condition(model, connection.dialect.name, _V)
     # Three lookups, each on its own index, instead of one OR that scans every version.
     rows: dict[tuple[str, str], Row[Any]] = {}
-    for condition in (_V.model.in_(models), _V.source_id == query, alias_of):
+    for condition in (_V.model.in_(models), own_id_fits(lambda own: own == query, _V), alias_of):
         for row in connection.execute(_current().where(condition)):
             rows.setdefault((row.source, row.key), row)
     return [_found(row) for _, row in sorted(rows.items())]

@@ -7,7 +7,7 @@ until `valid_to`, NULL while current) through Core, and return plain dicts.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Final
 
 from sqlalchemy import ColumnElement, Connection, and_, case, literal, or_, select, tuple_, union
@@ -44,9 +44,16 @@ def alias_condition(name: str, dialect: str, v: ReadOnlyColumnCollection[str, An
                                                           for pattern in (f"{name}, *", f"*, {name}", f"*, {name}, *"))))
 
 
+def own_id_fits(fits: Callable[[Any], ColumnElement[bool]],
+                v: ReadOnlyColumnCollection[str, Any] = _V) -> ColumnElement[bool]:
+    """`fits(source_id)`, asked of the index that holds the id: the key index where the
+    source's own id is the row's key, else the partial index of ids that differ (migration 0009)."""
+    return or_(and_(v.source_id != v.key, fits(v.source_id)), and_(v.source_id == v.key, fits(v.key)))
+
+
 def model_filter(name: str, dialect: str, v: ReadOnlyColumnCollection[str, Any] = _V) -> ColumnElement[bool]:
     """The row's id, canonical or as the source spells it, is `name` (or fits it, as a glob)."""
-    return or_(matches(v.model, name, dialect), matches(v.source_id, name, dialect))
+    return or_(matches(v.model, name, dialect), own_id_fits(lambda own: matches(own, name, dialect), v))
 
 
 def history(connection: Connection, model: str) -> list[dict[str, Any]]:

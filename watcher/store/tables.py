@@ -72,11 +72,14 @@ class ObservationVersion(SQLModel, table=True):
             postgresql_where=text("valid_to IS NULL"),
         ),
         # A row's versions (history, the views' period ends); a row has few versions, so
-        # ordering them by valid_from needs no index column (migration 0005).
-        Index("ix_observation_source_key", "source", "key"),
+        # ordering them by valid_from needs no index column (migration 0005). Key first, so
+        # it also finds a row by its key alone: the source's own id where that is the key.
+        Index("ix_observation_key_source", "key", "source"),
         Index("ix_observation_model", "model"),
-        # `watcher history ID` finds rows by any spelling (migration 0003).
-        Index("ix_observation_source_id", "source_id"),
+        # `watcher history ID` finds rows by any spelling (migration 0003); the source's own
+        # id only where it is not the key, which the index above holds (migration 0009).
+        Index("ix_observation_source_id", "source_id", sqlite_where=text("source_id <> key"),
+              postgresql_where=text("source_id <> key")),
         Index("ix_observation_aliases", "aliases", sqlite_where=text("aliases IS NOT NULL"),
               postgresql_where=text("aliases IS NOT NULL")),
         # Shutdowns ahead (`upcoming`, the web page's timeline, the calendar feed): a range

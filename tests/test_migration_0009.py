@@ -1,0 +1,83 @@
+"""Migration 0009 (issue 13: the source's own id indexed only where it is not the key)
+moves a database the previous release built, at revision 0008, without changing
+anything it answers, and the lookups by a source's own id still seek an index."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Engine, inspect
+
+from sources.registry import builtin
+from tests.support import FIXTURES
+from tests.test_migration_0004 import RELEASES, answers
+from watcher.config import SourceSettings
+from watcher.disagreements.hook import DisagreementHook
+from watcher.model import Document
+from watcher.poll.pipeline import Poller
+from watcher.store.catalog import current_named
+from watcher.store.engine import make_engine
+from watcher.store.migrate import current_revision, upgrade
+from watcher.store.queries_versions import history
+from watcher.store.relations import OBSERVATION_VERSION
+
+T0 = dt.datetime(2026, 7, 1, tzinfo=dt.UTC)
+_V = OBSERVATION_VERSION.c
+
+
+def build_at_0008(engine: Engine) -> None:
+    """What the 0008 release leaves: its schema, two real releases polled, and one row
+    whose own id is not its key (LiteLLM's never differ)."""
+    upgrade(engine, "0008")
+    poller = Poller(engine=engine, hooks=(DisagreementHook(),))
+    source = builtin("litellm")
+    for day, name in enumerate(RELEASES):
+        doc = Document("litellm", source.urls[0], (FIXTURES / "litellm" / name).read_bytes(),
+                       T0 + dt.timedelta(days=day), content_type="application/json")
+        assert poller.record_document(source, SourceSettings(name="litellm"), doc).outcome in ("baseline", "changed")
+    with engine.begin() as connection:
+        connection.execute(OBSERVATION_VERSION.update().where(_V.key == "gpt-4o").values(source_id="openai/gpt-4o"))
+
+
+def lookups(engine: Engine) -> dict[str, tuple[list[Any], list[Any]]]:
+    """`watcher history` and `watcher show` by the source's own id, equal to the key or not."""
+    with engine.connect() as connection:
+        return {name: (history(connection, name), current_named(connection, name, name))
+                for name in ("openai/sora-2", "openai/gpt-4o", "gpt-4o", "gpt-4o*", "azure/*")}
+
+
+def test_0009_keeps_every_version_and_answer_of_a_0008_database(db_url: str) -> None:
+    engine = make_engine(db_url)
+    build_at_0008(engine)
+    before, found = answers(engine), lookups(engine)
+    assert len(before["observation_version"]) > len(before["run"]) > 1 and before["change"]
+    assert all(rows for rows, _ in found.values())
+
+    upgrade(engine, "0009")
+
+    assert current_revision(engine) == "0009"
+    assert answers(engine) == before
+    assert lookups(engine) == found
+    indexes = {ix["name"]: ix["column_names"] for ix in inspect(engine).get_indexes("observation_version")}
+    assert indexes["ix_observation_key_source"] == ["key", "source"] and "ix_observation_source_key" not in indexes
+    engine.dispose()
+
+
+def test_a_lookup_by_the_sources_own_id_seeks_an_index(sqlite_url: str) -> None:
+    """Both halves of the own-id lookup are answered by an index, not a scan of every version."""
+    from sqlalchemy import event
+
+    engine = make_engine(sqlite_url)
+    build_at_0008(engine)
+    upgrade(engine)
+    sent: list[tuple[str, Any]] = []
+    event.listen(engine, "before_cursor_execute", lambda _c, _cur, sql, params, *_: sent.append((sql, params)))
+    with engine.connect() as connection:
+        history(connection, "openai/gpt-4o")
+        current_named(connection, "openai/gpt-4o", "gpt-4o")
+        plans = [" ".join(str(row[-1]) for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params))
+                 for sql, params in list(sent)]
+    assert plans and all("SCAN observation_version" not in plan for plan in plans), plans
+    assert any("ix_observation_source_id" in plan and "ix_observation_key_source" in plan for plan in plans)
+    engine.dispose()
