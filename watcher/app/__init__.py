@@ -13,6 +13,7 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
@@ -31,6 +32,9 @@ from watcher.store import polls
 from watcher.store.engine import database_url, make_engine, read_session
 from watcher.store.migrate import ensure_schema
 from watcher.store.tables import Run
+
+if TYPE_CHECKING:
+    from watcher.poll.replay import ReplayReport
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +153,24 @@ class App:
 
     def check(self, name: str, doc: Document) -> list[Observation]:
         return self.source(name).parse(doc)
+
+    async def fetch_document(self, name: str) -> Document:
+        """Fetch `name` once and store nothing (`watcher check`); a failed fetch is a
+        usage error naming the host it failed on."""
+        source = self.fetchable(name)
+        async with Fetcher(self.settings.fetch) as fetcher:
+            result = await fetcher.fetch_source(source)
+        if result.document is None:
+            raise UsageError(f"{name}: fetch failed: {fetch_error(result.url, result.error)}")
+        return result.document
+
+    def reparse(self, name: str, *, dry_run: bool = False) -> ReplayReport:
+        """Rebuild `name`'s versions and changes from its kept raw documents with today's
+        parser (raises ReplayError when there is nothing to rebuild from)."""
+        from watcher.poll.replay import reparse
+
+        return reparse(self.engine, self.source(name), self.source_settings(name), severity_policy(self.settings),
+                       dry_run=dry_run)
 
 
 def fetch_error(url: str | None, error: str | None) -> str:

@@ -136,7 +136,7 @@ def check(
     else:
         import asyncio
 
-        doc = asyncio.run(_fetch_only(c, source))
+        doc = asyncio.run(c.app.fetch_document(source))
     observations = c.app.check(source, doc)
     typer.echo(f"{source}: {len(observations)} rows from {doc.url}", err=True)
     from watcher.present import observation_dict
@@ -144,19 +144,6 @@ def check(
     render((observation_dict(o) for o in observations), fmt or default_format(),
            columns=("key", "model", "aliases", *FACT_COLUMNS),
            title=source)
-
-
-async def _fetch_only(c: Context, name: str) -> Any:
-    from watcher.poll.fetch import Fetcher
-
-    source = c.app.fetchable(name)
-    async with Fetcher(c.settings.fetch) as fetcher:
-        result = await fetcher.fetch_source(source)
-    if result.document is None:
-        from watcher.app import fetch_error
-
-        fail(f"{name}: fetch failed: {fetch_error(result.url, result.error)}")
-    return result.document
 
 
 @app.command()
@@ -233,14 +220,11 @@ def reparse(
     fmt: FormatOption = None,
 ) -> None:
     """Rebuild a source's versions and changes from its raw documents with today's parser. Sends no alerts."""
-    from watcher.app import severity_policy
     from watcher.poll.replay import ReplayError
-    from watcher.poll.replay import reparse as rebuild
 
     c = context_of(ctx)
     try:
-        report = rebuild(c.app.engine, c.app.source(source), c.app.source_settings(source),
-                         severity_policy(c.settings), dry_run=dry_run)
+        report = c.app.reparse(source, dry_run=dry_run)
     except ReplayError as exc:
         fail(str(exc))
     since = report.replayed_from.isoformat()
