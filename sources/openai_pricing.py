@@ -12,15 +12,13 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-from sources.astro_props import AstroPropsError
 from sources.base import BuiltinSource
-from sources.jsx_literal import JsxSyntaxError
-from sources.openai_pricing_html import count_text_islands, html_cells
-from sources.openai_pricing_md import has_components, md_cells
-from sources.openai_pricing_rows import PriceCell, RowShapeError
 from watcher.model import Document, Observation, ParseError, PriceKey
+
+if TYPE_CHECKING:
+    from sources.openai_pricing_rows import PriceCell
 
 PAGE_URL: Final = "https://developers.openai.com/api/docs/pricing"
 PROVIDER: Final = "openai"
@@ -38,6 +36,14 @@ _CHALLENGE_MARKERS: Final = (
 
 
 def parse(doc: Document) -> list[Observation]:
+    # The readers (selectolax among them) are imported on the first parse: every
+    # config load reads this module's declaration, and only polls parse.
+    from sources.astro_props import AstroPropsError
+    from sources.jsx_literal import JsxSyntaxError
+    from sources.openai_pricing_html import count_text_islands, html_cells
+    from sources.openai_pricing_md import has_components, md_cells
+    from sources.openai_pricing_rows import RowShapeError
+
     text = doc.text
     if doc.http_status >= 400:
         raise ParseError(f"HTTP {doc.http_status}: an error page, not the pricing page")
