@@ -9,12 +9,15 @@ that need them, so that `watcher --help` and quick queries start fast.
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
+from collections.abc import Callable, Iterator, MutableMapping
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+import typer.main
 
 from watcher.cli.context import Context
 from watcher.cli.help_format import ProseGroup
@@ -70,7 +73,7 @@ def main() -> None:
     from watcher.errors import describe
 
     try:
-        code = app(standalone_mode=False, prog_name="watcher")  # also under `python -m watcher`
+        code = command_line()(standalone_mode=False, prog_name="watcher")  # also under `python -m watcher`
     except (KeyboardInterrupt, typer.Abort):
         typer.echo("watcher: interrupted", err=True)
         sys.exit(130)
@@ -86,6 +89,61 @@ def main() -> None:
         typer.echo(f"watcher: {message}", err=True)
         sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def command_line() -> Any:
+    """`app` as Typer makes it a click group, except that each command and command group
+    is made when first asked for (click's lazy subcommands): Typer reads every
+    command's annotations up front, a tenth of a query command's start-up, to run one."""
+    commands, groups = app.registered_commands, app.registered_groups
+    app.registered_commands, app.registered_groups = [], []
+    try:
+        group = typer.main.get_command(app)
+    finally:
+        app.registered_commands, app.registered_groups = commands, groups
+    assert isinstance(group, ProseGroup)
+    made: dict[str, Callable[[], Any]] = {}
+    for info in commands:
+        assert info.callback is not None
+        name = info.name or typer.main.get_command_name(info.callback.__name__)
+        made[name] = functools.partial(typer.main.get_command_from_info, info,
+                                       pretty_exceptions_short=app.pretty_exceptions_short,
+                                       rich_markup_mode=app.rich_markup_mode)
+    for sub in groups:
+        assert sub.name, "every command group of `watcher` is named"
+        made[sub.name] = functools.partial(typer.main.get_group_from_info, sub,
+                                           pretty_exceptions_short=app.pretty_exceptions_short,
+                                           rich_markup_mode=app.rich_markup_mode,
+                                           suggest_commands=app.suggest_commands)
+    group.commands = _Commands(made)
+    return group
+
+
+class _Commands(MutableMapping[str, Any]):
+    """A group's commands by name, in the order they were registered, each made on first use."""
+
+    def __init__(self, makers: dict[str, Callable[[], Any]]) -> None:
+        self._makers = makers
+        self._made: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._made:
+            self._made[name] = self._makers[name]()
+        return self._made[name]
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        self._makers.setdefault(name, lambda: command)
+        self._made[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self._makers[name]
+        self._made.pop(name, None)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._makers)
+
+    def __len__(self) -> int:
+        return len(self._makers)
 
 
 def _usage(exc: Exception) -> int:
