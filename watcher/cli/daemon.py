@@ -17,22 +17,14 @@ from watcher.cli.context import context_of, fail
 def run(ctx: typer.Context) -> None:
     """Run the service in the foreground: poll every source on schedule, deliver alerts,
     serve /metrics, /livez and /readyz. SIGHUP reloads config.toml; SIGTERM drains and exits."""
-    import asyncio
-    import logging
+    from watcher.config import check_channels
+    from watcher.daemon.start import Options, exec_daemon
 
-    from watcher.daemon.memory import tune_allocator
-    from watcher.daemon.service import Daemon
-    from watcher.logs import setup_logging
-
-    tune_allocator()  # before any thread starts: a months-long process stays small
     c = context_of(ctx)
-    settings = c.settings
-    # The daemon's log is its product: INFO by default, one line per event.
-    redactor = setup_logging(logging.DEBUG if c.verbose else logging.INFO, settings.secrets(), c.log_format)
-    for chatty in ("apscheduler", "httpx", "httpcore", "alembic", "apprise", "uvicorn"):  # our own lines say it once
-        logging.getLogger(chatty).setLevel(logging.WARNING)
-    daemon = Daemon(settings, config_path=c.config_path, db=c.db, redactor=redactor)
-    raise typer.Exit(asyncio.run(daemon.run()))
+    check_channels(c.settings)  # a bad config or channel URL: one clear line from here, before the exec
+    # The daemon runs in this process without the command line (watcher/daemon/start.py).
+    exec_daemon(Options(config_path=None if c.config_path is None else str(c.config_path), db=c.db,
+                        verbose=c.verbose, log_format=c.log_format))
 
 
 @app.command()
