@@ -1,15 +1,16 @@
 """What every page, feed and API call needs: the database, the configuration, the
-clock, and one reading of the filters they all share."""
+clock, and one reading of the query parameters and filters they all share."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 from collections.abc import Callable, Sequence
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import HTTPException, Query, Request
 from sqlalchemy import Engine
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
 
 from watcher.config import Settings
 from watcher.durations import parse_duration, parse_time
@@ -39,9 +40,6 @@ class WebContext:
         return list(self.settings.sources)
 
 
-Many = Annotated[list[str], Query()]  # a repeatable query parameter: ?kind=price&kind=status
-
-
 def web_context(request: Request) -> WebContext:
     ctx: WebContext = request.app.state.web
     return ctx
@@ -49,6 +47,36 @@ def web_context(request: Request) -> WebContext:
 
 def bad_request(detail: str) -> HTTPException:
     return HTTPException(status_code=400, detail=detail)
+
+
+def many(request: Request, name: str) -> list[str]:
+    """A repeatable query parameter: ?kind=price&kind=status."""
+    return request.query_params.getlist(name)
+
+
+def text(request: Request, name: str, default: str | None = None) -> str | None:
+    return request.query_params.get(name, default)
+
+
+def required(request: Request, name: str) -> str:
+    value = request.query_params.get(name)
+    if value is None:
+        raise bad_request(f"{name}: required")
+    return value
+
+
+def number(request: Request, name: str, default: int, *, low: int, high: int | None = None) -> int:
+    """A whole-number query parameter within [low, high]; a bad one is a 400 naming it."""
+    given = request.query_params.get(name)
+    if given is None:
+        return default
+    try:
+        value = int(given)
+    except ValueError:
+        raise bad_request(f"{name}: {given!r} is not a whole number") from None
+    if value < low or (high is not None and value > high):
+        raise bad_request(f"{name}: must be at least {low}" + (f" and at most {high}" if high is not None else ""))
+    return value
 
 
 def _choices(name: str, given: Sequence[str], allowed: Sequence[str]) -> tuple[str, ...]:

@@ -2,32 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 from watcher.store import readers
 from watcher.web import feeds
-from watcher.web.context import Many, change_filter, web_context, within
+from watcher.web.context import change_filter, many, text, web_context, within
 from watcher.web.pages import base_path
 from watcher.web.timeline import upcoming_shutdowns
 
-router = APIRouter(prefix="/feeds", include_in_schema=False)
 FEED_SIZE = 100
-
-
 
 
 def _absolute_base(request: Request) -> str:
     return f"{request.url.scheme}://{request.url.netloc}{base_path(request)}"
 
 
-@router.get("/changes.atom")
-def changes_atom(request: Request, source: Many = [], provider: Many = [], model: str | None = None,  # noqa: B006
-                 kind: Many = [], severity: Many = []) -> Response:  # noqa: B006
+def changes_atom(request: Request) -> Response:
     ctx = web_context(request)
-    flt = change_filter(ctx, source=source, provider=provider, model=model, kind=kind, severity=severity)
+    model = text(request, "model")
+    flt = change_filter(ctx, source=many(request, "source"), provider=many(request, "provider"), model=model,
+                        kind=many(request, "kind"), severity=many(request, "severity"))
     page = readers.recent_changes(ctx.engine, flt, limit=FEED_SIZE)
     title = "Model changes" + (f": {model}" if model else "")
     body = feeds.atom(page.rows, base=_absolute_base(request), self_url=str(request.url), title=title,
@@ -35,13 +31,12 @@ def changes_atom(request: Request, source: Many = [], provider: Many = [], model
     return Response(body, media_type="application/atom+xml; charset=utf-8")
 
 
-@router.get("/shutdowns.ics")
-def shutdowns_ics(request: Request, model: str | None = None,
-                  within_: Annotated[str, Query(alias="within")] = "730d") -> Response:
+def shutdowns_ics(request: Request) -> Response:
     """One event per model: `?model=glob`, else the watchlist's models (every model with
     a shutdown ahead when the watchlist is empty)."""
     ctx = web_context(request)
-    rows = upcoming_shutdowns(ctx.engine, today=ctx.today(), within=within(within_),
+    model = text(request, "model")
+    rows = upcoming_shutdowns(ctx.engine, today=ctx.today(), within=within(text(request, "within", "730d") or ""),
                               watchlist=ctx.settings.watchlist, model=model or None,
                               watched_only=not model and bool(ctx.settings.watchlist))
     revisions = readers.shutdown_revisions(ctx.engine, rows)
@@ -54,3 +49,5 @@ def shutdowns_ics(request: Request, model: str | None = None,
     return Response(body, media_type="text/calendar; charset=utf-8",
                     headers={"Content-Disposition": 'inline; filename="shutdowns.ics"'})
 
+
+ROUTES = [Route("/feeds/changes.atom", changes_atom), Route("/feeds/shutdowns.ics", shutdowns_ics)]

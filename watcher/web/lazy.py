@@ -1,7 +1,7 @@
 """The daemon's web app, built on the first request that needs it.
 
-FastAPI, pydantic's route models, Jinja2 and the page modules cost the daemon
-about 16 MB resident; most daemons answer /metrics and /healthz all their life
+Starlette, uvicorn's HTTP machinery, Jinja2 and the page modules cost the daemon
+about 10 MB resident; most daemons answer /metrics and /healthz all their life
 and never serve a page. So the daemon listens with this small ASGI app: it
 answers the status routes itself, on the event loop (so they still tell whether
 the loop is alive), and builds the real app, in a worker thread so the loop

@@ -5,20 +5,20 @@ needed; filters are plain GET forms, so every view has a URL to share."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+from starlette.routing import Route
 
 from watcher.store import readers
-from watcher.web.context import KINDS, SEVERITIES, Many, change_filter, model_views, web_context, within
+from watcher.web.context import KINDS, SEVERITIES, change_filter, many, model_views, number, text, web_context, within
 from watcher.web.prices import human_price
 from watcher.web.sources_view import source_rows
 from watcher.web.timeline import upcoming_shutdowns
 
-router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
 TIMELINE_ROWS = 100  # a page of the timeline: watched first, then the soonest
 
@@ -71,10 +71,10 @@ def _prices(prices: Any) -> list[str]:
     return [human_price(str(key), str(value)) for key, value in sorted(prices.items())]
 
 
-@router.get("/", response_class=HTMLResponse)
-def upcoming_page(request: Request, model: str | None = None, within_: Annotated[str, Query(alias="within")] = "180d",
-                  page: Annotated[int, Query(ge=1)] = 1) -> HTMLResponse:
+def upcoming_page(request: Request) -> HTMLResponse:
     ctx = web_context(request)
+    model, within_ = text(request, "model"), text(request, "within", "180d") or ""
+    page = number(request, "page", 1, low=1)
     rows = upcoming_shutdowns(ctx.engine, today=ctx.today(), within=within(within_), watchlist=ctx.settings.watchlist,
                               model=model or None, offset=(page - 1) * TIMELINE_ROWS, limit=TIMELINE_ROWS + 1)
     base = base_path(request)
@@ -88,11 +88,10 @@ def upcoming_page(request: Request, model: str | None = None, within_: Annotated
                   next_url=link(page + 1) if len(rows) > TIMELINE_ROWS else None)
 
 
-@router.get("/changes", response_class=HTMLResponse)
-def changes_page(request: Request, source: Many = [], provider: Many = [], model: str | None = None,  # noqa: B006
-                 kind: Many = [], severity: Many = [], page: Annotated[int, Query(ge=1)] = 1  # noqa: B006
-                 ) -> HTMLResponse:
+def changes_page(request: Request) -> HTMLResponse:
     ctx = web_context(request)
+    source, provider, model = many(request, "source"), many(request, "provider"), text(request, "model")
+    kind, severity, page = many(request, "kind"), many(request, "severity"), number(request, "page", 1, low=1)
     flt = change_filter(ctx, source=source, provider=provider, model=model, kind=kind, severity=severity)
     result = readers.recent_changes(ctx.engine, flt, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
     kept = {"source": [s for s in source if s], "provider": [p for p in provider if p], "model": model or "",
@@ -110,8 +109,8 @@ def changes_page(request: Request, source: Many = [], provider: Many = [], model
                   feed_url=f"{base}/feeds/changes.atom" + (f"?{feed_query}" if feed_query else ""))
 
 
-@router.get("/models/{model:path}", response_class=HTMLResponse)
-def model_page(request: Request, model: str) -> HTMLResponse:
+def model_page(request: Request) -> HTMLResponse:
+    model = request.path_params["model"]
     views = model_views(web_context(request), model)
     for view in views:
         for row in view["sources"]:
@@ -121,7 +120,6 @@ def model_page(request: Request, model: str) -> HTMLResponse:
     return render(request, "model.html", page="model", title=model, views=views)
 
 
-@router.get("/sources", response_class=HTMLResponse)
 def sources_page(request: Request) -> HTMLResponse:
     return render(request, "sources.html", page="sources", title="Sources", rows=source_rows(web_context(request)))
 
@@ -131,3 +129,7 @@ def error_page(request: Request, status: int, detail: str) -> HTMLResponse:
     response = render(request, "error.html", page="error", title=titles.get(status, "Error"), detail=detail)
     response.status_code = status
     return response
+
+
+ROUTES = [Route("/", upcoming_page), Route("/changes", changes_page), Route("/models/{model:path}", model_page),
+          Route("/sources", sources_page)]

@@ -1,5 +1,5 @@
 """The JSON API's shapes: the rows `watcher … --format json` prints, in an envelope
-that carries a schema version. FastAPI turns these into the OpenAPI document, so
+that carries a schema version. watcher/web/openapi.py turns these into the OpenAPI document, so
 the description served at /api/openapi.json is the code, not a second copy."""
 
 from __future__ import annotations
