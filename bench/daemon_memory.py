@@ -4,9 +4,9 @@ polls of every built-in source, served from loopback (target ≤ 80 MB).
 A day is compressed into cycles: every source is polled every second until each
 has been polled as often as an hourly source is in a day (24), which is more
 than the shipped schedules poll any of them. LiteLLM serves real consecutive
-releases (1.97.0 → 1.109.1 from the PyPI wheels, the largest catalogs it has
-shipped), moving to the next once the daemon has polled one: each is a changed poll of
-hundreds of rows, none refused by the guard. OpenRouter moves once from its June
+releases (the nine from 1.72.0 to 1.101.4, from the PyPI wheels), moving to the
+next once the daemon has polled one: each is a changed poll of hundreds of rows,
+none refused by the guard. OpenRouter moves once from its June
 capture to its August one; the rest answer 304 or the same body, as they do most
 of the day. The daemon runs as its own process, in the unit's environment
 (PYTHONMALLOC and friends from systemd/model-watcher.service); its RSS is read
@@ -46,10 +46,10 @@ PROVIDER_PAGES = {
 SOURCES = {**CATALOG_SOURCES, **{
     name: (f"/{page}", (f"providers/{page}", f"providers/{page}"), (f"providers/{page}", f"providers/{page}"))
     for name, page in PROVIDER_PAGES.items()}}
-# Consecutive LiteLLM releases (1.107.0rc2 left out: a release candidate). None is refused
-# by the guard as of this writing; the run reports refusals if that changes.
-RELEASES = ("1.97.0", "1.98.0", "1.99.0", "1.100.0", "1.101.0", "1.101.4", "1.102.0", "1.103.0", "1.104.0",
-            "1.105.0", "1.106.0", "1.106.12", "1.108.0", "1.109.0", "1.109.1")
+# Real consecutive LiteLLM releases: the nine issue 13 sizes the database with (1.72.0 →
+# 1.101.4, wheels cached in WATCHER_PYPI_CACHE). None is refused by the guard as of this
+# writing; the run reports refusals if that changes.
+RELEASES = _releases.NINE
 
 
 def _rss_kb(pid: int) -> dict[str, int]:
