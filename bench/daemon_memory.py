@@ -178,7 +178,7 @@ def day(*, web: bool) -> None:
             first: dict[str, int] | None = None
             samples: list[int] = []
             tree_peak = 0
-            cycle = release = served_since = 0
+            release = served_since = 0
             while True:
                 time.sleep(1.0)
                 runs = _runs(db) if db.exists() else {}
@@ -189,13 +189,13 @@ def day(*, web: bool) -> None:
                 tree_peak = max(tree_peak, _tree_rss_kb(daemon.pid))
                 if done >= POLLS_PER_SOURCE or daemon.poll() is not None or time.monotonic() - started > 900:
                     break
-                cycle += 1
                 # The next release once the daemon has polled this one (a poll of a
                 # 2 MB catalog can take longer than a cycle on a busy machine).
                 if runs.get("litellm", 0) > served_since and release + 1 < len(releases):
                     release, served_since = release + 1, runs["litellm"]
                     files["litellm"] = releases[release]
-                if cycle == POLLS_PER_SOURCE // 2:
+                # Halfway through its day (by its polls: a loaded machine starts the daemon late).
+                if runs.get("openrouter", 0) >= POLLS_PER_SOURCE // 2:
                     files["openrouter"] = str(capture(*SOURCES["openrouter"][2]))
                 write_routes()
             if daemon.poll() is not None:
@@ -231,6 +231,8 @@ def day(*, web: bool) -> None:
             "refused": outcomes.get("refused", 0),
             "rss_first_cycle_mb": round((first or {}).get("VmRSS", 0) / 1024, 1),
             "rss_after_mb": round(after["VmRSS"] / 1024, 1), "rss_peak_mb": round(after["VmHWM"] / 1024, 1),
+            # Between polls: the median of the day's last quarter (rss_after may catch a poll in flight).
+            "rss_last_quarter_median_mb": sorted(samples[-len(samples) // 4:])[len(samples) // 8] if samples else 0,
             "with_children_peak_mb": round(tree_peak / 1024, 1),
             "of_which_anon_mb": round(after["RssAnon"] / 1024, 1), "file_mb": round(after["RssFile"] / 1024, 1),
             "exit": code, "wall_s": round(time.monotonic() - started, 1)}, "≤ 80 MB")
