@@ -33,6 +33,11 @@ _ARENAS = 1  # the threads allocate little at once: contention costs nothing her
 # from raising the threshold after each big free, which is what otherwise
 # parks those buffers on the heap and fragments it for the process's life.
 _BIG = 128 * 1024
+# SQLite keeps up to 2 MiB of pages per connection by default, filled by the daemon's
+# long-lived connection as the history grows (a few full reads of a catalog's
+# versions) and never handed back. The file's pages stay in the kernel's cache,
+# so a smaller one costs a read() per page missed, not a disk read.
+SQLITE_CACHE_KIB = 256
 
 
 def _libc() -> ctypes.CDLL | None:

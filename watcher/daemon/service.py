@@ -30,7 +30,7 @@ from sqlalchemy import Engine
 
 from watcher.app import App, UsageError
 from watcher.config import ConfigError, Settings, check_channels, load
-from watcher.daemon import health, snapshot
+from watcher.daemon import health, memory, snapshot
 from watcher.daemon.http import Reply, StatusServer
 from watcher.daemon.jobs import DELIVER, Job, maintenance
 from watcher.daemon.jobstore import JobStore, job_id, source_id
@@ -41,7 +41,7 @@ from watcher.daemon.schedule import UTC, Plan, plan
 from watcher.daemon.work import Work, brief
 from watcher.logs import RedactingFilter
 from watcher.poll.fetch import Fetcher
-from watcher.store.engine import make_engine, redact_url
+from watcher.store.engine import cap_sqlite_page_cache, make_engine, redact_url
 from watcher.store.migrate import ensure_schema
 
 if TYPE_CHECKING:
@@ -378,6 +378,7 @@ def _open_database(app: App) -> Engine:
     """The daemon's engine: one pooled connection, more opened when needed and closed
     after (each idle SQLite connection keeps its own page cache)."""
     engine = make_engine(app.db_url, pool_size=1, max_overflow=8)
+    cap_sqlite_page_cache(engine, memory.SQLITE_CACHE_KIB)
     ensure_schema(engine)  # creates the schema on an empty database, refuses an outdated one
     app.engine = engine  # seeds App's cached property
     return engine

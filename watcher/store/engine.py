@@ -80,6 +80,17 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return engine
 
 
+def cap_sqlite_page_cache(engine: Engine, kib: int) -> None:
+    """Each of `engine`'s SQLite connections keeps at most `kib` KiB of pages (the
+    daemon's, watcher/daemon/memory.py); a no-op on PostgreSQL."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _cap(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.execute(f"PRAGMA cache_size=-{int(kib)}")
+
+
 def _name_database_in_open_errors(engine: Engine, where: str) -> None:
     """A database that cannot be opened (no server, no access to the file, not a
     database) fails in the driver's words only: say which database it was."""
