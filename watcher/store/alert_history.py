@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
+from watcher.store import derived
 from watcher.store.outcomes import SUCCESS_OUTCOMES
 from watcher.store.tables import ChangeRecord, ObservationVersion, Run
 
@@ -86,7 +87,8 @@ def current_model_names(session: Session) -> list[tuple[Any, ...]]:
     """(model, key, source id, aliases, shutdown date) of every current version of a model."""
     return list(session.exec(select(  # type: ignore[call-overload]  # sqlmodel types up to 4 columns
                                     ObservationVersion.model, ObservationVersion.key,
-                                    ObservationVersion.source_id, ObservationVersion.aliases,
+                                    derived.source_id(ObservationVersion.__table__.c),  # type: ignore[attr-defined]
+                                    ObservationVersion.aliases,
                                     ObservationVersion.shutdown_on)
                              .where(col(ObservationVersion.valid_to).is_(None),
                                     col(ObservationVersion.is_model).is_(True))).all())

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, func, select
 
 from watcher.model import SourceRow as Row
 from watcher.store.codec import from_row
+from watcher.store.derived import resolved
 from watcher.store.outcomes import SUCCESS_OUTCOMES
 from watcher.store.relations import OBSERVATION_VERSION, RUN
 
@@ -23,7 +24,7 @@ __all__ = ["SUCCESS_OUTCOMES", "current_rows", "data_as_of"]
 
 def current_rows(connection: Connection) -> list[Row]:
     """Every source's current statement about every row (models and products alike)."""
-    query = select(OBSERVATION_VERSION).where(_V.valid_to.is_(None)).order_by(_V.source, _V.key)
+    query = select(*resolved(_V)).where(_V.valid_to.is_(None)).order_by(_V.source, _V.key)
     return [Row(row.source, from_row(row)) for row in connection.execute(query)]
 
 

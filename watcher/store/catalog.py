@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Row, bindparam, select
 
 from watcher.model import ChangeKind, Observation
 from watcher.store.codec import from_row
+from watcher.store.derived import resolved
 from watcher.store.globs import is_glob
 from watcher.store.outcomes import SUCCESS_OUTCOMES
 from watcher.store.queries_versions import alias_condition, model_filter, own_id_fits
@@ -32,7 +33,7 @@ _V = OBSERVATION_VERSION.c
 
 
 def _current() -> Any:
-    return select(OBSERVATION_VERSION).where(_V.valid_to.is_(None))
+    return select(*resolved(_V)).where(_V.valid_to.is_(None))
 
 
 def _found(row: Row[Any]) -> Found:

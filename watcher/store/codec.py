@@ -18,6 +18,7 @@ from watcher.model import (
     parse_replacement,
 )
 from watcher.money import format_price
+from watcher.store.derived import stored
 
 
 def prices_to_text(prices: Mapping[PriceKey, Decimal]) -> str | None:
@@ -34,15 +35,17 @@ def prices_from_text(text: str | None) -> dict[PriceKey, Decimal]:
     return {PriceKey.parse(k): Decimal(v) for k, v in json.loads(text).items()}
 
 
-def row_values(obs: Observation, *, source: str, valid_from: dt.datetime, run_id: int) -> dict[str, Any]:
+def row_values(obs: Observation, *, source: str, valid_from: dt.datetime, run_id: int,
+               run_url: str | None = None) -> dict[str, Any]:
     """The column values of a new current version: for bulk inserts, which skip
-    building ORM objects (the slowest part of storing a 3,000-row catalog)."""
+    building ORM objects (the slowest part of storing a 3,000-row catalog). The source's
+    own id and the url are left out where the key and the run's url state them."""
     return dict(
         source=source,
         key=obs.key,
         provider=obs.provider,
         model=obs.model,
-        source_id=obs.source_id,
+        source_id=stored(obs.source_id, obs.key),
         distribution=obs.distribution,
         is_model=obs.is_model,
         status=obs.status.value if obs.status else None,
@@ -55,7 +58,7 @@ def row_values(obs: Observation, *, source: str, valid_from: dt.datetime, run_id
         availability=obs.availability,
         milestones=format_milestones(obs.milestones),
         section=obs.section,
-        url=obs.url,
+        url=stored(obs.url, run_url),
         valid_from=valid_from,
         valid_to=None,
         run_id=run_id,
@@ -63,7 +66,7 @@ def row_values(obs: Observation, *, source: str, valid_from: dt.datetime, run_id
 
 
 class VersionRow(Protocol):
-    """An `ObservationVersion`, or a plain result row of its table's columns."""
+    """A result row of a version's columns as `derived.resolved` reads them."""
 
     key: str
     provider: str

@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from watcher.model import ChangeKind
 from watcher.model import SourceRow as Row
 from watcher.store.codec import from_row
+from watcher.store.derived import resolved
 from watcher.store.tables import ChangeRecord, ObservationVersion, Run
 
 _CHUNK = 500
@@ -30,7 +31,7 @@ _CHANGES = ChangeRecord.__table__  # type: ignore[attr-defined]
 
 
 def official_rows(session: Session, sources: Collection[str]) -> list[Row]:
-    query = _VERSIONS.select().where(
+    query = sa_select(*resolved(_VERSIONS.c)).where(
         _VERSIONS.c.source.in_(list(sources)),
         _VERSIONS.c.valid_to.is_(None),
         _VERSIONS.c.is_model.is_(True),
@@ -44,7 +45,7 @@ def catalog_rows(session: Session, officials: Iterable[tuple[str, str]], *, excl
     names = sorted({model for _, model in wanted})
     rows: list[Row] = []
     for start in range(0, len(names), _CHUNK):
-        query = _VERSIONS.select().where(
+        query = sa_select(*resolved(_VERSIONS.c)).where(
             _VERSIONS.c.model.in_(names[start : start + _CHUNK]),
             _VERSIONS.c.valid_to.is_(None),
             _VERSIONS.c.distribution.is_(None),

@@ -11,6 +11,7 @@ from typing import Any, Final
 
 from sqlalchemy import Connection, select
 
+from watcher.store.derived import resolved
 from watcher.store.relations import RELATIONS
 from watcher.store.values import plain_rows, raw
 
@@ -55,7 +56,9 @@ def export_relation_columns(name: str) -> list[Any]:
 def export_rows(connection: Connection, name: str) -> Iterator[dict[str, Any]]:
     relation = _relation(name)
     names = export_columns(name)
-    columns = [relation.c[column] for column in names]
+    # A version's own id and url read back where the row leaves them to the key and the run.
+    columns = (resolved(relation.c, tuple(names)) if name == "observation_version"
+               else [relation.c[column] for column in names])
     query = select(*map(raw, columns))
     # Every export in one order, the same on SQLite and PostgreSQL: text compared
     # byte by byte (PostgreSQL's collation would put `gpt-4o` and `GPT-4o` elsewhere).

@@ -10,11 +10,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import and_, func, insert, or_, text, update
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from watcher.model import Change, Document, Observation
 from watcher.store import source_state as source_states
 from watcher.store.codec import from_row, row_values
+from watcher.store.derived import resolved
 from watcher.store.outcomes import FAILURE_OUTCOMES, SUCCESS_OUTCOMES
 from watcher.store.source_state import SourceState
 from watcher.store.tables import (
@@ -80,7 +82,7 @@ def current_versions(session: Session, source: str) -> dict[str, Observation]:
     # cost more than the parse itself.
     table = ObservationVersion.__table__  # type: ignore[attr-defined]  # SQLModel does not declare __table__
     rows = session.connection().execute(
-        table.select().where(table.c.source == source, table.c.valid_to.is_(None))
+        core_select(*resolved(table.c)).where(table.c.source == source, table.c.valid_to.is_(None))
     )
     return {row.key: from_row(row) for row in rows}
 
@@ -157,11 +159,13 @@ def apply_versions(
             .values(valid_to=at)
         )
     if upserts:
+        run = session.get(Run, run_id)
+        run_url = run.url if run is not None else None
         # A Core executemany: building ORM objects for a catalog's worth of new
         # versions was the slowest step of a baseline poll.
         session.connection().execute(
             ObservationVersion.__table__.insert(),  # type: ignore[attr-defined]  # SQLModel does not declare __table__
-            [row_values(obs, source=source, valid_from=at, run_id=run_id) for obs in upserts],
+            [row_values(obs, source=source, valid_from=at, run_id=run_id, run_url=run_url) for obs in upserts],
         )
 
     existing = {row.key: row for row in session.exec(select(Absence).where(Absence.source == source))}

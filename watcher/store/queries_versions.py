@@ -13,6 +13,7 @@ from typing import Any, Final
 from sqlalchemy import ColumnElement, Connection, and_, case, literal, or_, select, tuple_, union
 from sqlalchemy.sql.base import ReadOnlyColumnCollection
 
+from watcher.store.derived import SAME, resolved
 from watcher.store.globs import is_glob, matches
 from watcher.store.relations import OBSERVATION_VERSION
 from watcher.store.values import plain_rows, raw
@@ -26,7 +27,7 @@ VERSION_FIELDS: Final = (
 _V = OBSERVATION_VERSION.c
 
 
-_COLUMNS: Final = [_V[name] for name in VERSION_FIELDS]
+_COLUMNS: Final = resolved(_V, VERSION_FIELDS)
 
 
 def alias_condition(name: str, dialect: str, v: ReadOnlyColumnCollection[str, Any] = _V) -> ColumnElement[bool]:
@@ -47,8 +48,9 @@ def alias_condition(name: str, dialect: str, v: ReadOnlyColumnCollection[str, An
 def own_id_fits(fits: Callable[[Any], ColumnElement[bool]],
                 v: ReadOnlyColumnCollection[str, Any] = _V) -> ColumnElement[bool]:
     """`fits(source_id)`, asked of the index that holds the id: the key index where the
-    source's own id is the row's key, else the partial index of ids that differ (migration 0009)."""
-    return or_(and_(v.source_id != v.key, fits(v.source_id)), and_(v.source_id == v.key, fits(v.key)))
+    source's own id is the row's key (stored as SAME), else the partial index of the ids
+    stated (migrations 0009, 0010)."""
+    return or_(and_(v.source_id != SAME, fits(v.source_id)), and_(v.source_id == SAME, fits(v.key)))
 
 
 def model_filter(name: str, dialect: str, v: ReadOnlyColumnCollection[str, Any] = _V) -> ColumnElement[bool]:
@@ -87,7 +89,7 @@ def asof(connection: Connection, at: dt.datetime, *, sources: Sequence[str] = ()
 
 UPCOMING_FIELDS: Final = ("shutdown_on", "days_left", "source", "provider", "model", "key", "status",
                           "shutdown_qualifier", "replacement", "announced_on", "is_model", "url")
-_UPCOMING_COLUMNS: Final = [_V[name] for name in UPCOMING_FIELDS if name != "days_left"]
+_UPCOMING_COLUMNS: Final = resolved(_V, tuple(name for name in UPCOMING_FIELDS if name != "days_left"))
 
 
 def watched_condition(watchlist: Sequence[str], dialect: str) -> ColumnElement[bool]:

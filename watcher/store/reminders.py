@@ -6,19 +6,21 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from watcher.model import Observation
 from watcher.store.codec import from_row
+from watcher.store.derived import resolved
 from watcher.store.tables import ObservationVersion, ReminderSent
 
 
 def current_with_shutdown(session: Session) -> list[tuple[str, Observation]]:
     """(source, observation) of every current version that states a shutdown date."""
-    query = select(ObservationVersion).where(col(ObservationVersion.valid_to).is_(None),
-                                             col(ObservationVersion.shutdown_on).is_not(None))
-    return [(row.source, from_row(row)) for row in session.exec(query)]
+    v = ObservationVersion.__table__.c  # type: ignore[attr-defined]  # SQLModel does not declare __table__
+    query = core_select(*resolved(v)).where(v.valid_to.is_(None), v.shutdown_on.is_not(None))
+    return [(row.source, from_row(row)) for row in session.connection().execute(query)]
 
 
 def claim(session: Session, *, model: str, shutdown_on: dt.date, days: int, now: dt.datetime) -> bool:

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
+from watcher.store import derived
 from watcher.store.outcomes import FAILURE_OUTCOMES, SUCCESS_OUTCOMES
 from watcher.store.tables import Delivery, ObservationVersion, Run
 
@@ -51,7 +52,8 @@ def current_shutdown_rows(session: Session) -> list[tuple[Any, ...]]:
     """(source, model, key, source id, aliases, shutdown date) of current model rows stating one."""
     return list(session.exec(
         select(ObservationVersion.source, ObservationVersion.model, ObservationVersion.key,  # type: ignore[call-overload]
-               ObservationVersion.source_id, ObservationVersion.aliases, ObservationVersion.shutdown_on)
+               derived.source_id(ObservationVersion.__table__.c),  # type: ignore[attr-defined]
+               ObservationVersion.aliases, ObservationVersion.shutdown_on)
         .where(col(ObservationVersion.valid_to).is_(None), col(ObservationVersion.shutdown_on).is_not(None),
                col(ObservationVersion.is_model).is_(True))
     ).all())

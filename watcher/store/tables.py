@@ -77,9 +77,9 @@ class ObservationVersion(SQLModel, table=True):
         Index("ix_observation_key_source", "key", "source"),
         Index("ix_observation_model", "model"),
         # `watcher history ID` finds rows by any spelling (migration 0003); the source's own
-        # id only where it is not the key, which the index above holds (migration 0009).
-        Index("ix_observation_source_id", "source_id", sqlite_where=text("source_id <> key"),
-              postgresql_where=text("source_id <> key")),
+        # id only where it is not the key, which the index above holds (migrations 0009, 0010).
+        Index("ix_observation_source_id", "source_id", sqlite_where=text("source_id <> ''"),
+              postgresql_where=text("source_id <> ''")),
         Index("ix_observation_aliases", "aliases", sqlite_where=text("aliases IS NOT NULL"),
               postgresql_where=text("aliases IS NOT NULL")),
         # Shutdowns ahead (`upcoming`, the web page's timeline, the calendar feed): a range
@@ -94,7 +94,7 @@ class ObservationVersion(SQLModel, table=True):
     key: str
     provider: str
     model: str
-    source_id: str | None = None
+    source_id: str | None = None  # '' (derived.SAME): the key; read through derived.resolved
     distribution: str | None = None
     is_model: bool = True
     status: str | None = Field(default=None, max_length=20)
@@ -107,7 +107,7 @@ class ObservationVersion(SQLModel, table=True):
     availability: str | None = None
     milestones: str | None = None  # dated steps besides the shutdown, one per line (migration 0005)
     section: str | None = None
-    url: str | None = None
+    url: str | None = None  # '' (derived.SAME): the run's url; read through derived.resolved
     valid_from: dt.datetime = Field(sa_column=_utc())
     valid_to: dt.datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     run_id: int = Field(foreign_key="run.id")
