@@ -107,5 +107,10 @@ def test_sources_and_a_phone_sized_screen(site: str, browser: Any) -> None:
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 390 + 1  # wide tables scroll inside their box, the page does not
     assert phone.locator("h1").first.inner_text().startswith("gpt-4o")
+    # Each source is a card: its prices are read in place, inside the screen, not off to the right.
+    price = phone.locator("table.sources td[data-label=Prices] div").first
+    box = price.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 390 + 1, box
+    assert "$" in price.inner_text()
     _shot(phone, "phone-dossier-gpt-4o")
     phone.close()
