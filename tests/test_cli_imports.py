@@ -18,6 +18,10 @@ HELP_MUST_NOT_LOAD = frozenset({"sqlalchemy", "sqlmodel", "alembic", "httpx", "a
 # declarations; apscheduler: only a cron expression or a jitter of one's own needs it to be checked.
 QUERY_MUST_NOT_LOAD = frozenset({"sqlmodel", "alembic", "httpx", "apprise", "fastapi", "uvicorn", "jinja2",
                                  "pydantic", "selectolax", "apscheduler"})
+# On the embedded SQLite database these read through the standard library's sqlite3
+# (watcher.store.reading): SQLAlchemy alone costs more than the rest of their start-up.
+SQLITE_READS = [["changes", "--since", "1d"], ["history", "gpt-4o"], ["asof", "2026-01-05"], ["upcoming"],
+                ["show", "gpt-4o"], ["sources"], ["outbox"]]
 QUERIES = [["changes", "--since", "1d"], ["history", "gpt-4o"], ["asof", "2026-01-05"], ["upcoming"],
            ["show", "gpt-4o"], ["sources"], ["outbox"], ["silence", "list"], ["export", "change"],
            ["db", "stats"]]
@@ -53,3 +57,10 @@ def test_a_query_loads_nothing_of_the_write_side_fetcher_alerts_or_web(args: lis
                                                                      database_at_head: dict[str, str]) -> None:
     heavy = loaded([*args, "--format", "json"] if args[0] != "export" else args, database_at_head, tmp_path)
     assert not heavy & QUERY_MUST_NOT_LOAD, heavy & QUERY_MUST_NOT_LOAD
+
+
+@pytest.mark.parametrize("args", SQLITE_READS, ids=" ".join)
+def test_a_query_on_sqlite_loads_no_sqlalchemy(args: list[str], tmp_path: Path,
+                                                database_at_head: dict[str, str]) -> None:
+    heavy = loaded([*args, "--format", "json"], database_at_head, tmp_path) & {"sqlalchemy", "sqlmodel", "alembic"}
+    assert not heavy, heavy

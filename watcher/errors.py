@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from watcher.secrets import redact_text
 
 
@@ -24,6 +26,8 @@ def describe(exc: BaseException) -> str | None:
         return redact_text(f"database error: {str(exc.orig).strip().splitlines()[0]}")
     if isinstance(exc, SQLAlchemyError):
         return redact_text(f"database error: {type(exc).__name__}: {str(exc).splitlines()[0]}")
+    if isinstance(exc, sqlite3.Error):  # the query commands' own SQLite reads (watcher.store.reading)
+        return redact_text(f"database error: {(str(exc).strip().splitlines() or [type(exc).__name__])[0]}")
     if isinstance(exc, OSError):
         return redact_text(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc))
     return None

@@ -14,9 +14,7 @@ import dataclasses
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Collection
-from typing import Any
-
-from sqlalchemy import Connection, Engine
+from typing import TYPE_CHECKING, Any
 
 from watcher.disagreements.rules import Open, effective_shutdowns, open_from_history
 from watcher.disagreements.rules import Row as Statement
@@ -26,6 +24,10 @@ from watcher.money import format_price
 from watcher.store.catalog import Found as _Found
 from watcher.store.catalog import current_matching, current_named, disagreement_history, is_glob, last_seen
 from watcher.store.values import iso_time
+
+if TYPE_CHECKING:
+    from watcher.store.reading import QueryEngine as Engine
+    from watcher.store.sql import Readable as Connection
 
 
 def model_views(connection: Connection, query: str, today: dt.date, *,

@@ -41,6 +41,7 @@ def serve(
 
     from watcher.daemon.http import parse_listen
     from watcher.logs import setup_logging
+    from watcher.store.readers import core_engine
     from watcher.web.app import create_app
     from watcher.web.official import official_sources
     from watcher.web.server import serve_forever
@@ -51,7 +52,7 @@ def serve(
     except ValueError as exc:
         fail(f"--listen: {exc}", 2)
     setup_logging(logging.DEBUG if c.verbose else logging.INFO, c.settings.secrets(), c.log_format)
-    web = create_app(c.query_engine, c.settings, official_sources=official_sources())
+    web = create_app(core_engine(c.query_engine), c.settings, official_sources=official_sources())
     logging.getLogger("uvicorn").setLevel(logging.WARNING)
     try:
         serve_forever(web, host, port, root_path.rstrip("/"))

@@ -1,25 +1,26 @@
 """What `watcher show MODEL` reads: current rows by name, alias or glob, when each
-source last answered, and one model's disagreement history. Read through Core
-relations, so `watcher show` starts without the ORM. The view itself (whose
-shutdown counts, what is still open) is assembled above the store, in `watcher.show`.
+source last answered, and one model's disagreement history. Read as SQL text
+(`watcher.store.sql`), so `watcher show` on SQLite starts without SQLAlchemy. The
+view itself (whose shutdown counts, what is still open) is assembled above the
+store, in `watcher.show`.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Collection
-from typing import Any
-
-from sqlalchemy import Connection, Row, bindparam, select
+import types
+from collections.abc import Callable, Collection
+from typing import Any, Final
 
 from watcher.model import ChangeKind, Observation
 from watcher.store.codec import from_row
-from watcher.store.derived import resolved
 from watcher.store.globs import is_glob
+from watcher.store.layout import TABLES
 from watcher.store.outcomes import SUCCESS_OUTCOMES
-from watcher.store.queries_versions import alias_condition, model_filter, own_id_fits
-from watcher.store.relations import CHANGE, OBSERVATION_VERSION, RUN
+from watcher.store.queries_versions import alias_condition, model_filter, own_id_fits, selected
+from watcher.store.sql import Params, Readable, dialect, listed, rows
+from watcher.store.values import aware_time, typed_rows_of
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -29,59 +30,63 @@ class Found:
     since: dt.datetime  # valid_from of the current version
 
 
-_V = OBSERVATION_VERSION.c
+# Every version column but the id, as readers see them (`watcher.store.derived`).
+_SELECT, _COLUMNS = selected(tuple(name for name, _ in TABLES["observation_version"] if name != "id"))
 
 
-def _current() -> Any:
-    return select(*resolved(_V)).where(_V.valid_to.is_(None))
+def _current(connection: Readable, condition: str, p: Params) -> list[Found]:
+    found = typed_rows_of(rows(connection, f"{_SELECT} WHERE v.valid_to IS NULL AND {condition}", p), _COLUMNS)
+    return [Found(row["source"], from_row(types.SimpleNamespace(**row)), row["valid_from"]) for row in found]
 
 
-def _found(row: Row[Any]) -> Found:
-    return Found(row.source, from_row(row), row.valid_from)
-
-
-def current_named(connection: Connection, query: str, model: str) -> list[Found]:
+def current_named(connection: Readable, query: str, model: str) -> list[Found]:
     """Current rows whose model is `query` or its resolved `model`, whose source id is
     `query`, or that name `model` among their aliases."""
     models = sorted({model, query})
-    alias_of = alias_condition(model, connection.dialect.name, _V)
+    name = dialect(connection)
     # Three lookups, each on its own index, instead of one OR that scans every version.
-    rows: dict[tuple[str, str], Row[Any]] = {}
-    for condition in (_V.model.in_(models), own_id_fits(lambda own: own == query, _V), alias_of):
-        for row in connection.execute(_current().where(condition)):
-            rows.setdefault((row.source, row.key), row)
-    return [_found(row) for _, row in sorted(rows.items())]
+    found: dict[tuple[str, str], Found] = {}
+    conditions: list[Callable[[Params], str]] = [
+        lambda p: f"v.model IN {p.among(models)}",
+        lambda p: own_id_fits(f"{{}} = {p(query)}"),
+        lambda p: alias_condition(p, model, name),
+    ]
+    for condition in conditions:
+        p = Params()
+        for f in _current(connection, condition(p), p):
+            found.setdefault((f.source, f.obs.key), f)
+    return [f for _, f in sorted(found.items())]
 
 
-def current_matching(connection: Connection, glob: str) -> list[Found]:
+def current_matching(connection: Readable, glob: str) -> list[Found]:
     """Current rows whose model fits the glob."""
-    rows = connection.execute(_current().where(model_filter(glob, connection.dialect.name, _V)))
-    return [_found(row) for row in rows]
+    p = Params()
+    return _current(connection, model_filter(p, glob, dialect(connection)), p)
 
 
-def last_seen(connection: Connection, sources: Collection[str]) -> dict[str, dt.datetime]:
+# One seek of the (source, observed_at) index per source, newest first, skipping the
+# failed runs; a MAX() grouped over sources read every run instead (30 ms on a year).
+_LAST_SEEN: Final = (f"SELECT observed_at FROM run WHERE source = :source AND outcome IN {listed(SUCCESS_OUTCOMES)} "
+                     "ORDER BY observed_at DESC LIMIT 1")
+
+
+def last_seen(connection: Readable, sources: Collection[str]) -> dict[str, dt.datetime]:
     """Per source, its newest successful run's observation time."""
     found: dict[str, dt.datetime] = {}
-    # One seek of the (source, observed_at) index per source, newest first, skipping the
-    # failed runs; a MAX() grouped over sources read every run instead (30 ms on a year).
-    query = (select(RUN.c.observed_at)
-             .where(RUN.c.source == bindparam("source"), RUN.c.outcome.in_(SUCCESS_OUTCOMES))
-             .order_by(RUN.c.observed_at.desc()).limit(1))
     for source in sorted(sources):
-        at = connection.execute(query, {"source": source}).scalar()
+        at = aware_time(next((row[0] for row in rows(connection, _LAST_SEEN, {"source": source})), None))
         if at is not None:
             found[source] = at
     return found
 
 
-def disagreement_history(connection: Connection, key: str) -> list[tuple[Any, ...]]:
+def disagreement_history(connection: Readable, key: str) -> list[tuple[Any, ...]]:
     """One model's disagreement changes, oldest first, as (source, key, provider, model,
     field, new, detected_at): `watcher.disagreements.rules.open_from_history` folds them."""
-    c = CHANGE.c
-    query = (select(c.source, c.key, c.provider, c.model, c.field, c.new, c.detected_at)
-             .where(c.kind == ChangeKind.DISAGREEMENT.value, c.key == key)
-             .order_by(c.id))
-    return [(s, k, p, m, f or "", n, at) for s, k, p, m, f, n, at in connection.execute(query)]
+    sql = ("SELECT source, key, provider, model, field, new, detected_at FROM change "
+           "WHERE kind = :kind AND key = :key ORDER BY id")
+    found = rows(connection, sql, {"kind": ChangeKind.DISAGREEMENT.value, "key": key})
+    return [(s, k, p, m, f or "", n, aware_time(at)) for s, k, p, m, f, n, at in found]
 
 
 __all__ = ["Found", "current_matching", "current_named", "disagreement_history", "is_glob", "last_seen"]

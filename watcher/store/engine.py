@@ -8,13 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import ArgumentError
-
 if TYPE_CHECKING:
-    # SQLModel (and pydantic under it) costs ~0.1 s to import: only the ORM
-    # sessions need it, so query commands that read through Core never pay it.
+    # SQLAlchemy is imported where an engine is made: the query commands on SQLite
+    # read through sqlite3 (`watcher.store.reading`) and never import it. SQLModel (and
+    # pydantic under it) costs ~0.1 s more: only the ORM sessions need it.
+    from sqlalchemy import Engine
+    from sqlalchemy.engine import Connection
     from sqlmodel import Session
 
 DEFAULT_URL: Final = "sqlite:///watcher.db"
@@ -45,6 +44,9 @@ def normalise_url(url: str) -> str:
 
 def redact_url(url: str) -> str:
     """The URL with any password hidden, safe to log or print."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         return make_url(normalise_url(url)).render_as_string(hide_password=True)
     except (ArgumentError, ValueError):  # ValueError: a port that is not a number
@@ -52,13 +54,29 @@ def redact_url(url: str) -> str:
 
 
 def sqlite_path(url: str) -> Path | None:
+    from sqlalchemy.engine import make_url
+
     parsed = make_url(normalise_url(url))
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
         return None
     return Path(parsed.database)
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file a plain `sqlite:///PATH` URL names (no driver, no query string), read
+    without SQLAlchemy; None for any other URL."""
+    url = normalise_url(url)
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or "?" in url or url[len(prefix):] in ("", ":memory:"):
+        return None
+    return Path(url[len(prefix):])
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     url = normalise_url(url)
     try:
         parsed = make_url(url)
@@ -85,6 +103,7 @@ def cap_sqlite_page_cache(engine: Engine, kib: int) -> None:
     daemon's, watcher/daemon/memory.py); a no-op on PostgreSQL."""
     if engine.dialect.name != "sqlite":
         return
+    from sqlalchemy import event
 
     @event.listens_for(engine, "connect")
     def _cap(dbapi_connection: Any, _record: Any) -> None:
@@ -94,22 +113,25 @@ def cap_sqlite_page_cache(engine: Engine, kib: int) -> None:
 def _name_database_in_open_errors(engine: Engine, where: str) -> None:
     """A database that cannot be opened (no server, no access to the file, not a
     database) fails in the driver's words only: say which database it was."""
+    from sqlalchemy import event
 
     @event.listens_for(engine, "handle_error")
     def _on_error(context: Any) -> None:
         original = context.original_exception
         message = (str(original).strip().splitlines() or [type(original).__name__])[0]
         connecting = context.connection is None  # the error came from opening a connection
-        if connecting or any(words in message for words in _OPEN_FAILURES):
+        if connecting or any(words in message for words in OPEN_FAILURES):
             raise DatabaseOpenError(f"cannot open database {where}: {message}") from original
 
 
 # sqlite3's words for a file it cannot use as a database at all (said on the first
 # statement, not at connect): about the file, never about one statement.
-_OPEN_FAILURES: Final = ("unable to open database file", "file is not a database")
+OPEN_FAILURES: Final = ("unable to open database file", "file is not a database")
 
 
 def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
+    from sqlalchemy import create_engine, event
+
     path = sqlite_path(url)
     if path is not None and path.parent and not path.parent.exists():
         raise DatabaseURLError(f"directory {path.parent} does not exist (database {path})")

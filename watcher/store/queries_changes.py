@@ -7,11 +7,9 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from typing import Any, Final
 
-from sqlalchemy import Connection, or_, select
-
-from watcher.store.globs import matches
-from watcher.store.relations import CHANGE
-from watcher.store.values import plain_rows, raw
+from watcher.store.layout import kinds
+from watcher.store.sql import Params, Readable, dialect, rows
+from watcher.store.values import plain_rows_of
 
 CHANGE_FIELDS: Final = ("id", "detected_at", "source", "provider", "model", "key", "kind", "field", "old", "new",
                         "severity", "note", "run_id", "silence_id")
@@ -31,30 +29,32 @@ class ChangeFilter:
     newest_first: bool = False
 
 
-def changes(connection: Connection, flt: ChangeFilter) -> Iterator[dict[str, Any]]:
+_KINDS: Final = kinds("change")
+_COLUMNS: Final = tuple((name, _KINDS[name]) for name in CHANGE_FIELDS)
+_SELECT: Final = f"SELECT {', '.join(CHANGE_FIELDS)} FROM change"
+
+
+def changes(connection: Readable, flt: ChangeFilter) -> Iterator[dict[str, Any]]:
     """Matching changes, oldest first (or newest first), as plain dicts (streamed, not loaded whole)."""
-    c = CHANGE.c
-    columns = [c[name] for name in CHANGE_FIELDS]
-    query = select(*map(raw, columns))
+    p = Params()
+    where: list[str] = []
     if flt.since is not None:
-        query = query.where(c.detected_at >= flt.since)
+        where.append(f"detected_at >= {p(flt.since)}")
     if flt.until is not None:
-        query = query.where(c.detected_at < flt.until)
-    if flt.sources:
-        query = query.where(c.source.in_(flt.sources))
-    if flt.providers:
-        query = query.where(c.provider.in_(flt.providers))
-    if flt.kinds:
-        query = query.where(c.kind.in_(flt.kinds))
-    if flt.severities:
-        query = query.where(c.severity.in_(flt.severities))
+        where.append(f"detected_at < {p(flt.until)}")
+    for column, values in (("source", flt.sources), ("provider", flt.providers), ("kind", flt.kinds),
+                           ("severity", flt.severities)):
+        if values:
+            where.append(f"{column} IN {p.among(values)}")
     if flt.model:
-        dialect = connection.dialect.name
-        query = query.where(or_(matches(c.model, flt.model, dialect), matches(c.key, flt.model, dialect)))
-    order = (c.detected_at.desc(), c.id.desc()) if flt.newest_first else (c.detected_at, c.id)
-    query = query.order_by(*order)
-    if flt.offset:
-        query = query.offset(flt.offset)
+        name = dialect(connection)
+        where.append(f"({p.glob('model', flt.model, name)} OR {p.glob('key', flt.model, name)})")
+    sql = _SELECT + (f" WHERE {' AND '.join(where)}" if where else "")
+    sql += " ORDER BY detected_at DESC, id DESC" if flt.newest_first else " ORDER BY detected_at, id"
     if flt.limit:
-        query = query.limit(flt.limit)
-    yield from plain_rows(connection.execute(query), columns)
+        sql += f" LIMIT {p(flt.limit)}"
+    if flt.offset:
+        # SQLite has no OFFSET without LIMIT: -1 there is no limit (PostgreSQL: ALL).
+        sql += ("" if flt.limit else " LIMIT " + ("-1" if dialect(connection) == "sqlite" else "ALL"))
+        sql += f" OFFSET {p(flt.offset)}"
+    yield from plain_rows_of(rows(connection, sql, p), _COLUMNS)

@@ -1,5 +1,5 @@
-"""`watcher outbox`: deliveries in listing states, read through Core (no ORM), so
-the command starts like the other queries. The states and how a row shows are
+"""`watcher outbox`: deliveries in listing states, read as SQL text (`watcher.store.sql`:
+no ORM, no SQLAlchemy on SQLite), so the command starts like the other queries. The states and how a row shows are
 stated here once; `watcher.alerts.outbox` moves rows between them."""
 
 from __future__ import annotations
@@ -7,15 +7,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Final, Protocol
+from types import SimpleNamespace
+from typing import Any, Final, Protocol
 
-from sqlalchemy import Connection, select
-
-from watcher.store.relations import DELIVERY
-from watcher.store.values import iso_time
-
-if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
+from watcher.store.layout import TABLES
+from watcher.store.sql import Params, Readable, rows
+from watcher.store.values import iso_time, typed_rows_of
 
 PENDING: Final = "pending"
 SENDING: Final = "sending"
@@ -69,11 +66,16 @@ def delivery_dict(row: DeliveryRow) -> dict[str, Any]:
     }
 
 
-def listing(connection: Connection | Session, states: Sequence[str], limit: int | None = None) -> list[dict[str, Any]]:
+_COLUMNS: Final = TABLES["delivery"]
+_SELECT: Final = f"SELECT {', '.join(name for name, _ in _COLUMNS)} FROM delivery"
+
+
+def listing(connection: Readable, states: Sequence[str], limit: int | None = None) -> list[dict[str, Any]]:
     """Outbox rows in the given listing states (pending, failed, sending, dead, sent), oldest first
     (through a connection, or a session inside a transaction)."""
-    statuses = {PENDING if s == FAILED else s for s in states}
-    query = select(DELIVERY).where(DELIVERY.c.status.in_(statuses)).order_by(DELIVERY.c.id)
-    rows = [delivery_dict(row) for row in connection.execute(query)]
-    rows = [row for row in rows if row["state"] in states]
-    return rows[:limit] if limit else rows
+    p = Params()
+    statuses = sorted({PENDING if s == FAILED else s for s in states})
+    found = typed_rows_of(rows(connection, f"{_SELECT} WHERE status IN {p.among(statuses)} ORDER BY id", p), _COLUMNS)
+    listed = [delivery_dict(SimpleNamespace(**row)) for row in found]
+    listed = [row for row in listed if row["state"] in states]
+    return listed[:limit] if limit else listed

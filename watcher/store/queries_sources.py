@@ -1,7 +1,8 @@
 """`watcher sources`: each source's state and since when, last run, last success, failures in a row and current rows.
 
-Read through Core relations (no ORM, no application wiring), so the command starts
-like the other queries; the same rules as `polls.last_run` and `polls.consecutive_failures`.
+Read as SQL text (`watcher.store.sql`: no ORM, no application wiring, no SQLAlchemy
+on SQLite), so the command starts like the other queries; the same rules as
+`polls.last_run` and `polls.consecutive_failures`.
 """
 
 from __future__ import annotations
@@ -9,15 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Final
 
-from sqlalchemy import Connection, Row, bindparam, func, select
-
 from watcher.store.outcomes import FAILURE_OUTCOMES, SUCCESS_OUTCOMES
-from watcher.store.relations import OBSERVATION_VERSION, RUN
 from watcher.store.source_state import source_state
-from watcher.store.values import iso_time
+from watcher.store.sql import Readable, listed, rows, scalar
+from watcher.store.values import aware_time, iso_time
 
 
-def source_summaries(connection: Connection, names: Sequence[str]) -> dict[str, dict[str, Any]]:
+def source_summaries(connection: Readable, names: Sequence[str]) -> dict[str, dict[str, Any]]:
     """Per source: its state (ok, refused, failing, new) and since when, last run, last success,
     consecutive failures, current rows."""
     out: dict[str, dict[str, Any]] = {}
@@ -29,41 +28,49 @@ def source_summaries(connection: Connection, names: Sequence[str]) -> dict[str, 
                          "last_success": None, "failures": 0, "rows": current.get(name, 0), "last_error": None}
             continue
         last_ok = _last_run(connection, name, successful=True)
-        failures = connection.execute(_FAILURES, {"source": name, "after_id": last_ok.id if last_ok else 0})
+        failures = scalar(connection, _FAILURES, {"source": name, "after_id": last_ok[0] if last_ok else 0})
         state = source_state(connection, name)
+        _, started_at, _, outcome, error = last
         out[name] = {
             "state": state.state,
             "since": iso_time(state.since) if state.since else None,
-            "last_run": iso_time(last.started_at) if last else None,
-            "last_outcome": last.outcome if last else None,
-            "last_success": iso_time(last_ok.observed_at) if last_ok else None,
-            "failures": int(failures.scalar_one()),
+            "last_run": _stamp(started_at),
+            "last_outcome": outcome,
+            "last_success": _stamp(last_ok[2]) if last_ok else None,
+            "failures": int(failures),
             "rows": current.get(name, 0),
-            "last_error": last.error if last and last.outcome in FAILURE_OUTCOMES else None,
+            "last_error": error if outcome in FAILURE_OUTCOMES else None,
         }
     return out
 
 
-def _current_rows(connection: Connection) -> dict[str, int]:
-    """Current rows per source, all sources at once. Grouped without a source filter on
-    purpose: SQLite then counts the partial index of current rows alone (4 ms for 40,000
-    rows), where `source = ?` sends it through the index of every version (30 ms a source)."""
-    v = OBSERVATION_VERSION.c
-    query = select(v.source, func.count()).where(v.valid_to.is_(None)).group_by(v.source)
-    return {source: int(count) for source, count in connection.execute(query)}
+def _stamp(value: Any) -> str | None:
+    at = aware_time(value)
+    return iso_time(at) if at else None
 
 
-# Built once, bound per source (building a statement costs more than running it).
-_FAILURES: Final = select(func.count()).select_from(RUN).where(
-    RUN.c.source == bindparam("source"), RUN.c.outcome.in_(FAILURE_OUTCOMES), RUN.c.id > bindparam("after_id"))
-_LAST_RUN: Final = (select(RUN.c.id, RUN.c.started_at, RUN.c.observed_at, RUN.c.outcome, RUN.c.error)
-                    .where(RUN.c.source == bindparam("source")))
+# Grouped without a source filter on purpose: SQLite then counts the partial index of
+# current rows alone (4 ms for 40,000 rows), where `source = ?` sends it through the
+# index of every version (30 ms a source).
+_CURRENT_ROWS: Final = "SELECT source, count(*) FROM observation_version WHERE valid_to IS NULL GROUP BY source"
+
+
+def _current_rows(connection: Readable) -> dict[str, int]:
+    """Current rows per source, all sources at once."""
+    return {source: int(count) for source, count in rows(connection, _CURRENT_ROWS)}
+
+
+# Built once, bound per source.
+_FAILURES: Final = (f"SELECT count(*) FROM run WHERE source = :source AND outcome IN {listed(FAILURE_OUTCOMES)} "
+                    "AND id > :after_id")
+_LAST_RUN: Final = "SELECT id, started_at, observed_at, outcome, error FROM run WHERE source = :source"
 _LAST_RUNS: Final = {
-    successful: (_LAST_RUN.where(RUN.c.outcome.in_(SUCCESS_OUTCOMES)) if successful else _LAST_RUN)
-    .order_by(RUN.c.started_at.desc(), RUN.c.id.desc()).limit(1)
+    successful: f"{_LAST_RUN}{f' AND outcome IN {listed(SUCCESS_OUTCOMES)}' if successful else ''} "
+                "ORDER BY started_at DESC, id DESC LIMIT 1"
     for successful in (False, True)
 }
 
 
-def _last_run(connection: Connection, source: str, *, successful: bool) -> Row[Any, Any, Any, Any, Any] | None:
-    return connection.execute(_LAST_RUNS[successful], {"source": source}).first()
+def _last_run(connection: Readable, source: str, *, successful: bool) -> Any:
+    """(id, started_at, observed_at, outcome, error) of the newest run (or successful run), or None."""
+    return next(rows(connection, _LAST_RUNS[successful], {"source": source}), None)

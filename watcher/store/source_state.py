@@ -1,6 +1,6 @@
 """Where a source stands: ok, refused, failing or new, and since when.
 
-One definition, read through Core (a `Connection`) so that query commands, the
+One definition, read as SQL text (`watcher.store.sql`) so that query commands, the
 daemon's readiness and metrics can all ask it without the ORM; `polls.source_state`
 is the same answer inside a poll's session.
 """
@@ -10,12 +10,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, bindparam, or_, select
-
 from watcher.store.outcomes import SUCCESS_OUTCOMES
-from watcher.store.relations import RUN
+from watcher.store.sql import Readable, listed, rows
+from watcher.store.values import aware_time
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -32,49 +32,47 @@ class SourceState:
     reason: str | None = None
 
 
-def source_state(connection: Connection, source: str) -> SourceState:
+def source_state(connection: Readable, source: str) -> SourceState:
     last_ok = _run(connection, source, "ok", newest=True)
     refused = _run(connection, source, "refused", newest=True, after=last_ok)
     if refused is not None:
         first = _run(connection, source, "refused", newest=False, after=last_ok)
-        return SourceState("refused", _aware(first.observed_at) if first else None, refused.error)
+        return SourceState("refused", _aware(first[2]) if first else None, refused[3])
     failed = _run(connection, source, "failed", newest=False, after=last_ok)
     if failed is not None:
         latest = _run(connection, source, "failed", newest=True, after=last_ok)
-        return SourceState("failing", _aware(failed.observed_at), latest.error if latest else None)
+        return SourceState("failing", _aware(failed[2]), latest[3] if latest else None)
     if last_ok is None:
         return SourceState("new", None)
-    return SourceState("ok", _aware(last_ok.observed_at))
+    return SourceState("ok", _aware(last_ok[2]))
 
 
-def _run(connection: Connection, source: str, outcome: str, *, newest: bool,
-         after: Row[Any, Any, Any, Any] | None = None) -> Row[Any, Any, Any, Any] | None:
+def _run(connection: Readable, source: str, outcome: str, *, newest: bool,
+         after: Sequence[Any] | None = None) -> Sequence[Any] | None:
     """The source's newest (or oldest) run with this outcome (`ok`: any success), after
-    the run `after` when given."""
-    query = _statement(outcome, newest, after is not None)
-    values = {"source": source, **({"after_started": after.started_at, "after_id": after.id} if after else {})}
-    return connection.execute(query, values).first()
+    the run `after` when given: (id, started_at, observed_at, error)."""
+    values = {"source": source, "outcome": outcome,
+              **({"after_started": after[1], "after_id": after[0]} if after else {})}
+    return next(rows(connection, _statement(outcome == "ok", newest, after is not None), values), None)
 
 
 @functools.cache
-def _statement(outcome: str, newest: bool, bounded: bool) -> Select[Any]:
+def _statement(ok: bool, newest: bool, bounded: bool) -> str:
     """Built once, bound per call: the readiness probe, the metrics and the sources page ask
-    this for every source, and building the statement cost three times running it."""
-    condition = RUN.c.outcome.in_(SUCCESS_OUTCOMES) if outcome == "ok" else RUN.c.outcome == outcome
-    query = select(RUN.c.id, RUN.c.started_at, RUN.c.observed_at, RUN.c.error).where(
-        RUN.c.source == bindparam("source"), condition)
+    this for every source."""
+    condition = f"outcome IN {listed(SUCCESS_OUTCOMES)}" if ok else "outcome = :outcome"
+    sql = f"SELECT id, started_at, observed_at, error FROM run WHERE source = :source AND {condition}"
     if bounded:
         # Runs after a run, in the order runs are read everywhere (start time, then id).
         # The plain `started_at >=` bound is what lets the planner seek the (source,
         # started_at) index instead of walking every run of the source (3 ms -> 0.01 ms
-        # on a year of runs).
-        started, ident = bindparam("after_started", type_=RUN.c.started_at.type), bindparam("after_id", type_=RUN.c.id.type)
-        query = query.where(RUN.c.started_at >= started, or_(RUN.c.started_at > started, RUN.c.id > ident))
-    order = (RUN.c.started_at.desc(), RUN.c.id.desc()) if newest else (RUN.c.started_at, RUN.c.id)
-    return query.order_by(*order).limit(1)
+        # on a year of runs). `after_started` is bound as read, so it compares alike.
+        sql += " AND started_at >= :after_started AND (started_at > :after_started OR id > :after_id)"
+    order = "started_at DESC, id DESC" if newest else "started_at, id"
+    return f"{sql} ORDER BY {order} LIMIT 1"
 
 
 def _aware(value: dt.datetime | str) -> dt.datetime:
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+    at = aware_time(value)
+    assert at is not None
+    return at

@@ -12,12 +12,14 @@ import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, Final
 
-from sqlalchemy import Boolean, Date, Numeric, String, type_coerce
-from sqlalchemy.sql.expression import ColumnClause, ColumnElement
+from watcher.store.layout import Kind
 
-from watcher.store.types import JSONText, UTCDateTime
+if TYPE_CHECKING:
+    # SQLAlchemy only for the Core listings: the query commands' SQL text on SQLite
+    # (`watcher.store.sql`) converts by kind and never imports it.
+    from sqlalchemy.sql.expression import ColumnClause, ColumnElement
 
 Convert = Callable[[Any], Any]
 
@@ -74,14 +76,27 @@ def plain(value: Any) -> Any:
     return value
 
 
+# How a value of each kind (`watcher.store.layout`) is shown; kinds not named are as read.
+CONVERTERS: Final[dict[Kind, Convert]] = {"time": _time, "json": _json, "number": _number, "date": _date,
+                                          "bool": _bool}
+
+
 def raw(column: ColumnClause[Any]) -> ColumnElement[Any]:
     """The column as the driver returns it (no type processing); pair with `converter`."""
+    from sqlalchemy import Boolean, Date, String, type_coerce
+
+    from watcher.store.types import JSONText, UTCDateTime
+
     if isinstance(column.type, (UTCDateTime, Date, Boolean, JSONText)):
         return type_coerce(column, String()).label(column.name)
     return column
 
 
 def converter(column: ColumnClause[Any]) -> Convert | None:
+    from sqlalchemy import Boolean, Date, Numeric
+
+    from watcher.store.types import JSONText, UTCDateTime
+
     if isinstance(column.type, UTCDateTime):
         return _time
     if isinstance(column.type, JSONText):
@@ -97,10 +112,45 @@ def converter(column: ColumnClause[Any]) -> Convert | None:
 
 def plain_rows(rows: Iterable[Sequence[Any]], columns: Sequence[ColumnClause[Any]]) -> Iterator[dict[str, Any]]:
     """Rows selected as `raw(column)` for each of `columns`, as dicts of plain values."""
-    names = [c.name for c in columns]
     steps = [(index, convert) for index, c in enumerate(columns) if (convert := converter(c)) is not None]
+    return _plain([c.name for c in columns], steps, rows)
+
+
+def plain_rows_of(rows: Iterable[Sequence[Any]], columns: Sequence[tuple[str, Kind]]) -> Iterator[dict[str, Any]]:
+    """Rows as the driver returns them, one value per (name, kind) of `columns`, as dicts of plain values."""
+    steps = [(index, CONVERTERS[kind]) for index, (_, kind) in enumerate(columns) if kind in CONVERTERS]
+    return _plain([name for name, _ in columns], steps, rows)
+
+
+def _plain(names: list[str], steps: list[tuple[int, Convert]],
+           rows: Iterable[Sequence[Any]]) -> Iterator[dict[str, Any]]:
     for row in rows:
         values = list(row)
         for index, convert in steps:
             values[index] = convert(values[index])
         yield dict(zip(names, values))
+
+
+# --- typed: the values the domain reads (`watcher.store.catalog`), as the Core types give them ---
+
+
+def aware_time(value: Any) -> dt.datetime | None:
+    """An aware UTC datetime from SQLite's stored text or the driver's datetime."""
+    if value is None:
+        return None
+    at: dt.datetime = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+    return at.replace(tzinfo=dt.UTC) if at.tzinfo is None else at.astimezone(dt.UTC)
+
+
+def _day(value: Any) -> dt.date | None:
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+TYPED: Final[dict[Kind, Convert]] = {"time": aware_time, "date": _day, "bool": _bool}
+
+
+def typed_rows_of(rows: Iterable[Sequence[Any]], columns: Sequence[tuple[str, Kind]]) -> Iterator[dict[str, Any]]:
+    """Rows as the driver returns them, one value per (name, kind) of `columns`, as dicts of
+    the values SQLAlchemy's column types would give: aware datetimes, dates, flags."""
+    steps = [(index, TYPED[kind]) for index, (_, kind) in enumerate(columns) if kind in TYPED]
+    return _plain([name for name, _ in columns], steps, rows)
