@@ -5,6 +5,10 @@ Both run as fresh processes from this interpreter's environment, interleaved
 median wall time. Ours read a SQLite database holding the nine LiteLLM releases;
 urlwatch lists a jobs file naming the same built-in sources. urlwatch comes with
 the `bench` extra (`pip install -e '.[bench]'`); without it the ratios are left out.
+
+BENCH_STARTUP_BASELINE=PATH also times the same commands run from another checkout
+of the watcher (e.g. `git worktree add /tmp/base main`), interleaved with the
+others, so a change's before -> after comes from one run on one machine.
 """
 
 from __future__ import annotations
@@ -32,9 +36,12 @@ COMMANDS = (
 )
 TARGET = 1.3
 # What no query command can start below: the interpreter with the libraries every
-# query needs (SQLAlchemy with its SQLite dialect, Typer), doing nothing. Reported
-# beside the commands so a ratio can be read as ours + theirs.
-FLOOR = "import sqlalchemy.dialects.sqlite, typer"
+# query needs on SQLite (the standard library's sqlite3, Typer), doing nothing.
+# Reported beside the commands so a ratio can be read as ours + theirs. The second,
+# with SQLAlchemy's SQLite dialect, is what the floor was while queries read through
+# SQLAlchemy (PostgreSQL still does).
+FLOORS = {"floor": "import sqlite3, typer", "floor with SQLAlchemy": "import sqlalchemy.dialects.sqlite, typer"}
+BASELINE = os.environ.get("BENCH_STARTUP_BASELINE")
 
 
 def _urlwatch() -> Path | None:
@@ -75,8 +82,18 @@ def _compile_ours() -> None:
             compileall.compile_dir(folder, quiet=1)
 
 
+def _compile(folder: Path) -> None:
+    import compileall
+
+    for package in ("watcher", "sources"):
+        compileall.compile_dir(folder / package, quiet=1)
+
+
 def main() -> None:
     _compile_ours()
+    baseline = Path(BASELINE).resolve() if BASELINE else None
+    if baseline:
+        _compile(baseline)
     with tempfile.TemporaryDirectory(prefix="bench-startup-") as tmp:
         folder = Path(tmp)
         db = folder / "watcher.db"
@@ -84,33 +101,70 @@ def main() -> None:
             pass
         (folder / "config.toml").write_text("")
         env = {**os.environ, "WATCHER_DB": str(db), "WATCHER_CONFIG": str(folder / "config.toml")}
+        # The baseline's modules first on the path (before this checkout's editable install).
+        base_env = {**env, "PYTHONPATH": str(baseline)} if baseline else None
         ours = [sys.executable, "-m", "watcher"]
         urlwatch = _urlwatch()
         peer = [str(urlwatch), *_urlwatch_files(folder), "--list"] if urlwatch else None
         if peer:
             _seconds(peer, env)  # writes its default config once
         timings: dict[str, list[float]] = {name: [] for name, _ in COMMANDS}
+        before: dict[str, list[float]] = {name: [] for name, _ in COMMANDS}
         theirs: list[float] = []
-        floor: list[float] = []
+        floors: dict[str, list[float]] = {name: [] for name in FLOORS}
         for _ in range(REPEAT):
-            floor.append(_seconds([sys.executable, "-c", FLOOR], env))
+            for name, code in FLOORS.items():
+                floors[name].append(_seconds([sys.executable, "-c", code], env))
             for name, args in COMMANDS:
                 timings[name].append(_seconds([*ours, *args, "--format", "json"], env))
+                if base_env:
+                    before[name].append(_seconds([*ours, *args, "--format", "json"], base_env))
                 if peer:
                     theirs.append(_seconds(peer, env))
     peer_ms = statistics.median(theirs) * 1000 if theirs else None
+    lines = _table(timings, before, floors, peer_ms)
     if peer_ms:
         report("urlwatch --list", {"median_ms": round(peer_ms), "runs": len(theirs)})
-    floor_ms = statistics.median(floor) * 1000
-    report(f"floor: python -c '{FLOOR}'", {"median_ms": round(floor_ms),
-                                            **({"ratio": round(floor_ms / peer_ms, 2)} if peer_ms else {})})
+    for name, samples in floors.items():
+        ms = statistics.median(samples) * 1000
+        report(f"{name}: python -c '{FLOORS[name]}'",
+               {"median_ms": round(ms), **({"ratio": round(ms / peer_ms, 2)} if peer_ms else {})})
     for name, samples in timings.items():
         ms = statistics.median(samples) * 1000
         figures: dict[str, object] = {"median_ms": round(ms), "best_ms": round(min(samples) * 1000)}
+        if before[name]:
+            figures["baseline_ms"] = round(statistics.median(before[name]) * 1000)
         if peer_ms:
             figures["urlwatch_ms"] = round(peer_ms)
             figures["ratio"] = round(ms / peer_ms, 2)
+            if before[name]:
+                figures["baseline_ratio"] = round(statistics.median(before[name]) * 1000 / peer_ms, 2)
         report(f"start-up: watcher {name}", figures, f"≤ {TARGET}× urlwatch --list")
+    print("\n".join(lines), flush=True)
+
+
+def _table(timings: dict[str, list[float]], before: dict[str, list[float]], floors: dict[str, list[float]],
+           peer_ms: float | None) -> list[str]:
+    """The figures as one table: per command ours (and the baseline's), urlwatch's, the ratio."""
+    def ms(samples: list[float]) -> str:
+        return f"{statistics.median(samples) * 1000:.0f}" if samples else "-"
+
+    def ratio(samples: list[float]) -> str:
+        return f"{statistics.median(samples) * 1000 / peer_ms:.2f}" if samples and peer_ms else "-"
+
+    baseline = any(before.values())
+    head = ["start-up (median ms)", "watcher", *(["baseline"] if baseline else []), "urlwatch --list", "ratio",
+            *(["baseline ratio"] if baseline else []), f"≤ {TARGET}"]
+    rows = [[f"watcher {name}", ms(samples), *([ms(before[name])] if baseline else []),
+             f"{peer_ms:.0f}" if peer_ms else "-", ratio(samples), *([ratio(before[name])] if baseline else []),
+             ("yes" if ratio(samples) != "-" and float(ratio(samples)) <= TARGET else "no") if peer_ms else "-"]
+            for name, samples in timings.items()]
+    rows += [[f"{name} ({FLOORS[name]})", ms(samples), *(["-"] if baseline else []),
+              f"{peer_ms:.0f}" if peer_ms else "-", ratio(samples), *(["-"] if baseline else []), ""]
+             for name, samples in floors.items()]
+    widths = [max(len(row[i]) for row in [head, *rows]) for i in range(len(head))]
+    return ["  ".join(cell.ljust(width) if i == 0 else cell.rjust(width) for i, (cell, width)
+                      in enumerate(zip(row, widths, strict=True))) for row in [head, *rows]]
 
 
 if __name__ == "__main__":
