@@ -22,7 +22,7 @@ from pathlib import Path
 from bench import _releases
 from bench.common import report
 
-TABLES = {"document": "raw", "observation_version": "versions", "change": "changes"}
+TABLES = {"document": "raw", "observation_version": "versions", "price_set": "versions", "change": "changes"}
 
 
 def _split(db: Path) -> dict[str, int]:

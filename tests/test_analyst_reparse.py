@@ -69,7 +69,7 @@ def _derived(engine: Engine) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...
     """Versions and derived changes, without ids: what must match between two histories."""
     v, c = ObservationVersion, ChangeRecord
     with read_session(engine) as session:
-        versions = session.exec(select(v.key, v.status, v.shutdown_on, v.replacement, v.prices, v.aliases,  # type: ignore[call-overload, misc]
+        versions = session.exec(select(v.key, v.status, v.shutdown_on, v.replacement, v.price_set, v.aliases,  # type: ignore[call-overload, misc]
                                        v.valid_from, v.valid_to).order_by(v.key, v.valid_from)).all()
         changes = session.exec(select(c.key, c.kind, c.field, c.old, c.new, c.severity, c.detected_at)  # type: ignore[call-overload]
                                .where(c.kind.in_(DERIVED_KINDS))  # type: ignore[attr-defined]

@@ -7,7 +7,7 @@ import datetime as dt
 import zlib
 from typing import Any
 
-from sqlalchemy import Engine, inspect, literal_column, select
+from sqlalchemy import Connection, Engine, inspect, literal_column, select
 
 from sources.registry import builtin
 from tests.support import FIXTURES
@@ -34,6 +34,7 @@ def build_at_0003(engine: Engine) -> None:
     upgrade(engine, "0003")
     with engine.begin() as connection:
         connection.exec_driver_sql("ALTER TABLE observation_version ADD COLUMN milestones VARCHAR")
+        add_price_sets(connection)
     poller = Poller(engine=engine, hooks=(DisagreementHook(),))
     source = builtin("litellm")
     for day, name in enumerate(RELEASES):
@@ -41,12 +42,25 @@ def build_at_0003(engine: Engine) -> None:
                        T0 + dt.timedelta(days=day), content_type="application/json")
         assert poller.record_document(source, SourceSettings(name="litellm"), doc).outcome in ("baseline", "changed")
     with engine.begin() as connection:
+        store_prices_as_then(connection)
         for digest, in connection.execute(select(DOCUMENT.c.sha256)).all():
             with read_session(engine) as session:
                 body = load_document(session, digest)
             assert body is not None
             connection.execute(DOCUMENT.update().where(DOCUMENT.c.sha256 == digest)
                                .values(compression="zlib", body=zlib.compress(body, 6)))
+
+
+def add_price_sets(connection: Connection) -> None:
+    """Today's writer names a version's prices by their set (0011): its table and column first."""
+    connection.exec_driver_sql("CREATE TABLE price_set (id BIGINT NOT NULL PRIMARY KEY, prices VARCHAR NOT NULL)")
+    connection.exec_driver_sql("ALTER TABLE observation_version ADD COLUMN price_set BIGINT")
+
+
+def store_prices_as_then(connection: Connection) -> None:
+    """Each version's prices in its own column, where releases before 0011 kept them (the views read them)."""
+    connection.exec_driver_sql("UPDATE observation_version SET prices = (SELECT s.prices FROM price_set AS s"
+                               " WHERE s.id = observation_version.price_set)")
 
 
 def answers(engine: Engine) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from sources.registry import builtin
 from tests.support import FIXTURES
-from tests.test_migration_0004 import RELEASES, answers
+from tests.test_migration_0004 import RELEASES, add_price_sets, answers, store_prices_as_then
 from watcher.config import SourceSettings
 from watcher.disagreements.hook import DisagreementHook
 from watcher.model import Document
@@ -36,6 +36,8 @@ def build_at_0008(engine: Engine) -> None:
     """What the 0008 release leaves: its schema, two real releases polled, and one row
     whose own id is not its key (LiteLLM's never differ)."""
     upgrade(engine, "0008")
+    with engine.begin() as connection:
+        add_price_sets(connection)
     poller = Poller(engine=engine, hooks=(DisagreementHook(),))
     source = builtin("litellm")
     for day, name in enumerate(RELEASES):
@@ -49,6 +51,7 @@ def build_at_0008(engine: Engine) -> None:
         run_url = select(RUN.c.url).where(RUN.c.id == _V.run_id).scalar_subquery()
         connection.execute(OBSERVATION_VERSION.update().where(_V.url == "").values(url=run_url))
         connection.execute(OBSERVATION_VERSION.update().where(_V.key == "gpt-4o").values(source_id="openai/gpt-4o"))
+        store_prices_as_then(connection)
         assert not connection.execute(select(_V.key).where(or_(_V.source_id == "", _V.url == ""))).all()
 
 
@@ -118,7 +121,7 @@ def test_a_lookup_by_the_sources_own_id_seeks_an_index(sqlite_url: str) -> None:
 
     engine = make_engine(sqlite_url)
     build_at_0008(engine)
-    upgrade(engine)
+    upgrade(engine, "0010")  # 0011 leaves these indexes as they are; the build already has its price sets
     sent: list[tuple[str, Any]] = []
     event.listen(engine, "before_cursor_execute", lambda _c, _cur, sql, params, *_: sent.append((sql, params)))
     with engine.connect() as connection:

@@ -44,10 +44,11 @@ def test_upcoming_never_shows_a_product_shutting_down_on_its_announcement_day(ap
 def test_a_watched_babbage_002_matches_its_scoped_row(app: App) -> None:
     from sqlalchemy import select
 
+    from watcher.store.derived import resolved
     from watcher.store.relations import OBSERVATION_VERSION as V
 
     with app.engine.connect() as connection:
-        row = connection.execute(select(V).where(V.c.key == SCOPED_KEY)).one()
+        row = connection.execute(select(*resolved(V.c)).where(V.c.key == SCOPED_KEY)).one()
     obs = from_row(row)
     change = Change(source=SOURCE, key=obs.key, provider=obs.provider, model=obs.model, kind=ChangeKind.LISTED,
                     field=None, old=None, new="listed")

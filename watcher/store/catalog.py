@@ -16,7 +16,7 @@ from typing import Any, Final
 from watcher.model import ChangeKind, Observation
 from watcher.store.codec import from_row
 from watcher.store.globs import is_glob
-from watcher.store.layout import TABLES
+from watcher.store.layout import VERSION_AS_READ
 from watcher.store.outcomes import SUCCESS_OUTCOMES
 from watcher.store.queries_versions import alias_condition, model_filter, own_id_fits, selected
 from watcher.store.sql import Params, Readable, dialect, listed, rows
@@ -31,7 +31,7 @@ class Found:
 
 
 # Every version column but the id, as readers see them (`watcher.store.derived`).
-_SELECT, _COLUMNS = selected(tuple(name for name, _ in TABLES["observation_version"] if name != "id"))
+_SELECT, _COLUMNS = selected(tuple(name for name, _ in VERSION_AS_READ if name != "id"))
 
 
 def _current(connection: Readable, condition: str, p: Params) -> list[Found]:

@@ -11,7 +11,7 @@ from typing import Any, Final
 
 from sqlalchemy import Connection, select
 
-from watcher.store.derived import resolved
+from watcher.store.derived import COLUMNS, resolved
 from watcher.store.relations import RELATIONS
 from watcher.store.values import plain_rows, raw
 
@@ -23,7 +23,8 @@ LEFT_OUT: Final = {"document": frozenset({"body"})}
 # The order of each export: a table's key; a view's natural reading order, made
 # total by its identifying columns.
 ORDER: Final[dict[str, tuple[str, ...]]] = {
-    "run": ("id",), "document": ("sha256",), "observation_version": ("id",), "change": ("id",),
+    "run": ("id",), "document": ("sha256",), "observation_version": ("id",), "price_set": ("id",),
+    "change": ("id",),
     "absence": ("source", "key"), "delivery": ("id",), "silence": ("id",),
     "reminder_sent": ("model", "shutdown_on", "days"), "lease": ("name",),
     "current_models": ("source", "key"),
@@ -44,21 +45,20 @@ def exportable() -> list[str]:
 
 
 def export_columns(name: str) -> list[str]:
-    relation = _relation(name)
-    return [c.name for c in relation.columns if c.name not in LEFT_OUT.get(name, ())]
+    return [c.name for c in export_relation_columns(name)]
 
 
 def export_relation_columns(name: str) -> list[Any]:
     relation = _relation(name)
-    return [relation.c[column] for column in export_columns(name)]
+    # A version's own id, url and prices read back where the row leaves them to the
+    # key, the run and its price set.
+    columns = resolved(relation.c, COLUMNS) if name == "observation_version" else list(relation.columns)
+    return [c for c in columns if c.name not in LEFT_OUT.get(name, ())]
 
 
 def export_rows(connection: Connection, name: str) -> Iterator[dict[str, Any]]:
     relation = _relation(name)
-    names = export_columns(name)
-    # A version's own id and url read back where the row leaves them to the key and the run.
-    columns = (resolved(relation.c, tuple(names)) if name == "observation_version"
-               else [relation.c[column] for column in names])
+    columns = export_relation_columns(name)
     query = select(*map(raw, columns))
     # Every export in one order, the same on SQLite and PostgreSQL: text compared
     # byte by byte (PostgreSQL's collation would put `gpt-4o` and `GPT-4o` elsewhere).

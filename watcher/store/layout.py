@@ -32,7 +32,8 @@ TABLES: Final[dict[str, tuple[tuple[str, Kind], ...]]] = {
     "document": _columns("sha256 source content_type size:int compression body:bytes first_seen_at:time"),
     "observation_version": (("id", "int"), *_FACTS, *_columns(
         "is_model:bool status announced_on:date shutdown_on:date shutdown_qualifier replacement aliases "
-        "prices:json availability milestones section url valid_from:time valid_to:time run_id:int")),
+        "availability milestones section url valid_from:time valid_to:time run_id:int price_set:int")),
+    "price_set": _columns("id:int prices:json"),
     "change": _columns(
         "id:int run_id:int source key provider model kind field old new severity note detected_at:time "
         "silence_id:int"),
@@ -44,6 +45,11 @@ TABLES: Final[dict[str, tuple[tuple[str, Kind], ...]]] = {
     "reminder_sent": _columns("model shutdown_on:date days:int sent_at:time"),
     "lease": _columns("name holder epoch:int expires_at:time acquired_at:time"),
 }
+# A version as every reader and the export see it (`watcher.store.derived`): its
+# prices in place of the set that holds them (migration 0011), in this order.
+VERSION_AS_READ: Final[tuple[tuple[str, Kind], ...]] = (("id", "int"), *_FACTS, *_columns(
+    "is_model:bool status announced_on:date shutdown_on:date shutdown_qualifier replacement aliases "
+    "prices:json availability milestones section url valid_from:time valid_to:time run_id:int"))
 # The analyst views (migration 0003).
 VIEWS: Final[dict[str, tuple[tuple[str, Kind], ...]]] = {
     "current_models": (*_FACTS, *_columns(
@@ -65,5 +71,7 @@ VIEWS: Final[dict[str, tuple[tuple[str, Kind], ...]]] = {
 
 
 def kinds(relation: str) -> dict[str, Kind]:
-    """Column name -> kind, for a table or a view."""
+    """Column name -> kind, for a table or a view (a version's: as read)."""
+    if relation == "observation_version":
+        return dict(VERSION_AS_READ)
     return dict(TABLES.get(relation) or VIEWS[relation])

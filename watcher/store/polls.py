@@ -7,15 +7,17 @@ import hashlib
 import lzma
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import and_, func, insert, or_, text, update
 from sqlalchemy import select as core_select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from watcher.model import Change, Document, Observation
 from watcher.store import source_state as source_states
-from watcher.store.codec import from_row, row_values
+from watcher.store.codec import from_row, price_set_id, prices_to_text, row_values
 from watcher.store.derived import resolved
 from watcher.store.outcomes import FAILURE_OUTCOMES, SUCCESS_OUTCOMES
 from watcher.store.source_state import SourceState
@@ -24,8 +26,11 @@ from watcher.store.tables import (
     ChangeRecord,
     DocumentBlob,
     ObservationVersion,
+    PriceSet,
     Run,
 )
+
+_T = TypeVar("_T")
 
 __all__ = ["FAILURE_OUTCOMES", "SUCCESS_OUTCOMES"]  # re-exported: callers know them as polls.*
 
@@ -161,11 +166,14 @@ def apply_versions(
     if upserts:
         run = session.get(Run, run_id)
         run_url = run.url if run is not None else None
+        prices = [prices_to_text(obs.prices) for obs in upserts]
+        store_price_sets(session, {price_set_id(text): text for text in prices if text is not None})
         # A Core executemany: building ORM objects for a catalog's worth of new
         # versions was the slowest step of a baseline poll.
         session.connection().execute(
             ObservationVersion.__table__.insert(),  # type: ignore[attr-defined]  # SQLModel does not declare __table__
-            [row_values(obs, source=source, valid_from=at, run_id=run_id, run_url=run_url) for obs in upserts],
+            [row_values(obs, source=source, valid_from=at, run_id=run_id, run_url=run_url, prices=text)
+             for obs, text in zip(upserts, prices, strict=True)],
         )
 
     existing = {row.key: row for row in session.exec(select(Absence).where(Absence.source == source))}
@@ -180,6 +188,24 @@ def apply_versions(
         if key not in existing
     )
     session.flush()
+
+
+def store_price_sets(session: Session, sets: Mapping[int, str]) -> None:
+    """Store the price sets (id -> prices text) not stored yet, in bulk. Two sources'
+    polls may store the same new set at once: the second insert skips it."""
+    table = PriceSet.__table__  # type: ignore[attr-defined]  # SQLModel does not declare __table__
+    connection = session.connection()
+    stored: dict[int, str] = {}
+    for chunk in _chunks(list(sets), 500):
+        stored.update(connection.execute(core_select(table.c.id, table.c.prices).where(table.c.id.in_(chunk))).all())
+    clash = next((i for i, text in stored.items() if sets[i] != text), None)
+    if clash is not None:  # two sets whose hashes share 64 bits: never seen, never stored wrong
+        raise RuntimeError(f"price set id {clash} already names other prices")
+    # In id order: a baseline's sets then fill the table's pages as appends do, not half-full after splits.
+    new = [{"id": i, "prices": sets[i]} for i in sorted(sets) if i not in stored]
+    if new:
+        insert_new = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
+        connection.execute(insert_new(table).on_conflict_do_nothing(), new)
 
 
 def add_changes(session: Session, changes: Sequence[Change], *, run_id: int | None,
@@ -198,7 +224,7 @@ def add_changes(session: Session, changes: Sequence[Change], *, run_id: int | No
     return list(session.scalars(statement, rows))
 
 
-def _chunks(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:
+def _chunks(items: Sequence[_T], size: int) -> Iterable[Sequence[_T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 

@@ -82,7 +82,7 @@ def version_tuples(session: Session, source: str) -> Counter[tuple[Any, ...]]:
     """Every version of `source` as a tuple of its stored fields, counted."""
     v = ObservationVersion
     fields = [v.key, v.provider, v.model, v.source_id, v.distribution, v.is_model, v.status, v.announced_on,
-              v.shutdown_on, v.shutdown_qualifier, v.replacement, v.aliases, v.prices, v.availability,
+              v.shutdown_on, v.shutdown_qualifier, v.replacement, v.aliases, v.price_set, v.availability,
               v.milestones, v.valid_from, v.valid_to]
     return Counter(tuple(row) for row in session.exec(select(*fields).where(v.source == source)))  # type: ignore[arg-type, type-var]
 

@@ -36,6 +36,7 @@ RELATIONS: Final[dict[str, TableClause]] = {**TABLES, **VIEWS}
 RUN: Final = TABLES["run"]
 DOCUMENT: Final = TABLES["document"]
 OBSERVATION_VERSION: Final = TABLES["observation_version"]
+PRICE_SET: Final = TABLES["price_set"]
 CHANGE: Final = TABLES["change"]
 ABSENCE: Final = TABLES["absence"]
 DELIVERY: Final = TABLES["delivery"]

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Column, Index, LargeBinary, text
+from sqlalchemy import BigInteger, Column, Index, Integer, LargeBinary, text
 from sqlmodel import Field, SQLModel
 
 from watcher.store.types import UTCDateTime
+
+# A price set's id, its content's hash: 64 bits; SQLite's INTEGER PRIMARY KEY is the rowid, so no index beside it.
+_PRICE_SET_ID = BigInteger().with_variant(Integer(), "sqlite")
 
 
 def _utc(*, nullable: bool = False, index: bool = False) -> Column[dt.datetime]:
@@ -103,7 +106,6 @@ class ObservationVersion(SQLModel, table=True):
     shutdown_qualifier: str | None = Field(default=None, max_length=20)
     replacement: str | None = None  # "---" = explicitly none; ids joined by ", "
     aliases: str | None = None  # ids joined by ", "
-    prices: str | None = None  # JSON object {price key: decimal text}, keys sorted
     availability: str | None = None
     milestones: str | None = None  # dated steps besides the shutdown, one per line (migration 0005)
     section: str | None = None
@@ -111,6 +113,20 @@ class ObservationVersion(SQLModel, table=True):
     valid_from: dt.datetime = Field(sa_column=_utc())
     valid_to: dt.datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     run_id: int = Field(foreign_key="run.id")
+    # The version's prices, a set many versions share (migration 0011); read through derived.resolved.
+    # No foreign key: SQLite could not drop the column again; the writer stores the set first.
+    price_set: int | None = Field(default=None, sa_column=Column(_PRICE_SET_ID))
+
+
+class PriceSet(SQLModel, table=True):
+    """A distinct set of prices, stored once (migration 0011): 1,684 sets among the 5,470
+    versions the nine LiteLLM releases leave, 0.28 MB instead of 0.82 MB written per version.
+    Keyed by its content (`codec.price_set_id`), so a writer finds a set's id without a lookup."""
+
+    __tablename__ = "price_set"
+
+    id: int = Field(sa_column=Column(_PRICE_SET_ID, primary_key=True, autoincrement=False))
+    prices: str  # JSON object {price key: decimal text}, keys sorted
 
 
 class ChangeRecord(SQLModel, table=True):
