@@ -59,9 +59,9 @@ def _urlwatch_files(folder: Path) -> list[str]:
             "--cache", str(folder / "cache.db"), "--hooks", str(folder / "hooks.py")]
 
 
-def _seconds(argv: list[str], env: dict[str, str]) -> float:
+def _seconds(argv: list[str], env: dict[str, str], cwd: Path | None = None) -> float:
     start = time.perf_counter()
-    done = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    done = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=cwd)
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
         sys.exit(f"{' '.join(argv)} failed ({done.returncode}): {done.stderr.decode()[-500:]}")
@@ -101,7 +101,8 @@ def main() -> None:
             pass
         (folder / "config.toml").write_text("")
         env = {**os.environ, "WATCHER_DB": str(db), "WATCHER_CONFIG": str(folder / "config.toml")}
-        # The baseline's modules first on the path (before this checkout's editable install).
+        # The baseline's modules first on the path: run in its folder (`-m` puts the working
+        # folder first, before this checkout's editable install).
         base_env = {**env, "PYTHONPATH": str(baseline)} if baseline else None
         ours = [sys.executable, "-m", "watcher"]
         urlwatch = _urlwatch()
@@ -118,7 +119,7 @@ def main() -> None:
             for name, args in COMMANDS:
                 timings[name].append(_seconds([*ours, *args, "--format", "json"], env))
                 if base_env:
-                    before[name].append(_seconds([*ours, *args, "--format", "json"], base_env))
+                    before[name].append(_seconds([*ours, *args, "--format", "json"], base_env, baseline))
                 if peer:
                     theirs.append(_seconds(peer, env))
     peer_ms = statistics.median(theirs) * 1000 if theirs else None
