@@ -56,7 +56,7 @@ class SqliteQueries:
         """A connection, open now (a file that cannot be read fails here, before any
         row is asked for), closed when its `with` ends."""
         connection = _opened(self.url, lambda: sqlite3.connect(
-            self.path, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False))
+            self.path, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000, isolation_level=None))
         connection.execute("BEGIN DEFERRED")
         return contextlib.closing(connection)
 
