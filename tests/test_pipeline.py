@@ -11,7 +11,7 @@ from typing import cast
 
 import pytest
 from sqlalchemy import func
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from sources.base import BuiltinSource
 from watcher.config import SourceSettings
@@ -98,6 +98,39 @@ def test_unchanged_body_records_only_a_run(poller: Poller) -> None:
     assert result.outcome == "unchanged"
     assert (count(poller, ObservationVersion), count(poller, DocumentBlob), count(poller, ChangeRecord)) == before
     assert count(poller, Run) == 2
+
+
+def test_an_unchanged_body_or_a_304_reads_no_versions_and_parses_nothing(
+        poller: Poller, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 13: a body the source last believed, with no absence pending, changes nothing,
+    so the source's current versions are not read (and no earlier body is parsed again)."""
+    parses: list[Document] = []
+
+    def counted_parse(document: Document) -> list[Observation]:
+        parses.append(document)
+        return _parse(document)
+
+    # A source with partial renderings: a parsed body is judged beside its rendering's earlier parse.
+    source = dataclasses.replace(SOURCE, parse_fn=counted_parse, partial_renderings=True)
+    poller.record_document(source, SETTINGS, doc(ROWS, T0))
+    reads: list[str] = []
+    real = polls.current_versions
+
+    def counted_read(session: Session, name: str) -> dict[str, Observation]:
+        reads.append(name)
+        return real(session, name)
+
+    monkeypatch.setattr(polls, "current_versions", counted_read)
+    parses.clear()
+    same = poller.record_document(source, SETTINGS, doc(ROWS, T0 + dt.timedelta(hours=1)))
+    not_modified = poller.record_not_modified(source, SETTINGS, url="http://127.0.0.1/toy",
+                                              at=T0 + dt.timedelta(hours=2))
+    assert (same.outcome, not_modified.outcome, reads, parses) == ("unchanged", "not_modified", [], [])
+    # A changed body still reads them, and diffs against them.
+    changed = poller.record_document(source, SETTINGS, doc([dict(ROWS[0], price="0.20"), *ROWS[1:]],
+                                                           T0 + dt.timedelta(hours=3)))
+    assert reads == ["toy"] and len(parses) == 2  # the new body, and the rendering's earlier one
+    assert [(c.model, c.old, c.new) for c in changed.changes] == [("sora-2", "0.1", "0.2")]
 
 
 def test_reordered_rows_are_no_change(poller: Poller) -> None:

@@ -114,8 +114,8 @@ class Work:
         # Every outcome is a run in history, a failure too: readiness and the
         # consecutive-failures gauge follow it at once, not at the next snapshot.
         self.on_written()
-        # Even a 304 reads the source's current versions (thousands of rows for a catalog):
-        # hand the pages back after every poll, not only after a parse.
+        # Every poll's commit hooks read across sources (disagreements: the catalogs' dated
+        # rows): hand the pages back after every poll, not only after a parse.
         memory.release()
         level = logging.INFO if result.ok else logging.WARNING
         log.log(level, "poll %s: %s%s, %d change(s), %.2fs%s", name, result.outcome,

@@ -112,7 +112,8 @@ class Poller:
             same = (last_ok is not None and last_ok.content_hash == digest
                     and last_ok.parser_version == source.parser_version)
             parsed = SAME_BODY if same else parse(source, doc)
-            step = poll_step(parsed, self._before(session, source, last_ok, doc), rules(source, settings))
+            before = self._unchanged(session, source) if same else self._before(session, source, last_ok, doc)
+            step = poll_step(parsed, before, rules(source, settings))
             if parsed is not SAME_BODY:
                 polls.store_document(session, doc, digest, doc.fetched_at)
             return self._record(session, source, settings, run, step, last_ok, clock)
@@ -186,7 +187,7 @@ class Poller:
                       content_hash=last_ok.content_hash if last_ok else None,
                       etag=last_ok.etag if last_ok else None,
                       last_modified=last_ok.last_modified if last_ok else None)
-            step = poll_step(SAME_BODY, self._before(session, source, last_ok, None), rules(source, settings))
+            step = poll_step(SAME_BODY, self._unchanged(session, source), rules(source, settings))
             return self._record(session, source, settings, run, step, last_ok, clock)
 
     # --- the parts -------------------------------------------------------------------
@@ -212,6 +213,19 @@ class Poller:
                    if doc is not None and renders_partially(source) and previous else None)
         return Before(previous=previous, absences=polls.absences(session, source.name),
                       baseline=last_ok is None and not previous, earlier=earlier)
+
+    def _unchanged(self, session: Session, source: Source) -> Before:
+        """The state a body the source last believed (or a 304) is judged against.
+
+        Such a body is not parsed: all the step does with it is age pending absences.
+        With none pending it changes nothing, so the current versions (thousands of
+        rows for a catalog, read and dropped every poll: transient megabytes the
+        allocator keeps) and the rendering's earlier parse are not read at all.
+        """
+        absences = polls.absences(session, source.name)
+        if not absences:
+            return Before(previous={}, absences={}, baseline=False)
+        return Before(previous=polls.current_versions(session, source.name), absences=absences, baseline=False)
 
     def _record(self, session: Session, source: Source, settings: SourceSettings, run: Run, step: Step,
                 last_ok: Run | None, clock: float, *, health: Sequence[Change] = ()) -> PollResult:
