@@ -8,7 +8,8 @@ the `bench` extra (`pip install -e '.[bench]'`); without it the ratios are left 
 
 BENCH_STARTUP_BASELINE=PATH also times the same commands run from another checkout
 of the watcher (e.g. `git worktree add /tmp/base main`), interleaved with the
-others, so a change's before -> after comes from one run on one machine.
+others, so a change's before -> after comes from one run on one machine. It reads
+the database this checkout writes, so it must be at the same schema revision.
 """
 
 from __future__ import annotations
