@@ -53,8 +53,10 @@ def build_at_0003(engine: Engine) -> None:
 
 def add_price_sets(connection: Connection) -> None:
     """Today's writer names a version's prices by their set (0011): its table and column first."""
-    connection.exec_driver_sql("CREATE TABLE price_set (id BIGINT NOT NULL PRIMARY KEY, prices VARCHAR NOT NULL)")
-    connection.exec_driver_sql("ALTER TABLE observation_version ADD COLUMN price_set BIGINT")
+    serial = "INTEGER" if connection.dialect.name == "sqlite" else "SERIAL"
+    connection.exec_driver_sql(f"CREATE TABLE price_set (id {serial} NOT NULL PRIMARY KEY, digest INTEGER NOT NULL,"
+                               " prices VARCHAR NOT NULL)")
+    connection.exec_driver_sql("ALTER TABLE observation_version ADD COLUMN price_set INTEGER")
 
 
 def store_prices_as_then(connection: Connection) -> None:

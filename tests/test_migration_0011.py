@@ -18,7 +18,7 @@ from watcher.config import SourceSettings
 from watcher.disagreements.hook import DisagreementHook
 from watcher.model import Document
 from watcher.poll.pipeline import Poller
-from watcher.store.codec import price_set_id, prices_to_text
+from watcher.store.codec import price_digest, prices_to_text
 from watcher.store.engine import make_engine
 from watcher.store.export import export_rows
 from watcher.store.migrate import _config, current_revision, upgrade
@@ -84,9 +84,9 @@ def test_0011_keeps_every_version_and_answer_of_a_0010_database(db_url: str) -> 
     assert _as_0011_stores(engine) == (rows, views)
     assert answers(engine) == today and _export(engine) == exported
     with engine.connect() as connection:
-        sets = connection.execute(select(PRICE_SET.c.id, PRICE_SET.c.prices)).all()
-        # PostgreSQL computes the ids in SQL: they are the writer's.
-        assert sets and all(price_set_id(prices) == i for i, prices in sets)
+        sets = connection.execute(select(PRICE_SET.c.digest, PRICE_SET.c.prices)).all()
+        # PostgreSQL computes the digests in SQL: they are the writer's.
+        assert sets and all(price_digest(prices) == digest for digest, prices in sets)
         assert len(sets) == len({row["prices"] for row in rows if row["prices"] is not None})
     with Session(engine) as session:  # what the next poll diffs against
         stated = {key: prices_to_text(obs.prices) for key, obs in current_versions(session, "litellm").items()}
@@ -107,3 +107,31 @@ def _export(engine: Engine) -> list[dict[str, Any]]:
         out = list(export_rows(connection, "observation_version"))
         assert len(out) == connection.execute(select(func.count()).select_from(OBSERVATION_VERSION)).scalar()
     return out
+
+
+def test_a_rows_versions_are_found_by_its_key_through_an_index(sqlite_url: str) -> None:
+    """The key index holds the key alone now: history, `watcher show` and the views' period
+    ends still seek it rather than scan every version."""
+    from sqlalchemy import event
+
+    from watcher.store.catalog import current_named
+    from watcher.store.queries_versions import history
+
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    for day, name in enumerate(RELEASES):
+        _poll(engine, day, name)
+    sent: list[tuple[str, Any]] = []
+    event.listen(engine, "before_cursor_execute", lambda _c, _cur, sql, params, *_: sent.append((sql, params)))
+    with engine.connect() as connection:
+        history(connection, "gpt-4o")
+        current_named(connection, "gpt-4o", "gpt-4o")
+        plans = [" ".join(str(row[-1]) for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params))
+                 for sql, params in list(sent) if "observation_version" in sql]
+        periods = " ".join(str(row[-1]) for row in connection.exec_driver_sql(
+            "EXPLAIN QUERY PLAN SELECT * FROM price_history WHERE key = 'gpt-4o'"))
+    assert any("USING INDEX ix_observation_key (key=?)" in plan for plan in plans), plans
+    # Each period end looks up the row's other versions by key, and their prices by set.
+    assert "SCAN" not in periods.replace("SCAN p VIRTUAL TABLE", ""), periods
+    assert periods.count("USING INDEX ix_observation_key (key=?)") == 4, periods
+    engine.dispose()

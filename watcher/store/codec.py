@@ -30,11 +30,10 @@ def prices_to_text(prices: Mapping[PriceKey, Decimal]) -> str | None:
     return json.dumps(dict(items), separators=(",", ":"))
 
 
-def price_set_id(text: str) -> int:
-    """The id of the price set `text` (migration 0011): its SHA-256's first 64 bits, signed
-    as the column holds them. Two distinct sets share an id with odds of about 1 in 10^10
-    at a million sets; `polls.store_price_sets` refuses to mix them up."""
-    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big", signed=True)
+def price_digest(text: str) -> int:
+    """What a price set `text` is found by (migration 0011): its SHA-256's first 32 bits,
+    signed as the column holds them; sets that share one are told apart by their text."""
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "big", signed=True)
 
 
 def prices_from_text(text: str | None) -> dict[PriceKey, Decimal]:
@@ -44,14 +43,11 @@ def prices_from_text(text: str | None) -> dict[PriceKey, Decimal]:
 
 
 def row_values(obs: Observation, *, source: str, valid_from: dt.datetime, run_id: int,
-               run_url: str | None = None, prices: str | None = None) -> dict[str, Any]:
+               run_url: str | None = None, price_set: int | None = None) -> dict[str, Any]:
     """The column values of a new current version: for bulk inserts, which skip
     building ORM objects (the slowest part of storing a 3,000-row catalog). The source's
     own id and the url are left out where the key and the run's url state them; the
-    prices are named by their set, which the caller stores (`prices`: their text, if
-    the caller has it already)."""
-    if prices is None:
-        prices = prices_to_text(obs.prices)
+    prices are named by their set, which the caller stores (`price_set`)."""
     return dict(
         source=source,
         key=obs.key,
@@ -73,7 +69,7 @@ def row_values(obs: Observation, *, source: str, valid_from: dt.datetime, run_id
         valid_from=valid_from,
         valid_to=None,
         run_id=run_id,
-        price_set=None if prices is None else price_set_id(prices),
+        price_set=price_set,
     )
 
 

@@ -33,7 +33,7 @@ TABLES: Final[dict[str, tuple[tuple[str, Kind], ...]]] = {
     "observation_version": (("id", "int"), *_FACTS, *_columns(
         "is_model:bool status announced_on:date shutdown_on:date shutdown_qualifier replacement aliases "
         "availability milestones section url valid_from:time valid_to:time run_id:int price_set:int")),
-    "price_set": _columns("id:int prices:json"),
+    "price_set": _columns("id:int digest:int prices:json"),
     "change": _columns(
         "id:int run_id:int source key provider model kind field old new severity note detected_at:time "
         "silence_id:int"),

@@ -11,13 +11,11 @@ from typing import Any, TypeVar
 
 from sqlalchemy import and_, func, insert, or_, text, update
 from sqlalchemy import select as core_select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from watcher.model import Change, Document, Observation
 from watcher.store import source_state as source_states
-from watcher.store.codec import from_row, price_set_id, prices_to_text, row_values
+from watcher.store.codec import from_row, price_digest, prices_to_text, row_values
 from watcher.store.derived import resolved
 from watcher.store.outcomes import FAILURE_OUTCOMES, SUCCESS_OUTCOMES
 from watcher.store.source_state import SourceState
@@ -167,12 +165,13 @@ def apply_versions(
         run = session.get(Run, run_id)
         run_url = run.url if run is not None else None
         prices = [prices_to_text(obs.prices) for obs in upserts]
-        store_price_sets(session, {price_set_id(text): text for text in prices if text is not None})
+        sets = store_price_sets(session, [text for text in prices if text is not None])
         # A Core executemany: building ORM objects for a catalog's worth of new
         # versions was the slowest step of a baseline poll.
         session.connection().execute(
             ObservationVersion.__table__.insert(),  # type: ignore[attr-defined]  # SQLModel does not declare __table__
-            [row_values(obs, source=source, valid_from=at, run_id=run_id, run_url=run_url, prices=text)
+            [row_values(obs, source=source, valid_from=at, run_id=run_id, run_url=run_url,
+                        price_set=None if text is None else sets[text])
              for obs, text in zip(upserts, prices, strict=True)],
         )
 
@@ -190,22 +189,24 @@ def apply_versions(
     session.flush()
 
 
-def store_price_sets(session: Session, sets: Mapping[int, str]) -> None:
-    """Store the price sets (id -> prices text) not stored yet, in bulk. Two sources'
-    polls may store the same new set at once: the second insert skips it."""
+def store_price_sets(session: Session, texts: Iterable[str]) -> dict[str, int]:
+    """The id of each price set (prices text), storing those not stored yet in one bulk
+    INSERT … RETURNING. Two sources' polls storing the same new set at once store it
+    twice, which readers cannot tell: a version reads the text its id names."""
     table = PriceSet.__table__  # type: ignore[attr-defined]  # SQLModel does not declare __table__
     connection = session.connection()
-    stored: dict[int, str] = {}
-    for chunk in _chunks(list(sets), 500):
-        stored.update(connection.execute(core_select(table.c.id, table.c.prices).where(table.c.id.in_(chunk))).all())
-    clash = next((i for i, text in stored.items() if sets[i] != text), None)
-    if clash is not None:  # two sets whose hashes share 64 bits: never seen, never stored wrong
-        raise RuntimeError(f"price set id {clash} already names other prices")
-    # In id order: a baseline's sets then fill the table's pages as appends do, not half-full after splits.
-    new = [{"id": i, "prices": sets[i]} for i in sorted(sets) if i not in stored]
+    digests = {text: price_digest(text) for text in texts}
+    ids: dict[str, int] = {}
+    for chunk in _chunks(sorted(set(digests.values())), 500):
+        for set_id, stored in connection.execute(
+                core_select(table.c.id, table.c.prices).where(table.c.digest.in_(chunk)).order_by(table.c.id)):
+            if stored in digests:
+                ids.setdefault(stored, set_id)
+    new = [{"digest": digest, "prices": stated} for stated, digest in digests.items() if stated not in ids]
     if new:
-        insert_new = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
-        connection.execute(insert_new(table).on_conflict_do_nothing(), new)
+        statement = insert(table).returning(table.c.id, table.c.prices, sort_by_parameter_order=True)
+        ids.update((stated, set_id) for set_id, stated in connection.execute(statement, new))
+    return ids
 
 
 def add_changes(session: Session, changes: Sequence[Change], *, run_id: int | None,

@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Column, Index, Integer, LargeBinary, text
+from sqlalchemy import Column, Index, LargeBinary, text
 from sqlmodel import Field, SQLModel
 
 from watcher.store.types import UTCDateTime
-
-# A price set's id, its content's hash: 64 bits; SQLite's INTEGER PRIMARY KEY is the rowid, so no index beside it.
-_PRICE_SET_ID = BigInteger().with_variant(Integer(), "sqlite")
 
 
 def _utc(*, nullable: bool = False, index: bool = False) -> Column[dt.datetime]:
@@ -75,9 +72,10 @@ class ObservationVersion(SQLModel, table=True):
             postgresql_where=text("valid_to IS NULL"),
         ),
         # A row's versions (history, the views' period ends); a row has few versions, so
-        # ordering them by valid_from needs no index column (migration 0005). Key first, so
-        # it also finds a row by its key alone: the source's own id where that is the key.
-        Index("ix_observation_key_source", "key", "source"),
+        # ordering them by valid_from needs no index column (migration 0005), and few sources
+        # share a key, so the source is read from the row, not the index (migration 0011).
+        # It also finds a row by the source's own id where that is the key.
+        Index("ix_observation_key", "key"),
         Index("ix_observation_model", "model"),
         # `watcher history ID` finds rows by any spelling (migration 0003); the source's own
         # id only where it is not the key, which the index above holds (migrations 0009, 0010).
@@ -115,17 +113,21 @@ class ObservationVersion(SQLModel, table=True):
     run_id: int = Field(foreign_key="run.id")
     # The version's prices, a set many versions share (migration 0011); read through derived.resolved.
     # No foreign key: SQLite could not drop the column again; the writer stores the set first.
-    price_set: int | None = Field(default=None, sa_column=Column(_PRICE_SET_ID))
+    price_set: int | None = None
 
 
 class PriceSet(SQLModel, table=True):
     """A distinct set of prices, stored once (migration 0011): 1,684 sets among the 5,470
     versions the nine LiteLLM releases leave, 0.28 MB instead of 0.82 MB written per version.
-    Keyed by its content (`codec.price_set_id`), so a writer finds a set's id without a lookup."""
+    Ids are numbered in order, so a version names its set in a byte or two and the table
+    fills its pages as appends do; a writer finds a set by its text's 32-bit `digest`
+    (`codec.price_digest`), which sets may share."""
 
     __tablename__ = "price_set"
+    __table_args__ = (Index("ix_price_set_digest", "digest"),)
 
-    id: int = Field(sa_column=Column(_PRICE_SET_ID, primary_key=True, autoincrement=False))
+    id: int | None = Field(default=None, primary_key=True)
+    digest: int
     prices: str  # JSON object {price key: decimal text}, keys sorted
 
 

@@ -5,14 +5,18 @@ Revises: 0010
 
 Most versions repeat prices another version already states: the nine LiteLLM
 releases leave 5,470 versions but 1,684 distinct sets, and the JSON text was
-0.82 MB of the 4.28 MB file (issue 13). The sets move to `price_set`, keyed by
-the first 64 bits of their text's SHA-256 (`watcher.store.codec.price_set_id`;
-PostgreSQL computes the same in SQL, SQLite through that function), and a version
-keeps the key in `price_set`. The two views that read prices, current_models and
-price_history, read them through the set and answer as before; their SQL is
-revision 0010's and 0006's with only the prices' source changed. There is no
-foreign key: SQLite cannot drop a column that has one, and the writer stores a
-set before the versions that name it.
+0.82 MB of the 4.28 MB file (issue 13). The sets move to `price_set`, numbered in
+the order versions first stated them and found by the first 32 bits of their text's
+SHA-256 (`watcher.store.codec.price_digest`; PostgreSQL computes the same in SQL,
+SQLite through that function), and a version keeps the number in `price_set`. The
+two views that read prices, current_models and price_history, read them through the
+set and answer as before; their SQL is revision 0010's and 0006's with only the
+prices' source changed. There is no foreign key: SQLite cannot drop a column that
+has one, and the writer stores a set before the versions that name it.
+
+The index of a row's versions holds the key alone (`ix_observation_key`): few
+sources share a key, so the source is checked in the row, and the index is 0.05 MB
+smaller after the nine releases.
 
 On SQLite the space the dropped column held is reused by later writes; `VACUUM`
 gives it back to the file system at once.
@@ -22,9 +26,10 @@ from __future__ import annotations
 
 import importlib
 
+import sqlalchemy as sa
 from alembic import op
 
-from watcher.store.codec import price_set_id
+from watcher.store.codec import price_digest
 
 revision = "0011"
 down_revision = "0010"
@@ -36,8 +41,8 @@ _V6 = importlib.import_module("watcher.store.migrations.versions.0006_price_numb
 _V10 = importlib.import_module("watcher.store.migrations.versions.0010_derived_ids")
 
 _SET = "(SELECT s.prices FROM price_set AS s WHERE s.id = {v}.price_set)"
-# PostgreSQL: the SHA-256's first 8 bytes as a signed bigint, as price_set_id computes it.
-_PG_ID = "('x' || left(encode(sha256(convert_to(prices, 'UTF8')), 'hex'), 16))::bit(64)::bigint"
+# PostgreSQL: the SHA-256's first 4 bytes as a signed integer, as price_digest computes it.
+_PG_DIGEST = "('x' || left(encode(sha256(convert_to({col}, 'UTF8')), 'hex'), 8))::bit(32)::integer"
 
 
 def _replaced(sql: str, *pairs: tuple[str, str]) -> str:
@@ -92,23 +97,30 @@ def _move(drop: str, current: str, history: str) -> None:
 
 def upgrade() -> None:
     sqlite = _sqlite()
-    op.execute(f"CREATE TABLE price_set (id {'INTEGER' if sqlite else 'BIGINT'} NOT NULL PRIMARY KEY,"
-               " prices VARCHAR NOT NULL)")
-    op.execute(f"ALTER TABLE observation_version ADD COLUMN price_set {'INTEGER' if sqlite else 'BIGINT'}")
+    op.create_table("price_set", sa.Column("id", sa.Integer(), primary_key=True),
+                    sa.Column("digest", sa.Integer(), nullable=False), sa.Column("prices", sa.String(), nullable=False))
+    op.create_index("ix_price_set_digest", "price_set", ["digest"])
+    op.add_column("observation_version", sa.Column("price_set", sa.Integer(), nullable=True))
     if sqlite:
         op.get_bind().connection.driver_connection.create_function(  # type: ignore[union-attr]
-            "price_set_id", 1, price_set_id, deterministic=True)
-        set_id = "price_set_id(prices)"
+            "price_digest", 1, price_digest, deterministic=True)
+        digest = "price_digest({col})"
     else:
-        set_id = _PG_ID
-    op.execute(f"INSERT INTO price_set (id, prices) SELECT DISTINCT {set_id}, prices FROM observation_version"
-               " WHERE prices IS NOT NULL")
-    op.execute(f"UPDATE observation_version SET price_set = {set_id} WHERE prices IS NOT NULL")
+        digest = _PG_DIGEST
+    op.execute(f"INSERT INTO price_set (digest, prices) SELECT {digest.format(col='prices')}, prices"
+               " FROM observation_version WHERE prices IS NOT NULL GROUP BY prices ORDER BY min(id)")
+    stated = digest.format(col="observation_version.prices")
+    op.execute(f"UPDATE observation_version SET price_set = (SELECT s.id FROM price_set AS s WHERE s.digest = {stated}"
+               " AND s.prices = observation_version.prices) WHERE prices IS NOT NULL")
     _move("prices", CURRENT_MODELS, PRICE_HISTORY_SQLITE if sqlite else PRICE_HISTORY_POSTGRESQL)
+    op.drop_index("ix_observation_key_source", table_name="observation_version")
+    op.create_index("ix_observation_key", "observation_version", ["key"])
 
 
 def downgrade() -> None:
     sqlite = _sqlite()
+    op.drop_index("ix_observation_key", table_name="observation_version")
+    op.create_index("ix_observation_key_source", "observation_version", ["key", "source"])
     op.execute("ALTER TABLE observation_version ADD COLUMN prices VARCHAR")
     op.execute(f"UPDATE observation_version SET prices = {_SET.format(v='observation_version')}"
                " WHERE price_set IS NOT NULL")
