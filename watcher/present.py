@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
-from watcher.model import Observation, PriceKey, PriceUnit, format_milestones, format_replacement, shutdown_text
+from watcher.model import COMPARED, ChangeKind, Compared, Observation, PriceKey, PriceUnit, format_milestones
 from watcher.money import format_price
 
 # Words that end the unit in a catalog's own price name (`…_cost_per_1k_calls`).
@@ -84,22 +84,51 @@ def prices_text(obs: Observation) -> str | None:
     return join_prices((key, format_price(value)) for key, value in sorted(obs.prices.items()))
 
 
+# The two compared facts a listing shows whole where a change's old/new shows one part:
+# milestones one per line (a change joins them with "; " to keep its line), and prices all
+# together (a change states one `PriceKey` at a time, so COMPARED gives them no text form).
+_WHOLE_TEXT: Final[Mapping[ChangeKind, Callable[[Observation], str | None]]] = {
+    ChangeKind.MILESTONES: lambda obs: format_milestones(obs.milestones),
+    ChangeKind.PRICE: prices_text,
+}
+
+
+def _listing_text(compared: Compared) -> Callable[[Observation], str | None]:
+    text = _WHOLE_TEXT.get(compared.kind, compared.text)
+    if text is None:  # a new compared fact without a text form must say here how a listing shows it
+        raise TypeError(f"watcher.present: no listing text for the compared fact {compared.field!r}")
+    return text
+
+
+_LISTING_TEXT: Final = {c.field: _listing_text(c) for c in COMPARED}
+
+# The compared facts every listing of stored rows prints as its columns (`history`, `asof`,
+# `show` and its JSON), in one order so the listings read alike; `watcher check`, the view to
+# debug a source's parse with, prints these and the rest (`CHECK_ONLY_FACTS`).
+LISTED_FACTS: Final = ("status", "shutdown_on", "replacement", "prices", "availability", "milestones")
+CHECK_ONLY_FACTS: Final = frozenset({"aliases", "announced_on"})
+# `watcher check`'s fields in the order it has always printed them (scripts read its JSON):
+# the row's own fields around its compared facts. A compared fact not placed here prints last.
+_CHECK_ORDER: Final = ("key", "provider", "model", "source_id", "distribution", "aliases", "is_model", "status",
+                       "announced_on", "shutdown_on", "replacement", "prices", "availability", "milestones",
+                       "section", "url")
+
+
+def fact_texts(obs: Observation) -> dict[str, str | None]:
+    """Each compared fact of a row as listings spell it, by its field, in COMPARED's order."""
+    return {field: text(obs) for field, text in _LISTING_TEXT.items()}
+
+
 def observation_dict(obs: Observation) -> dict[str, Any]:
-    return {
+    row: dict[str, Any] = {
         "key": obs.key,
         "provider": obs.provider,
         "model": obs.model,
         "source_id": obs.source_id,
         "distribution": obs.distribution,
-        "aliases": ", ".join(obs.aliases) or None,
         "is_model": obs.is_model,
-        "status": obs.status.value if obs.status else None,
-        "announced_on": obs.announced_on.isoformat() if obs.announced_on else None,
-        "shutdown_on": shutdown_text(obs),
-        "replacement": format_replacement(obs.replacement),
-        "prices": prices_text(obs),
-        "availability": obs.availability,
-        "milestones": format_milestones(obs.milestones),
         "section": obs.section,
         "url": obs.url,
+        **fact_texts(obs),
     }
+    return {name: row.pop(name) for name in _CHECK_ORDER} | row

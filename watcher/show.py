@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any
 from watcher.disagreements.rules import Open, effective_shutdowns, open_from_history
 from watcher.disagreements.rules import Row as Statement
 from watcher.identity import UNKNOWN_PROVIDER, resolve
-from watcher.model import format_milestones, format_replacement, shutdown_text
+from watcher.model import shutdown_text
 from watcher.money import format_price
+from watcher.present import LISTED_FACTS, fact_texts
 from watcher.store.catalog import Found as _Found
 from watcher.store.catalog import current_matching, current_named, disagreement_history, is_glob, last_seen
 from watcher.store.values import iso_time
@@ -116,17 +117,16 @@ def _platforms(found: list[_Found], official_sources: Collection[str], today: dt
 
 def _source_row(f: _Found, seen: dict[str, dt.datetime], disagreements: dict[str, list[str]]) -> dict[str, Any]:
     obs = f.obs
+    facts = fact_texts(obs)
     return {
         "source": f.source,
         "source_id": obs.source_id or obs.model,
         "key": obs.key,
         "distribution": obs.distribution,
-        "status": obs.status.value if obs.status else None,
-        "shutdown_on": shutdown_text(obs),
-        "replacement": format_replacement(obs.replacement),
+        **{field: facts[field] for field in LISTED_FACTS},
+        # A mapping, not the listing's text: the JSON (and the web API's `models`) is read by
+        # programs, and each listing joins the prices its own way (cli/dossier.py).
         "prices": {str(k): format_price(v) for k, v in sorted(obs.prices.items())},
-        "availability": obs.availability,
-        "milestones": format_milestones(obs.milestones),
         "since": _iso(f.since),
         "last_seen": _iso(seen.get(f.source)),
         "disagreements": disagreements.get(f.source, []) if obs.distribution is None else [],

@@ -12,13 +12,13 @@ from typing import Annotated, Any
 import typer
 
 from watcher.cli.app import app
-from watcher.cli.columns import FACT_COLUMNS
 from watcher.cli.context import FormatOption, context_of, fail, parse_date_option
 from watcher.output import Format, default_format, render
+from watcher.present import LISTED_FACTS
 
-SOURCE_COLUMNS = ("source", "source_id", "distribution", *FACT_COLUMNS, "last_seen")
+SOURCE_COLUMNS = ("source", "source_id", "distribution", *LISTED_FACTS, "last_seen")
 FLAT_COLUMNS = ("provider", "model", "provider_shutdown_on", "days_left", "source", "source_id", "key",
-                "distribution", *FACT_COLUMNS, "since", "last_seen", "disagreements")
+                "distribution", *LISTED_FACTS, "since", "last_seen", "disagreements")
 
 
 @app.command()

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from watcher.cli.app import app
-from watcher.cli.columns import FACT_COLUMNS
 from watcher.cli.context import Context, FormatOption, context_of, fail, parse_time_option
 from watcher.output import Format, default_format, render
+from watcher.present import LISTED_FACTS
 
 if TYPE_CHECKING:
     from watcher.poll.captures import Capture
@@ -142,7 +142,7 @@ def check(
     from watcher.present import observation_dict
 
     render((observation_dict(o) for o in observations), fmt or default_format(),
-           columns=("key", "model", "aliases", *FACT_COLUMNS),
+           columns=("key", "model", "aliases", *LISTED_FACTS),
            title=source)
 
 

@@ -15,7 +15,6 @@ from typing import Annotated, Any
 import typer
 
 from watcher.cli.app import app
-from watcher.cli.columns import FACT_COLUMNS
 from watcher.cli.context import (
     Context,
     FormatOption,
@@ -27,6 +26,7 @@ from watcher.cli.context import (
 )
 from watcher.model import KIND_NAMES, SEVERITY_NAMES
 from watcher.output import Format, default_format, render
+from watcher.present import LISTED_FACTS
 
 SourcesOption = Annotated[
     list[str] | None,
@@ -82,7 +82,7 @@ def history(
     if not rows:
         typer.echo(f"no history for {model!r}", err=True)
     render(rows, fmt or default_format(),
-           columns=("valid_from", "valid_to", "source", "key", *FACT_COLUMNS),
+           columns=("valid_from", "valid_to", "source", "key", *LISTED_FACTS),
            title=f"history of {model}")
 
 
@@ -101,7 +101,7 @@ def asof(
     c = context_of(ctx)
     _check_sources(c, source)
     render(catalog_asof_streamed(c.query_engine, at, sources=source or (), model=model), fmt or default_format(),
-           columns=("source", "key", "model", *FACT_COLUMNS, "valid_from"),
+           columns=("source", "key", "model", *LISTED_FACTS, "valid_from"),
            title=f"as of {at.isoformat()}")
 
 
