@@ -34,6 +34,8 @@ BUILTIN: Final[Mapping[str, str]] = {
     "mistral-account": "sources.mistral_account",
 }
 
+# The key of a `[sources.NAME]` table that makes it a configurable source: `type = "…"`.
+TYPE_KEY: Final = "type"
 # `type = "…"` in config -> module exposing `configure(name, options) -> Source`.
 CONFIGURABLE: Final[Mapping[str, str]] = {
     "json-catalog": "sources.json_catalog",
@@ -118,7 +120,7 @@ def reference_sources() -> frozenset[str]:
 
 def configure(name: str, options: Mapping[str, Any]) -> Source:
     """The source called `name`, shaped by its `[sources.NAME]` options."""
-    kind = options.get("type")
+    kind = options.get(TYPE_KEY)
     if kind is not None:
         try:
             module_name = CONFIGURABLE[kind]

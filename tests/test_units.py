@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import tomllib
 from decimal import Decimal
@@ -95,6 +96,17 @@ def test_secret_errors_name_the_key_not_the_value() -> None:
         ('[watchlist]\nmodels = "sora-2"', "watchlist.models: expected list"),
         ('[[routes]]\nchannels = []', "routes[0].channels: name at least one channel"),
         ('[daemon]\nlisten = "9464"', "daemon.listen: expected HOST:PORT"),
+        ('[alerts]\nseverity_rules = [1]',
+         'alerts.severity_rules[0]: must be a table {when = {...}, severity = "critical"}'),
+        ('[alerts]\nseverity_rules = [{severity = "info", wen = {}}]',
+         "alerts.severity_rules[0].wen: unknown key (expected one of: severity, when)"),
+        ('[alerts]\nseverity_rules = [{when = {kind = "price"}}]',
+         "alerts.severity_rules[0].severity: one of info, warning, critical, got None"),
+        ('[sources.gw]\ntype = "json-catalgo"\nurl = "http://127.0.0.1/x.json"',
+         "sources.gw.type: unknown source type 'json-catalgo' (known: json-catalog)"),
+        ('[sources.openrouter]\ntpye = "json-catalog"',
+         "sources.openrouter.tpye: unknown key (expected one of: cron, delist_after, enabled, every, "
+         "failures_before_alert, jitter, max_loss, refused_alert_every, stale_after, type, url, urls)"),
     ],
 )
 def test_config_errors_name_the_key(text: str, message: str) -> None:
@@ -127,3 +139,19 @@ def test_jitter_can_be_turned_off_but_intervals_cannot_be_zero() -> None:
     assert settings.sources["openrouter"].jitter == dt.timedelta(0)
     with pytest.raises(ConfigError, match="sources.openrouter.every: must be positive"):
         parse(tomllib.loads('[sources.openrouter]\nevery = "0s"'), path=None, environ={})
+
+
+def test_the_first_severity_rule_that_fits_sets_the_severity() -> None:
+    from watcher.model import Change, ChangeKind, Severity
+    from watcher.severity import SeverityPolicy
+
+    settings = parse(tomllib.loads(
+        '[alerts]\nseverity_rules = [{when = {model = "gpt-4.1*", kind = ["price"]}, severity = "critical"},\n'
+        '                  {when = {kind = "price"}, severity = "warning"}]'), path=None, environ={})
+    policy = SeverityPolicy(rules=settings.alerts.severity_rules)
+    price = Change("litellm", "k", "openai", "gpt-4.1-mini", ChangeKind.PRICE, "input", "3", "2")
+    today = dt.date(2026, 1, 1)
+    assert policy.assess(price, None, today).severity is Severity.CRITICAL
+    other = dataclasses.replace(price, model="o3")
+    assert policy.assess(other, None, today).severity is Severity.WARNING
+    assert SeverityPolicy().assess(other, None, today).severity is Severity.INFO  # a price cut, by default

@@ -16,11 +16,11 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any, Final
 
-from sources.registry import BUILTIN, URL_KEYS, declared_options
+from sources.registry import BUILTIN, TYPE_KEY, URL_KEYS, declared_options
 from watcher.audit.levels import LEVEL_NAMES
 from watcher.durations import parse_duration
 from watcher.matching import WHEN_CRITERIA
-from watcher.model import KIND_NAMES, SEVERITY_NAMES
+from watcher.model import KIND_NAMES, SEVERITY_NAMES, Severity
 from watcher.secrets import Secret, SecretError, expand
 
 DEFAULT_CONFIG_PATH: Final = Path("config.toml")
@@ -114,13 +114,22 @@ class RouteSettings:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class SeverityRule:
+    """One of `[alerts] severity_rules`: the first whose `when` fits a change sets its severity."""
+
+    severity: Severity = required("the severity it sets: info, warning or critical")
+    when: Mapping[str, Any] = dataclasses.field(default_factory=dict, metadata={
+        "help": "which changes it takes, as a route's `when`"})
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class AlertSettings:
     max_attempts: int | None = setting(None, "cap on send attempts; default none, only `give_up_after`")
     give_up_after: dt.timedelta = setting(dt.timedelta(days=1),
                                           "a delivery failing this long after it was queued is dead (and is news itself)")
     digest_max_items: int = setting(15, "changes listed in one digest message")
     reminder_days: tuple[int, ...] = setting((90, 30, 14, 7, 1, 0), "days before a watched shutdown to remind")
-    severity_rules: tuple[Mapping[str, Any], ...] = setting((), "[{when = {...}, severity = ...}], first match wins")
+    severity_rules: tuple[SeverityRule, ...] = setting((), "[{when = {...}, severity = ...}], first match wins")
     retry_after: dt.timedelta = setting(dt.timedelta(seconds=60), "first outbox retry; doubled per failed attempt")
     retry_max: dt.timedelta = setting(dt.timedelta(hours=1), "longest wait between outbox retries")
     send_timeout: dt.timedelta = setting(dt.timedelta(seconds=30), "how long one send may take")
@@ -242,9 +251,9 @@ def parse(raw: Mapping[str, Any], *, path: Path | None, environ: Mapping[str, st
 
 
 # Every source's schedule and guard keys (as SourceSettings declares them), its URL
-# keys and `type`; a source's own options come from its declaration.
+# keys and its type key; a source's own options come from its declaration.
 _SCHEDULE_KEYS: Final = frozenset(_keys(SourceSettings))
-_SOURCE_KEYS: Final = _SCHEDULE_KEYS | {"type", *URL_KEYS}
+_SOURCE_KEYS: Final = _SCHEDULE_KEYS | {TYPE_KEY, *URL_KEYS}
 
 
 def _sources(raw: Mapping[str, Any], env: dict[str, str]) -> dict[str, SourceSettings]:
@@ -259,7 +268,7 @@ def _sources(raw: Mapping[str, Any], env: dict[str, str]) -> dict[str, SourceSet
         where = f"sources.{name}"
         if not isinstance(table, Mapping):
             raise ConfigError(f"{where}: must be a table")
-        generic = "type" in table
+        generic = TYPE_KEY in table
         declared = None if generic else declared_options(name)
         if not generic:
             _no_unknown(table, _SOURCE_KEYS | {o.name for o in declared or ()}, where)
@@ -289,7 +298,7 @@ def _source_options(name: str, table: Mapping[str, Any], env: dict[str, str]) ->
     every required option has a value (an API key nobody configured leaves it off)."""
     options = {k: v for k, v in table.items() if k not in _SCHEDULE_KEYS}
     ready = True
-    for option in declared_options(name) or () if "type" not in table else ():
+    for option in declared_options(name) or () if TYPE_KEY not in table else ():
         where = f"sources.{name}.{option.name}"
         value = options.get(option.name, option.default)
         kind: type | tuple[type, ...] = (int, float) if isinstance(option.default, float) else type(option.default)
@@ -309,14 +318,14 @@ def _check_kind(name: str, table: Mapping[str, Any], where: str) -> None:
     """A source the registry cannot build is a config error now, not at its first poll."""
     from sources.registry import BUILTIN, CONFIGURABLE, known_names
 
-    kind = table.get("type")
+    kind = table.get(TYPE_KEY)
     if kind is not None:
         if kind not in CONFIGURABLE:
-            raise ConfigError(f"{where}.type: unknown source type {kind!r} (known: {', '.join(sorted(CONFIGURABLE))})")
+            raise ConfigError(f"{where}.{TYPE_KEY}: unknown source type {kind!r} (known: {', '.join(sorted(CONFIGURABLE))})")
         return
     if name not in known_names():
         raise ConfigError(f"{where}: not a built-in source ({', '.join(BUILTIN)}) nor an installed plugin: "
-                          f"set `type` (one of {', '.join(sorted(CONFIGURABLE))}) or fix the name")
+                          f"set `{TYPE_KEY}` (one of {', '.join(sorted(CONFIGURABLE))}) or fix the name")
 
 
 def _check_schedules(sources: Mapping[str, SourceSettings]) -> None:
@@ -421,15 +430,8 @@ def _alerts(raw: Mapping[str, Any]) -> AlertSettings:
     days = _opt(raw, "reminder_days", list, "alerts")
     if days is not None and not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in days):
         raise ConfigError("alerts.reminder_days: a list of whole days, e.g. [90, 30, 14, 7, 1, 0]")
-    rules = _opt(raw, "severity_rules", list, "alerts") or []
-    for index, rule in enumerate(rules):
-        where = f"alerts.severity_rules[{index}]"
-        if not isinstance(rule, Mapping):
-            raise ConfigError(f"{where}: must be a table {{when = {{...}}, severity = \"critical\"}}")
-        _no_unknown(rule, {"when", "severity"}, where)
-        _check_when(_opt(rule, "when", dict, where) or {}, f"{where}.when")
-        if rule.get("severity") not in _SEVERITIES:
-            raise ConfigError(f"{where}.severity: one of {', '.join(_SEVERITIES)}, got {rule.get('severity')!r}")
+    rules = [_severity_rule(rule, f"alerts.severity_rules[{index}]")
+             for index, rule in enumerate(_opt(raw, "severity_rules", list, "alerts") or [])]
     if days is not None:
         values["reminder_days"] = tuple(sorted(set(days), reverse=True))
     settings = AlertSettings(**values, severity_rules=tuple(rules))
@@ -440,6 +442,18 @@ def _alerts(raw: Mapping[str, Any]) -> AlertSettings:
     if settings.digest_max_items < 1:
         raise ConfigError(f"alerts.digest_max_items: at least 1, got {settings.digest_max_items}")
     return settings
+
+
+def _severity_rule(rule: Any, where: str) -> SeverityRule:
+    if not isinstance(rule, Mapping):
+        raise ConfigError(f"{where}: must be a table {{when = {{...}}, severity = \"critical\"}}")
+    _no_unknown(rule, _keys(SeverityRule), where)
+    when = _opt(rule, "when", dict, where) or {}
+    _check_when(when, f"{where}.when")
+    severity = rule.get("severity")
+    if severity not in _SEVERITIES:
+        raise ConfigError(f"{where}.severity: one of {', '.join(_SEVERITIES)}, got {severity!r}")
+    return SeverityRule(Severity(severity), when)
 
 
 def _fetch(raw: Mapping[str, Any]) -> FetchSettings:

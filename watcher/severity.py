@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Any, Final
+from typing import TYPE_CHECKING, Final
 
 from sources.registry import first_party_sources
 from watcher.matching import matches, watched
 from watcher.model import KINDS, Change, ChangeKind, Observation, Severity
+
+if TYPE_CHECKING:
+    from watcher.config import SeverityRule
 
 SOON: Final = dt.timedelta(days=7)
 _LIFECYCLE: Final = frozenset(kind for kind, text in KINDS.items() if text.lifecycle)
@@ -65,13 +68,13 @@ def _increase(change: Change) -> bool:
 @dataclasses.dataclass(frozen=True, slots=True)
 class SeverityPolicy:
     watchlist: tuple[str, ...] = ()
-    rules: tuple[Mapping[str, Any], ...] = ()  # [{when = {...}, severity = "critical"}], first match wins
+    rules: tuple[SeverityRule, ...] = ()  # first match wins
 
     def assess(self, change: Change, obs: Observation | None, today: dt.date) -> Change:
         watched_now = is_watched(obs, change, self.watchlist)
         severity = default_severity(change, obs, is_watched=watched_now, today=today)
         for rule in self.rules:
-            if matches(rule.get("when", {}), change, is_watched=watched_now, severity=severity.value):
-                severity = Severity(rule["severity"])
+            if matches(rule.when, change, is_watched=watched_now, severity=severity.value):
+                severity = rule.severity
                 break
         return dataclasses.replace(change, severity=severity)
