@@ -64,3 +64,23 @@ def test_a_query_on_sqlite_loads_no_sqlalchemy(args: list[str], tmp_path: Path,
                                                 database_at_head: dict[str, str]) -> None:
     heavy = loaded([*args, "--format", "json"], database_at_head, tmp_path) & {"sqlalchemy", "sqlmodel", "alembic"}
     assert not heavy, heavy
+
+
+def test_the_daemon_process_runs_a_named_module_without_the_command_line(tmp_path: Path) -> None:
+    """`watcher run` execs `python -m watcher.daemon.boot daemon …` (what `ps` shows): it
+    loads the daemon's modules (here up to the config it cannot find), none of the CLI's."""
+    import json
+
+    from watcher.daemon.boot import command, environment
+
+    options = {"config_path": str(tmp_path / "none.toml"), "db": None, "verbose": False, "log_format": "text"}
+    argv = command("daemon", json.dumps(options))
+    assert argv[argv.index("-m") + 1:argv.index("-m") + 3] == ["watcher.daemon.boot", "daemon"]
+    done = subprocess.run([argv[0], "-X", "importtime", *argv[1:]], capture_output=True, text=True,
+                          env=environment(), cwd=tmp_path, timeout=120)
+    said = [line for line in done.stderr.splitlines() if not line.startswith("import time:")]
+    assert (done.returncode, said) == (1, [f"watcher: {tmp_path / 'none.toml'}: no such config file"])
+    imported = {line.rsplit("|", 1)[1].strip() for line in done.stderr.splitlines()[1:] if line.startswith("import time:")}
+    assert "watcher.daemon.service" in imported
+    assert not {name.split(".")[0] for name in imported} & {"typer", "click", "rich"}
+    assert not any(name.startswith("watcher.cli") for name in imported)

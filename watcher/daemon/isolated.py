@@ -24,6 +24,7 @@ import sys
 from typing import Final
 
 from watcher.config import Settings
+from watcher.daemon.boot import command, environment
 from watcher.logs import JsonFormatter
 from watcher.model import Document
 from watcher.poll.pipeline import PollResult
@@ -63,7 +64,7 @@ class Request:
 async def record(request: Request) -> PollResult:
     """Record `request.document` in a child process; its PollResult, or what it raised."""
     child = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", _boot(), stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+        *command("record"), env=environment(), stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
     out, _ = await child.communicate(pickle.dumps(request, pickle.HIGHEST_PROTOCOL))
     if child.returncode != 0 or not out:
         raise ChildFailed(f"the child recording {request.source} exited with {child.returncode}")
@@ -79,12 +80,6 @@ def log_format() -> str:
     """The daemon's log format, for the child's lines to match."""
     handlers = logging.getLogger().handlers
     return "json" if any(isinstance(h.formatter, JsonFormatter) for h in handlers) else "text"
-
-
-def _boot() -> str:
-    # The parent's import path, as multiprocessing's spawn passes it: the child
-    # imports the same watcher, installed or run from a checkout.
-    return f"import sys; sys.path[:] = {sys.path!r}; from watcher.daemon.isolated import main; main()"
 
 
 def main() -> None:

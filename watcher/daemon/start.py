@@ -33,10 +33,10 @@ def exec_daemon(options: Options) -> NoReturn:
     """Become the daemon: this process image is replaced and never returns."""
     for stream in (sys.stdout, sys.stderr):
         stream.flush()  # exec drops what Python still buffers
-    # The parent's import path, as isolated.py passes it: the same watcher, installed
-    # or run from a checkout.
-    boot = f"import sys; sys.path[:] = {sys.path!r}; from watcher.daemon.start import main; main()"
-    os.execv(sys.executable, [sys.executable, "-c", boot, json.dumps(dataclasses.asdict(options))])
+    from watcher.daemon.boot import command, environment
+
+    argv = command("daemon", json.dumps(dataclasses.asdict(options)))
+    os.execve(argv[0], argv, environment())
 
 
 def main() -> NoReturn:
