@@ -3,27 +3,16 @@ built, at revision 0003, to the new layout without changing anything it answers.
 
 from __future__ import annotations
 
-import datetime as dt
 import zlib
 from typing import Any
 
-from sqlalchemy import Connection, Engine, inspect, literal_column, select
+from sqlalchemy import Engine, inspect, select
 
-from sources.registry import builtin
-from tests.support import FIXTURES
-from watcher.config import SourceSettings
-from watcher.disagreements.hook import DisagreementHook
-from watcher.model import Document
-from watcher.poll.pipeline import Poller
+from tests.migration_support import add_price_sets, answers, record_releases, store_prices_as_then
 from watcher.store.engine import make_engine, read_session
 from watcher.store.migrate import current_revision, upgrade
 from watcher.store.polls import load_document
-from watcher.store.queries_changes import ChangeFilter, changes
-from watcher.store.queries_versions import asof, history
-from watcher.store.relations import CHANGE, DOCUMENT, OBSERVATION_VERSION, RUN, VIEWS
-
-T0 = dt.datetime(2026, 7, 1, tzinfo=dt.UTC)
-RELEASES = ("model_prices-1.97.0.json", "model_prices-1.98.0.json")
+from watcher.store.relations import DOCUMENT
 
 
 def build_at_0003(engine: Engine) -> None:
@@ -35,12 +24,7 @@ def build_at_0003(engine: Engine) -> None:
     with engine.begin() as connection:
         connection.exec_driver_sql("ALTER TABLE observation_version ADD COLUMN milestones VARCHAR")
         add_price_sets(connection)
-    poller = Poller(engine=engine, hooks=(DisagreementHook(),))
-    source = builtin("litellm")
-    for day, name in enumerate(RELEASES):
-        doc = Document("litellm", source.urls[0], (FIXTURES / "litellm" / name).read_bytes(),
-                       T0 + dt.timedelta(days=day), content_type="application/json")
-        assert poller.record_document(source, SourceSettings(name="litellm"), doc).outcome in ("baseline", "changed")
+    record_releases(engine)
     with engine.begin() as connection:
         store_prices_as_then(connection)
         for digest, in connection.execute(select(DOCUMENT.c.sha256)).all():
@@ -49,37 +33,6 @@ def build_at_0003(engine: Engine) -> None:
             assert body is not None
             connection.execute(DOCUMENT.update().where(DOCUMENT.c.sha256 == digest)
                                .values(compression="zlib", body=zlib.compress(body, 6)))
-
-
-def add_price_sets(connection: Connection) -> None:
-    """Today's writer names a version's prices by their set (0011): its table and column first."""
-    serial = "INTEGER" if connection.dialect.name == "sqlite" else "SERIAL"
-    connection.exec_driver_sql(f"CREATE TABLE price_set (id {serial} NOT NULL PRIMARY KEY, digest INTEGER NOT NULL,"
-                               " prices VARCHAR NOT NULL)")
-    connection.exec_driver_sql("ALTER TABLE observation_version ADD COLUMN price_set INTEGER")
-
-
-def store_prices_as_then(connection: Connection) -> None:
-    """Each version's prices in its own column, where releases before 0011 kept them (the views read them)."""
-    connection.exec_driver_sql("UPDATE observation_version SET prices = (SELECT s.prices FROM price_set AS s"
-                               " WHERE s.id = observation_version.price_set)")
-
-
-def answers(engine: Engine) -> dict[str, Any]:
-    """Every table row of history, every view, the query commands' answers and each raw body."""
-    out: dict[str, Any] = {}
-    with engine.connect() as connection:
-        for relation in (RUN, OBSERVATION_VERSION, CHANGE):
-            out[relation.name] = connection.execute(select(relation).order_by(relation.c.id)).all()
-        for name, view in VIEWS.items():  # the columns the view has at this revision (0006 adds one)
-            out[name] = sorted(connection.execute(select(literal_column("*")).select_from(view)).all(), key=repr)
-        out["changes"] = list(changes(connection, ChangeFilter()))
-        out["history"] = list(history(connection, "gpt-4o*"))
-        out["asof"] = list(asof(connection, T0 + dt.timedelta(hours=12), sources=(), model=None))
-        digests = connection.execute(select(DOCUMENT.c.sha256).order_by(DOCUMENT.c.sha256)).scalars().all()
-    with read_session(engine) as session:
-        out["documents"] = [load_document(session, digest) for digest in digests]
-    return out
 
 
 def test_0004_keeps_every_version_and_answer_of_a_0003_database(db_url: str) -> None:

@@ -5,19 +5,12 @@ anything it answers, and the lookups by a source's own id still seek an index.""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from sqlalchemy import Engine, func, inspect, or_, select
 from sqlmodel import Session
 
-from sources.registry import builtin
-from tests.support import FIXTURES
-from tests.test_migration_0004 import RELEASES, add_price_sets, answers, store_prices_as_then
-from watcher.config import SourceSettings
-from watcher.disagreements.hook import DisagreementHook
-from watcher.model import Document
-from watcher.poll.pipeline import Poller
+from tests.migration_support import add_price_sets, answers, record_releases, store_prices_as_then
 from watcher.store.catalog import current_named
 from watcher.store.codec import from_row
 from watcher.store.derived import resolved
@@ -28,7 +21,6 @@ from watcher.store.polls import current_versions
 from watcher.store.queries_versions import history
 from watcher.store.relations import OBSERVATION_VERSION, RUN
 
-T0 = dt.datetime(2026, 7, 1, tzinfo=dt.UTC)
 _V = OBSERVATION_VERSION.c
 
 
@@ -38,12 +30,7 @@ def build_at_0008(engine: Engine) -> None:
     upgrade(engine, "0008")
     with engine.begin() as connection:
         add_price_sets(connection)
-    poller = Poller(engine=engine, hooks=(DisagreementHook(),))
-    source = builtin("litellm")
-    for day, name in enumerate(RELEASES):
-        doc = Document("litellm", source.urls[0], (FIXTURES / "litellm" / name).read_bytes(),
-                       T0 + dt.timedelta(days=day), content_type="application/json")
-        assert poller.record_document(source, SourceSettings(name="litellm"), doc).outcome in ("baseline", "changed")
+    record_releases(engine)
     with engine.begin() as connection:
         # The 0008 release stored every own id and url in full; today's writer leaves out
         # the ones the key and the run state, so write them back as that release did.

@@ -4,7 +4,6 @@ the writer goes on from it."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Any
 
@@ -12,27 +11,13 @@ from alembic import command
 from sqlalchemy import Engine, func, literal_column, select, text
 from sqlmodel import Session
 
-from sources.registry import builtin
-from tests.support import FIXTURES
-from tests.test_migration_0004 import RELEASES, T0, answers
-from watcher.config import SourceSettings
-from watcher.disagreements.hook import DisagreementHook
-from watcher.model import Document
-from watcher.poll.pipeline import Poller
+from tests.migration_support import RELEASES, answers, poll_release
 from watcher.store.codec import price_digest, prices_to_text
 from watcher.store.engine import make_engine
 from watcher.store.export import export_rows
 from watcher.store.migrate import _config, current_revision, upgrade
 from watcher.store.polls import current_versions
 from watcher.store.relations import OBSERVATION_VERSION, PRICE_SET, VIEWS
-
-
-def _poll(engine: Engine, day: int, name: str) -> str:
-    source = builtin("litellm")
-    doc = Document("litellm", source.urls[0], (FIXTURES / "litellm" / name).read_bytes(),
-                   T0 + dt.timedelta(days=day), content_type="application/json")
-    poller = Poller(engine=engine, hooks=(DisagreementHook(),))
-    return poller.record_document(source, SourceSettings(name="litellm"), doc).outcome
 
 
 def _downgrade(engine: Engine, revision: str) -> None:
@@ -69,7 +54,7 @@ def test_0011_keeps_every_version_and_answer_of_a_0010_database(db_url: str) -> 
     engine = make_engine(db_url)
     upgrade(engine)
     for day, name in enumerate(RELEASES):
-        assert _poll(engine, day, name) in ("baseline", "changed")
+        assert poll_release(engine, day, name) in ("baseline", "changed")
     today, exported = answers(engine), _export(engine)
     _downgrade(engine, "0010")  # what the 0010 release leaves: each version's prices in its row
     assert current_revision(engine) == "0010"
@@ -93,7 +78,7 @@ def test_0011_keeps_every_version_and_answer_of_a_0010_database(db_url: str) -> 
         stated = {key: prices_to_text(obs.prices) for key, obs in current_versions(session, "litellm").items()}
     assert stated == current
     # The writer goes on: the first release again reopens versions whose sets are stored.
-    assert _poll(engine, len(RELEASES), RELEASES[0]) == "changed"
+    assert poll_release(engine, len(RELEASES), RELEASES[0]) == "changed"
     with engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(PRICE_SET)).scalar() == len(sets)
         orphans = connection.execute(text(
@@ -121,7 +106,7 @@ def test_a_rows_versions_are_found_by_its_key_through_an_index(sqlite_url: str) 
     engine = make_engine(sqlite_url)
     upgrade(engine)
     for day, name in enumerate(RELEASES):
-        _poll(engine, day, name)
+        poll_release(engine, day, name)
     sent: list[tuple[str, Any]] = []
     event.listen(engine, "before_cursor_execute", lambda _c, _cur, sql, params, *_: sent.append((sql, params)))
     with engine.connect() as connection:
