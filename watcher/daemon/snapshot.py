@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from watcher.alerts.outbox import counts, dead_by_channel
 from watcher.matching import watched
-from watcher.store import snapshot as queries
+from watcher.store import daemon_reads
 from watcher.store.engine import read_session
 
 
@@ -57,7 +57,7 @@ def take(engine: Engine, watchlist: Sequence[str], now: dt.datetime) -> Snapshot
             last_run=_latest_runs(session, successful=False),
             last_success=_latest_runs(session, successful=True),
             deliveries=counts(session),
-            oldest_pending=_aware(queries.oldest_pending_delivery(session)),
+            oldest_pending=_aware(daemon_reads.oldest_pending_delivery(session)),
             shutdowns=_watched_shutdowns(session, watchlist),
             dead_by_channel=dead_by_channel(session),
             latest=_latest(session),
@@ -70,13 +70,13 @@ def last_runs(engine: Engine) -> dict[str, dt.datetime]:
 
 
 def _latest_runs(session: Session, *, successful: bool) -> dict[str, dt.datetime]:
-    rows = queries.latest_run_times(session, successful=successful)
+    rows = daemon_reads.latest_run_times(session, successful=successful)
     return {source: when for source, at in rows if (when := _aware(at)) is not None}
 
 
 def _latest(session: Session) -> dict[str, Latest]:
-    rows = queries.newest_runs(session)
-    streaks = queries.failure_streaks(session)
+    rows = daemon_reads.newest_runs(session)
+    streaks = daemon_reads.failure_streaks(session)
     streak = {source: (int(n), _aware(first)) for source, n, first in streaks}
     found: dict[str, Latest] = {}
     for source, outcome, at, error in rows:
@@ -90,7 +90,7 @@ def _latest(session: Session) -> dict[str, Latest]:
 def _watched_shutdowns(session: Session, watchlist: Sequence[str]) -> tuple[Shutdown, ...]:
     if not watchlist:
         return ()
-    rows = queries.current_shutdown_rows(session)
+    rows = daemon_reads.current_shutdown_rows(session)
     earliest: dict[tuple[str, str], dt.date] = {}
     for source, model, key, source_id, aliases, on in rows:
         names = [model, key, source_id, *((aliases or "").split(", "))]

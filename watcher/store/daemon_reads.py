@@ -1,4 +1,4 @@
-"""The queries behind the daemon's snapshot (`watcher.daemon.snapshot`): per source
+"""The reads behind the daemon's snapshot (`watcher.daemon.snapshot`): per source
 its newest runs and its current run of failures, the outbox's state, and the
 current rows stating a shutdown date. Called inside one read transaction."""
 
