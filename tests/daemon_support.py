@@ -32,6 +32,9 @@ from watcher.store.tables import ChangeRecord, Delivery, Lease, ObservationVersi
 
 DEPRECATIONS_MD = (FIXTURES / "openai_deprecations" / "deprecations-2026-06-27.md").read_text(encoding="utf-8")
 SOURCE = "openai-deprecations"
+PATH = "/deprecations.md"  # where the tests' upstream serves it
+# Fail fast on an upstream a test has stopped or made slow.
+QUICK_FETCH = "[fetch]\ntimeout = 5\nretries = 0\n"
 # One row's shutdown date moved: exactly one `shutdown_date` change.
 CHANGED_MD = DEPRECATIONS_MD.replace("| Dec 11, 2026  | `o3-2025-04-16`  ", "| Jan 15, 2027  | `o3-2025-04-16`  ", 1)
 assert CHANGED_MD != DEPRECATIONS_MD

@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -99,6 +99,16 @@ def run_watcher(args: Sequence[str], *, env: Mapping[str, str] | None = None, cw
     if env is not None and "PYTHONPATH" in env:
         return run_watcher_process(args, env=env, cwd=cwd, timeout=timeout)
     return run_watcher_in_process(args, env=env, cwd=cwd)
+
+
+def watcher_on(config: Path, db: str, *, env: Mapping[str, str] | None = None) -> Callable[..., str]:
+    """`watcher` on this config and database: runs the arguments, expects success, returns stdout."""
+    def watcher(*args: str) -> str:
+        result = run_watcher(["--config", str(config), "--db", db, *args], env=env)
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    return watcher
 
 
 def run_watcher_process(args: Sequence[str], *, env: Mapping[str, str] | None = None, cwd: Path | None = None,

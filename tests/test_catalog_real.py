@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.support import FIXTURES, run_watcher
+from tests.support import FIXTURES, watcher_on
 from watcher.app import App
 from watcher.config import parse
 from watcher.poll.pipeline import PollResult
@@ -103,10 +103,7 @@ def test_show_sora_2_after_the_deprecations_page_litellm_and_openrouter(db_url: 
     config = tmp_path / "config.toml"
     config.write_text("")
 
-    def watcher(*args: str) -> str:
-        result = run_watcher(["--config", str(config), "--db", db_url, *args])
-        assert result.returncode == 0, result.stderr
-        return result.stdout
+    watcher = watcher_on(config, db_url)
 
     for source, path, when in (
         ("openai-deprecations", DEPRECATIONS, "2026-06-27T00:00:00Z"),

@@ -16,6 +16,8 @@ import pytest
 from tests.daemon_support import (
     CHANGED_MD,
     DEPRECATIONS_MD,
+    PATH,
+    QUICK_FETCH,
     SOURCE,
     Db,
     NotifySocket,
@@ -28,10 +30,8 @@ from tests.support import FIXTURES, Upstream
 
 pytestmark = pytest.mark.slow
 
-PATH = "/deprecations.md"
 PRICING = "openai-pricing"
 PRICING_MD = (FIXTURES / "openai_pricing" / "pricing-2026-06-27.md").read_text(encoding="utf-8")
-QUICK_FETCH = "[fetch]\ntimeout = 5\nretries = 0\n"
 
 
 @pytest.fixture

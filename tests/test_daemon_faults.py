@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import pytest
 from sqlmodel import select
 
-from tests.daemon_support import DEPRECATIONS_MD, SOURCE, Db, gzip_bomb
+from tests.daemon_support import DEPRECATIONS_MD, PATH, SOURCE, Db, gzip_bomb
 from tests.support import FIXTURES, Response, Upstream
 from watcher.app import App
 from watcher.config import BUILTIN_SOURCE_NAMES, parse
@@ -26,7 +26,6 @@ from watcher.store.tables import DocumentBlob
 
 pytestmark = pytest.mark.slow
 
-PATH = "/deprecations.md"
 BODY = DEPRECATIONS_MD.encode()
 ERROR_PAGE = (FIXTURES / "openai_deprecations" / "error-page.html").read_bytes()
 CHALLENGE = (FIXTURES / "openai_deprecations" / "cloudflare-challenge.html").read_bytes()

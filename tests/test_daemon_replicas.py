@@ -16,6 +16,7 @@ import pytest
 from tests.daemon_support import (
     CHANGED_MD,
     DEPRECATIONS_MD,
+    PATH,
     SOURCE,
     Db,
     WatcherProcess,
@@ -29,7 +30,6 @@ from tests.support import PG_ENV, Upstream
 
 pytestmark = pytest.mark.slow
 
-PATH = "/deprecations.md"
 LEASE_SECONDS = 4  # renewals every lease/3 must not lapse on a loaded 2-core machine
 
 

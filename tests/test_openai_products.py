@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import FIXTURES, run_watcher
+from tests.support import FIXTURES, watcher_on
 from watcher.app import App
 from watcher.config import parse
 from watcher.model import Change, ChangeKind
@@ -60,10 +60,7 @@ def test_show_and_history_list_milestones_and_scoped_rows(db_url: str, tmp_path:
     config = tmp_path / "config.toml"
     config.write_text("")
 
-    def watcher(*args: str) -> str:
-        result = run_watcher(["--config", str(config), "--db", db_url, *args])
-        assert result.returncode == 0, result.stderr
-        return result.stdout
+    watcher = watcher_on(config, db_url)
 
     watcher("ingest", SOURCE, str(MD), "--observed-at", "2026-06-27T00:00:00Z", "--format", "json")
     (evals,) = json.loads(watcher("show", "Evals platform", "--today", "2026-06-27", "--format", "json"))

@@ -11,6 +11,8 @@ import pytest
 
 from tests.daemon_support import (
     DEPRECATIONS_MD,
+    PATH,
+    QUICK_FETCH,
     SOURCE,
     free_port,
     wait_for,
@@ -21,8 +23,6 @@ from tests.support import Upstream
 
 pytestmark = pytest.mark.slow
 
-PATH = "/deprecations.md"
-QUICK_FETCH = "[fetch]\ntimeout = 5\nretries = 0\n"
 # The deprecations page with its tables gone: the guard refuses it rather than delist every row.
 NO_TABLES = "\n".join(line for line in DEPRECATIONS_MD.splitlines() if not line.startswith("|"))
 

@@ -17,6 +17,7 @@ import pytest
 from tests.daemon_support import (
     CHANGED_MD,
     DEPRECATIONS_MD,
+    PATH,
     SOURCE,
     Db,
     WebhookSink,
@@ -29,7 +30,6 @@ from tests.support import Upstream
 REPO = Path(__file__).resolve().parents[1]
 RULES = REPO / "docs" / "prometheus-rules.yml"
 PROMTOOL = shutil.which("promtool")
-PATH = "/deprecations.md"
 
 
 def closed_port() -> int:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import FIXTURES, run_watcher
+from tests.support import FIXTURES, watcher_on
 from watcher.alerts.digest import build
 from watcher.alerts.items import AlertItem
 from watcher.alerts.render import render
@@ -68,10 +68,7 @@ def test_watcher_show_lists_prices_kept_as_stated(db_url: str, tmp_path: Path) -
     config = tmp_path / "config.toml"
     config.write_text("")
 
-    def watcher(*args: str) -> str:
-        result = run_watcher(["--config", str(config), "--db", db_url, *args], env={"COLUMNS": "300"})
-        assert result.returncode == 0, result.stderr
-        return result.stdout
+    watcher = watcher_on(config, db_url, env={"COLUMNS": "300"})
 
     watcher("ingest", "litellm", str(FIXTURES / "litellm" / "cost_fields.json"),
             "--observed-at", "2026-08-22T00:00:00Z", "--format", "json")
