@@ -25,7 +25,7 @@ from collections.abc import Iterator, Sequence
 from typing import Final
 
 from sources.base import BuiltinSource
-from sources.blocks import Block, Heading, Table, find_column, slugify
+from sources.blocks import Block, Heading, Table, find_column, section_url, slugify
 from sources.cells import parse_model_cell, parse_replacement
 from sources.dates import parse_date, split_heading
 from sources.lifecycle_words import status_of
@@ -77,7 +77,7 @@ def _table(table: Table, context: _Context) -> Iterator[Observation]:
     replacement = find_column(header, r"replacement|alternative")
     tentative = "tentative" in header[retire].lower()
     platform = _platform(" ".join(header)) or context.platform
-    url = f"{PAGE_URL}#{slugify(context.heading)}" if context.heading else PAGE_URL
+    url = section_url(PAGE_URL, context.heading)
     for cells in table.rows:
         if len(cells) < len(header):
             continue

@@ -21,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from typing import Final
 
 from sources.base import BuiltinSource
-from sources.blocks import Block, Heading, find_column, plain, slugify
+from sources.blocks import Block, Heading, find_column, plain, section_url, slugify
 from sources.cells import parse_replacement
 from sources.dates import parse_date
 from sources.lifecycle_words import status_of
@@ -86,7 +86,7 @@ def _observations(page: Sequence[Block]) -> Iterator[Observation]:
                 shutdown_on=day, shutdown_qualifier=qualifier,
                 replacement=parse_replacement(cells[replacement]) if replacement is not None else None,
                 availability=availability, section=maker_heading or None,
-                url=f"{PAGE_URL}#{slugify(maker_heading)}" if maker_heading else PAGE_URL,
+                url=section_url(PAGE_URL, maker_heading),
             )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Final
 
 
@@ -56,6 +56,21 @@ def slugify(text: str) -> str:
     text = plain(text).replace("\u2019", "").replace("'", "")
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
+
+
+def section_url(page_url: str, heading: str) -> str:
+    """Where a row under `heading` is seen: the page at the heading's anchor (our slug), or the page."""
+    return f"{page_url}#{slugify(heading)}" if heading else page_url
+
+
+def tables_under_headings(page: Sequence[Block]) -> Iterator[tuple[str, Table]]:
+    """Each table of the page with the text of the nearest heading above it ("" before any)."""
+    heading = ""
+    for block in page:
+        if isinstance(block, Heading):
+            heading = block.text
+        else:
+            yield heading, block
 
 
 def find_column(header: Sequence[str], accept: str, reject: str | None = None) -> int | None:

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from typing import Final
 
 from sources.base import BuiltinSource
-from sources.blocks import Block, Heading, find_column, slugify
+from sources.blocks import Block, find_column, section_url, tables_under_headings
 from sources.cells import parse_model_cell, parse_replacement
 from sources.dates import parse_date
 from sources.lifecycle_words import status_of
@@ -34,11 +34,7 @@ def _heading_status(heading: str) -> Status | None:
 
 
 def _observations(page: Sequence[Block]) -> Iterator[Observation]:
-    heading = ""
-    for block in page:
-        if isinstance(block, Heading):
-            heading = block.text
-            continue
+    for heading, block in tables_under_headings(page):
         header = block.header
         model = find_column(header, r"api endpoint|api name|model id|\bid\b")
         if model is None:
@@ -61,7 +57,7 @@ def _observations(page: Sequence[Block]) -> Iterator[Observation]:
                 announced_on=parse_date(cells[deprecated])[0] if deprecated is not None else None,
                 shutdown_on=day, shutdown_qualifier=qualifier,
                 replacement=parse_replacement(cells[replacement]) if replacement is not None else None,
-                section=heading or None, url=f"{PAGE_URL}#{slugify(heading)}" if heading else PAGE_URL,
+                section=heading or None, url=section_url(PAGE_URL, heading),
             )
 
 
