@@ -4,9 +4,10 @@ LiteLLM releases polled a day apart, and every answer it gives, to compare acros
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Connection, Engine, literal_column, select
+from sqlalchemy import Connection, Engine, event, literal_column, select
 
 from sources.registry import builtin
 from tests.support import FIXTURES
@@ -68,3 +69,13 @@ def answers(engine: Engine) -> dict[str, Any]:
     with read_session(engine) as session:
         out["documents"] = [load_document(session, digest) for digest in digests]
     return out
+
+
+def read_plans(engine: Engine, read: Callable[[Connection], object]) -> list[tuple[str, str]]:
+    """Each statement `read` sends on `engine`, with SQLite's query plan for it on one line."""
+    sent: list[tuple[str, Any]] = []
+    event.listen(engine, "before_cursor_execute", lambda _c, _cur, sql, params, *_: sent.append((sql, params)))
+    with engine.connect() as connection:
+        read(connection)
+        return [(sql, " ".join(str(row[-1]) for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)))
+                for sql, params in list(sent)]

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, func, inspect, or_, select
+from sqlalchemy import Connection, Engine, func, inspect, or_, select
 from sqlmodel import Session
 
-from tests.migration_support import add_price_sets, answers, record_releases, store_prices_as_then
+from tests.migration_support import add_price_sets, answers, read_plans, record_releases, store_prices_as_then
 from watcher.store.catalog import current_named
 from watcher.store.codec import from_row
 from watcher.store.derived import resolved
@@ -104,18 +104,15 @@ def test_0010_keeps_every_version_and_answer_and_stores_no_id_or_url_twice(db_ur
 
 def test_a_lookup_by_the_sources_own_id_seeks_an_index(sqlite_url: str) -> None:
     """Both halves of the own-id lookup are answered by an index, not a scan of every version."""
-    from sqlalchemy import event
-
     engine = make_engine(sqlite_url)
     build_at_0008(engine)
     upgrade(engine, "0010")  # 0011 leaves these indexes as they are; the build already has its price sets
-    sent: list[tuple[str, Any]] = []
-    event.listen(engine, "before_cursor_execute", lambda _c, _cur, sql, params, *_: sent.append((sql, params)))
-    with engine.connect() as connection:
+
+    def own_id_lookups(connection: Connection) -> None:
         history(connection, "openai/gpt-4o")
         current_named(connection, "openai/gpt-4o", "gpt-4o")
-        plans = [" ".join(str(row[-1]) for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params))
-                 for sql, params in list(sent)]
+
+    plans = [plan for _sql, plan in read_plans(engine, own_id_lookups)]
     assert plans and all("SCAN observation_version" not in plan for plan in plans), plans
     assert any("ix_observation_source_id" in plan and "ix_observation_key_source" in plan for plan in plans)
     engine.dispose()

@@ -8,10 +8,10 @@ import re
 from typing import Any
 
 from alembic import command
-from sqlalchemy import Engine, func, literal_column, select, text
+from sqlalchemy import Connection, Engine, func, literal_column, select, text
 from sqlmodel import Session
 
-from tests.migration_support import RELEASES, answers, poll_release
+from tests.migration_support import RELEASES, answers, poll_release, read_plans
 from watcher.store.codec import price_digest, prices_to_text
 from watcher.store.engine import make_engine
 from watcher.store.export import export_rows
@@ -98,8 +98,6 @@ def _export(engine: Engine) -> list[dict[str, Any]]:
 def test_a_rows_versions_are_found_by_its_key_through_an_index(sqlite_url: str) -> None:
     """The key index holds the key alone now: history, `watcher show` and the views' period
     ends still seek it rather than scan every version."""
-    from sqlalchemy import event
-
     from watcher.store.catalog import current_named
     from watcher.store.queries_versions import history
 
@@ -107,13 +105,13 @@ def test_a_rows_versions_are_found_by_its_key_through_an_index(sqlite_url: str) 
     upgrade(engine)
     for day, name in enumerate(RELEASES):
         poll_release(engine, day, name)
-    sent: list[tuple[str, Any]] = []
-    event.listen(engine, "before_cursor_execute", lambda _c, _cur, sql, params, *_: sent.append((sql, params)))
-    with engine.connect() as connection:
+
+    def name_lookups(connection: Connection) -> None:
         history(connection, "gpt-4o")
         current_named(connection, "gpt-4o", "gpt-4o")
-        plans = [" ".join(str(row[-1]) for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params))
-                 for sql, params in list(sent) if "observation_version" in sql]
+
+    plans = [plan for sql, plan in read_plans(engine, name_lookups) if "observation_version" in sql]
+    with engine.connect() as connection:
         periods = " ".join(str(row[-1]) for row in connection.exec_driver_sql(
             "EXPLAIN QUERY PLAN SELECT * FROM price_history WHERE key = 'gpt-4o'"))
     assert any("USING INDEX ix_observation_key (key=?)" in plan for plan in plans), plans
