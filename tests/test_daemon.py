@@ -149,6 +149,20 @@ def test_sigterm_during_a_poll_drains_it_and_exits_0(
         ("o3-2025-04-16", "2026-12-11", "2027-01-15")]
 
 
+def test_sigterm_while_a_fetch_waits_to_retry_stops_at_once(
+        tmp_path: Path, upstream: Upstream, sqlite_url: str, db: Db) -> None:
+    upstream.set(PATH, "busy", status=503, headers={"Retry-After": "3000"})
+    config = write_config(tmp_path / "config.toml", {SOURCE: source(upstream)},
+                          extra="[fetch]\ntimeout = 5\nretries = 3\nretry_after_cap = 5000\n")
+    with watcher_process(config, sqlite_url) as watcher:
+        watcher.wait_log(f"fetch {SOURCE}: HTTP 503, retry 1/3")
+        watcher.signal(signal.SIGTERM)
+        # Without the stop's wake-up the drain would sit in the 3000 s backoff.
+        assert watcher.stop(timeout=30) == 0
+        assert "HTTP 503; not retried: the watcher is stopping" in watcher.log()
+    assert [r.outcome for r in db.runs()] == ["failed"]
+
+
 def test_kill_9_mid_poll_then_restart_redoes_the_poll_once(
         tmp_path: Path, upstream: Upstream, sqlite_url: str, db: Db) -> None:
     upstream.set(PATH, DEPRECATIONS_MD)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import logging
 import socket
 import threading
 import time
@@ -267,3 +268,51 @@ def test_decoder_refuses_past_the_cap_in_any_layer() -> None:
         BoundedDecoder("gzip", cap=1000).feed(gzip.compress(bytes(5000)))
     with pytest.raises(DecodeError):
         BoundedDecoder("br", cap=1000)
+
+
+def test_a_stop_ends_a_fetch_waiting_out_its_backoff(upstream: Upstream) -> None:
+    # The server asks for 50 minutes; the stop must not sit through them.
+    upstream.set("/p", "busy", status=503, headers={"Retry-After": "3000"})
+    settings = FetchSettings(timeout=2.0, retries=2, retry_after_cap=5000.0)
+
+    async def go() -> FetchResult:
+        waiting = asyncio.Event()
+
+        class RetryAnnounced(logging.Handler):
+            def emit(self, record: logging.LogRecord) -> None:
+                if "retry 1/2" in record.getMessage():
+                    waiting.set()
+
+        handler = RetryAnnounced()
+        logger = logging.getLogger("watcher.poll.fetch")
+        level = logger.level
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        try:
+            async with Fetcher(settings, backoff_base=0.01) as fetcher:
+                task = asyncio.create_task(fetcher.fetch("toy", [upstream.url("/p")]))
+                async with asyncio.timeout(60):
+                    await waiting.wait()
+                fetcher.stop_retrying()
+                async with asyncio.timeout(60):  # without the stop's wake-up: 3000 s
+                    return await task
+        finally:
+            logger.removeHandler(handler)
+            logger.setLevel(level)
+
+    result = asyncio.run(go())
+    assert result.error == "HTTP 503; not retried: the watcher is stopping"
+    assert len(upstream.requests) == 1
+
+
+def test_after_a_stop_a_failed_attempt_is_not_retried(upstream: Upstream) -> None:
+    upstream.sequence("/p", [Response(b"oops", 500), Response(b"fine")])
+
+    async def go() -> FetchResult:
+        async with Fetcher(FAST, backoff_base=0.01) as fetcher:
+            fetcher.stop_retrying()
+            return await fetcher.fetch("toy", [upstream.url("/p")])
+
+    result = asyncio.run(go())
+    assert result.document is None and result.error == "HTTP 500; not retried: the watcher is stopping"
+    assert len(upstream.requests) == 1

@@ -132,6 +132,8 @@ class Daemon:
         if not self._stopping:
             log.info("%s: stopping after in-flight work", why)
             self._stopping = self.work.stopping = True
+            for fetcher in (self.fetcher, *self._retired_fetchers):
+                fetcher.stop_retrying()
             self._stop.set()
 
     async def _shutdown(self) -> None:

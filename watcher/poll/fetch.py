@@ -8,7 +8,9 @@ connection errors, timeouts, 429 and 5xx, honouring `Retry-After` up to a cap
 `Retry-After` holds back every request to that host, not only the one retried;
 conditional GET, remembered across redirects; a size cap counted on *decoded*
 bytes with bounded inflation (a gzip bomb stops at the cap without ever being
-expanded in memory); one request at a time per host.
+expanded in memory); one request at a time per host. Once the daemon is
+stopping (`stop_retrying`), an attempt that fails ends the fetch with its own
+error instead of waiting out a backoff the stop would have to sit through.
 
 A fetch never raises for an upstream problem: it returns a `FetchResult` that
 says what happened, and the pipeline records it.
@@ -17,6 +19,7 @@ says what happened, and the pipeline records it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import datetime as dt
 import email.utils
@@ -105,6 +108,12 @@ class Fetcher:
         # Where each requested URL last ended up, so validators recorded against a
         # redirect target are still sent when we request the original URL.
         self._redirected: dict[str, str] = {}
+        self._stopping = asyncio.Event()
+
+    def stop_retrying(self) -> None:
+        """From now on, no backoff or host hold is waited out: the fetches in flight
+        end at their next failure, with its error, so a stop is not held up by retries."""
+        self._stopping.set()
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -181,8 +190,8 @@ class Fetcher:
             held = self._not_before.get(host, 0.0) - time.monotonic()
             if held > self.settings.retry_after_cap:
                 return FetchResult(url, error=f"deferred: {host} asked us to wait another {held:.0f}s")
-            if held > 0:
-                await asyncio.sleep(held)
+            if held > 0 and await self._stopped_within(held):
+                return FetchResult(url, error=f"deferred: {host} asked us to wait, and the watcher is stopping")
             async with lock:
                 result, retry = await self._attempt(source, url, headers)
             if retry is None or attempt >= self.settings.retries:
@@ -195,7 +204,16 @@ class Fetcher:
             delay = max(retry.wait, backoff)
             log.info("fetch %s: %s, retry %d/%d in %.1fs", source, result.error, attempt,
                      self.settings.retries, delay)
-            await asyncio.sleep(delay)
+            if await self._stopped_within(delay):
+                return dataclasses.replace(result, error=f"{result.error}; not retried: the watcher is stopping")
+
+    async def _stopped_within(self, seconds: float) -> bool:
+        """Wait `seconds`, or less if a stop comes first; whether it came."""
+        # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self._stopping.wait()
+        return self._stopping.is_set()
 
     async def _attempt(self, source: str, url: str, headers: dict[str, str]) -> tuple[FetchResult, _Retry | None]:
         """One request, bounded as a whole by the timeout. Returns the result and whether to retry."""
