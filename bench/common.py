@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -40,3 +42,13 @@ def timeit(fn: Callable[[], object], *, repeat: int = 20, warmup: int = 2) -> di
 def report(name: str, figures: Mapping[str, object], target: str | None = None) -> None:
     parts = ", ".join(f"{k}={v}" for k, v in figures.items())
     print(f"{name}: {parts}" + (f"   [target {target}]" if target else ""), flush=True)
+
+
+def peak_rss_kb(argv: list[str]) -> int:
+    """Run argv to completion (output discarded; failure raises) and return the most it
+    held resident, in KB, as the kernel counted it (ru_maxrss), read by bench._peak_rss."""
+    done = subprocess.run([sys.executable, "-m", "bench._peak_rss", *argv], cwd=REPO, capture_output=True,
+                          text=True)
+    if done.returncode:
+        raise subprocess.CalledProcessError(done.returncode, argv, done.stdout, done.stderr)
+    return int(done.stdout)

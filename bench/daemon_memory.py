@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from bench import _releases
@@ -129,7 +130,8 @@ def main() -> None:
     day(web=True)
 
 
-def day(*, web: bool) -> None:
+def day(*, web: bool, progress: Callable[[str], None] | None = None) -> dict[str, object]:
+    """One simulated day; reports its figures and returns them (bench.lean's table)."""
     label = " (page on, loaded)" if web else ""
     with tempfile.TemporaryDirectory(prefix="bench-daemon-") as tmp:
         folder = Path(tmp)
@@ -185,6 +187,9 @@ def day(*, web: bool) -> None:
                 if first is None and len(runs) == len(SOURCES):
                     first = _rss_kb(daemon.pid)  # everything imported, one poll of each done
                 done = min((runs.get(name, 0) for name in SOURCES), default=0)
+                if progress and len(samples) % 15 == 0:
+                    progress(f"daemon day{label}: {done} of {POLLS_PER_SOURCE} polls of every source, "
+                             f"release {release + 1} of {len(releases)}, {round(time.monotonic() - started)} s")
                 samples.append(round(_rss_kb(daemon.pid)["VmRSS"] / 1024))
                 tree_peak = max(tree_peak, _tree_rss_kb(daemon.pid))
                 if done >= POLLS_PER_SOURCE or daemon.poll() is not None or time.monotonic() - started > 900:
@@ -225,7 +230,7 @@ def day(*, web: bool) -> None:
             server.terminate()
             server.wait(10)
         total = sum(outcomes.values())
-        report(f"daemon after a day of polls{label}", {
+        figures: dict[str, object] = {
             "polls": total, "outcomes": "/".join(f"{k} {v}" for k, v in sorted(outcomes.items())),
             "changed_polls": "/".join(f"{k} {v}" for k, v in sorted(changed.items())),
             "refused": outcomes.get("refused", 0),
@@ -235,9 +240,11 @@ def day(*, web: bool) -> None:
             "rss_last_quarter_median_mb": sorted(samples[-len(samples) // 4:])[len(samples) // 8] if samples else 0,
             "with_children_peak_mb": round(tree_peak / 1024, 1),
             "of_which_anon_mb": round(after["RssAnon"] / 1024, 1), "file_mb": round(after["RssFile"] / 1024, 1),
-            "exit": code, "wall_s": round(time.monotonic() - started, 1)}, "≤ 80 MB")
+            "exit": code, "wall_s": round(time.monotonic() - started, 1)}
+        report(f"daemon after a day of polls{label}", figures, "≤ 80 MB")
         report(f"resident MB by mapping{label}", {name: round(kb / 1024, 1) for name, kb in list(mappings.items())[:12]})
         report(f"resident MB, second by second{label}", {"rss": " ".join(map(str, samples))})
+        return {**figures, "changed_polls_by_source": changed}
 
 
 def _changed_by_source(db: Path) -> dict[str, int]:

@@ -21,6 +21,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench import _releases
@@ -90,7 +92,24 @@ def _compile(folder: Path) -> None:
         compileall.compile_dir(folder / package, quiet=1)
 
 
-def main() -> None:
+@dataclass
+class Samples:
+    """Wall seconds of every timed run, per command (ours, and the baseline checkout's
+    when BENCH_STARTUP_BASELINE is set), per floor, and urlwatch --list's (none
+    without urlwatch)."""
+
+    timings: dict[str, list[float]]
+    before: dict[str, list[float]]
+    floors: dict[str, list[float]]
+    theirs: list[float]
+
+    @property
+    def peer_ms(self) -> float | None:
+        return statistics.median(self.theirs) * 1000 if self.theirs else None
+
+
+def measure(repeat: int = REPEAT, progress: Callable[[str], None] | None = None) -> Samples:
+    """Time every command, floor and urlwatch --list `repeat` times, interleaved."""
     _compile_ours()
     baseline = Path(BASELINE).resolve() if BASELINE else None
     if baseline:
@@ -110,30 +129,36 @@ def main() -> None:
         peer = [str(urlwatch), *_urlwatch_files(folder), "--list"] if urlwatch else None
         if peer:
             _seconds(peer, env)  # writes its default config once
-        timings: dict[str, list[float]] = {name: [] for name, _ in COMMANDS}
-        before: dict[str, list[float]] = {name: [] for name, _ in COMMANDS}
-        theirs: list[float] = []
-        floors: dict[str, list[float]] = {name: [] for name in FLOORS}
-        for _ in range(REPEAT):
+        samples = Samples({name: [] for name, _ in COMMANDS}, {name: [] for name, _ in COMMANDS},
+                          {name: [] for name in FLOORS}, [])
+        for round_ in range(repeat):
+            if progress:
+                progress(f"start-up: round {round_ + 1} of {repeat}")
             for name, code in FLOORS.items():
-                floors[name].append(_seconds([sys.executable, "-c", code], env))
+                samples.floors[name].append(_seconds([sys.executable, "-c", code], env))
             for name, args in COMMANDS:
-                timings[name].append(_seconds([*ours, *args, "--format", "json"], env))
+                samples.timings[name].append(_seconds([*ours, *args, "--format", "json"], env))
                 if base_env:
-                    before[name].append(_seconds([*ours, *args, "--format", "json"], base_env, baseline))
+                    samples.before[name].append(_seconds([*ours, *args, "--format", "json"], base_env, baseline))
                 if peer:
-                    theirs.append(_seconds(peer, env))
-    peer_ms = statistics.median(theirs) * 1000 if theirs else None
+                    samples.theirs.append(_seconds(peer, env))
+    return samples
+
+
+def main() -> None:
+    samples = measure()
+    timings, before, floors, theirs, peer_ms = (samples.timings, samples.before, samples.floors, samples.theirs,
+                                                samples.peer_ms)
     lines = _table(timings, before, floors, peer_ms)
     if peer_ms:
         report("urlwatch --list", {"median_ms": round(peer_ms), "runs": len(theirs)})
-    for name, samples in floors.items():
-        ms = statistics.median(samples) * 1000
+    for name, runs in floors.items():
+        ms = statistics.median(runs) * 1000
         report(f"{name}: python -c '{FLOORS[name]}'",
                {"median_ms": round(ms), **({"ratio": round(ms / peer_ms, 2)} if peer_ms else {})})
-    for name, samples in timings.items():
-        ms = statistics.median(samples) * 1000
-        figures: dict[str, object] = {"median_ms": round(ms), "best_ms": round(min(samples) * 1000)}
+    for name, runs in timings.items():
+        ms = statistics.median(runs) * 1000
+        figures: dict[str, object] = {"median_ms": round(ms), "best_ms": round(min(runs) * 1000)}
         if before[name]:
             figures["baseline_ms"] = round(statistics.median(before[name]) * 1000)
         if peer_ms:
