@@ -1,6 +1,7 @@
-"""Run every benchmark and print its figures: `python -m bench.run [NAME…]`.
+"""Run every benchmark and print its figures: `python -m bench.run [NAME…] [--FLAG…]`.
 
 Benchmarks are never part of pass/fail; each prints `name: figure=value … [target …]`.
+Flags are passed to every benchmark named (`python -m bench.run lean --quick`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SKIP = {"run", "common", "__init__"}
+# Run only when named: `lean` measures startup, storage and daemon_memory over again.
+ON_REQUEST = {"lean"}
 
 
 def names() -> list[str]:
@@ -21,7 +24,9 @@ def names() -> list[str]:
 
 
 def main() -> None:
-    wanted = sys.argv[1:] or names()
+    flags = [arg for arg in sys.argv[1:] if arg.startswith("-")]
+    wanted = [arg for arg in sys.argv[1:] if not arg.startswith("-")] or [
+        name for name in names() if name not in ON_REQUEST]
     failed = []
     for name in wanted:
         if name not in names():
@@ -29,7 +34,7 @@ def main() -> None:
         print(f"== {name}", flush=True)
         start = time.perf_counter()
         # Each benchmark in its own process: memory and import figures stay honest.
-        code = subprocess.call([sys.executable, "-m", f"bench.{name}"], cwd=HERE.parent)
+        code = subprocess.call([sys.executable, "-m", f"bench.{name}", *flags], cwd=HERE.parent)
         print(f"   ({time.perf_counter() - start:.1f} s{'' if code == 0 else f', exit {code}'})", flush=True)
         if code:
             failed.append(name)
