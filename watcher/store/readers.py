@@ -18,6 +18,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from watcher.store import times
 from watcher.store.values import iso_time
 
 if TYPE_CHECKING:
@@ -91,15 +92,8 @@ def shutdown_revisions(engine: QueryEngine, rows: Sequence[dict[str, Any]]) -> d
     sql = (f"SELECT source, key, count(*), max(detected_at) FROM change WHERE kind = {p(ChangeKind.SHUTDOWN_DATE.value)} "
            f"AND (source, key) IN (VALUES {wanted}) GROUP BY source, key")
     with engine.connect() as connection:
-        return {(source, key): (int(count), iso_time(_aware(last)))
+        return {(source, key): (int(count), iso_time(times.read(last)))
                 for source, key, count, last in selected(connection, sql, p)}
-
-
-def _aware(value: Any) -> dt.datetime:
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    when: dt.datetime = value
-    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
 
 
 # --- what only the command line asks ------------------------------------------------------

@@ -17,6 +17,8 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias
 
+from watcher.store import times
+
 if TYPE_CHECKING:
     from sqlalchemy import Connection
     from sqlalchemy.orm import Session
@@ -50,9 +52,9 @@ def scalar(connection: Readable, sql: str, params: dict[str, Any] | None = None)
 
 
 def _bound(params: dict[str, Any], name: str) -> dict[str, Any]:
-    """Parameters as the columns store them: on SQLite a time is fixed-width UTC text
-    (what `watcher.store.types.UTCDateTime` writes, so it compares as text), a day ISO
-    text, a flag 0 or 1; PostgreSQL's driver takes the values themselves."""
+    """Parameters as the columns store them: on SQLite a time as `watcher.store.times`
+    says (what `watcher.store.types.UTCDateTime` writes, so it compares as stored), a day
+    ISO text, a flag 0 or 1; PostgreSQL's driver takes the values themselves."""
     if name != "sqlite":
         return params
     return {key: _sqlite(value) for key, value in params.items()}
@@ -60,9 +62,7 @@ def _bound(params: dict[str, Any], name: str) -> dict[str, Any]:
 
 def _sqlite(value: Any) -> Any:
     if isinstance(value, dt.datetime):
-        if value.tzinfo is None:
-            raise ValueError("naive datetime: the store only takes timezone-aware UTC times")
-        return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        return times.sqlite_text(value)
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, bool):

@@ -9,13 +9,12 @@ from sqlalchemy import DateTime, String
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
+from watcher.store import times
+
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
-    """Aware UTC datetimes in, aware UTC datetimes out, on every backend.
-
-    PostgreSQL stores `timestamptz`; SQLite stores fixed-width ISO text in UTC,
-    which sorts and compares correctly as text (analysts can use it directly).
-    """
+    """Aware UTC datetimes in, aware UTC datetimes out, on every backend, stored as
+    `watcher.store.times` says: `timestamptz` on PostgreSQL, fixed-width UTC text on SQLite."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
@@ -25,17 +24,13 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
             return None
         if not isinstance(value, dt.datetime):
             raise TypeError(f"expected a datetime, got {type(value).__name__}")
-        if value.tzinfo is None:
-            raise ValueError("naive datetime: the store only takes timezone-aware UTC times")
-        utc = value.astimezone(dt.UTC)
+        utc = times.utc(value)
+        # SQLAlchemy's SQLite DATETIME writes the naive time as `times.TEXT_FORMAT`.
         return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
 
     def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
-        if value is None:
-            return None
         # Raw SQLite text (e.g. from a view) or the driver's datetime.
-        at: dt.datetime = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
-        return at.replace(tzinfo=dt.UTC) if at.tzinfo is None else at.astimezone(dt.UTC)
+        return None if value is None else times.read(value)
 
 
 class JSONText(TypeDecorator[str]):

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
+from watcher.store import times
 from watcher.store.layout import Kind
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ def iso_time(value: dt.datetime) -> str:
 def _time(value: Any) -> str | None:
     if value is None:
         return None
-    if isinstance(value, str):  # SQLite: 'YYYY-MM-DD HH:MM:SS[.ffffff]', already UTC
+    if isinstance(value, str):  # SQLite: `watcher.store.times.TEXT_FORMAT`, already UTC
         return f"{value[:10]}T{value[11:19]}Z"
     return iso_time(value)
 
@@ -136,10 +137,7 @@ def _plain(names: list[str], steps: list[tuple[int, Convert]],
 
 def aware_time(value: Any) -> dt.datetime | None:
     """An aware UTC datetime from SQLite's stored text or the driver's datetime."""
-    if value is None:
-        return None
-    at: dt.datetime = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
-    return at.replace(tzinfo=dt.UTC) if at.tzinfo is None else at.astimezone(dt.UTC)
+    return None if value is None else times.read(value)
 
 
 def _day(value: Any) -> dt.date | None:
