@@ -15,8 +15,8 @@ from watcher.config import SourceSettings
 from watcher.disagreements.hook import DisagreementHook
 from watcher.model import Document
 from watcher.poll.pipeline import Poller
+from watcher.store.documents import load_document
 from watcher.store.engine import read_session
-from watcher.store.polls import load_document
 from watcher.store.queries_changes import ChangeFilter, changes
 from watcher.store.queries_versions import asof, history
 from watcher.store.relations import CHANGE, DOCUMENT, OBSERVATION_VERSION, RUN, VIEWS
@@ -46,6 +46,11 @@ def add_price_sets(connection: Connection) -> None:
     connection.exec_driver_sql(f"CREATE TABLE price_set (id {serial} NOT NULL PRIMARY KEY, digest INTEGER NOT NULL,"
                                " prices VARCHAR NOT NULL)")
     connection.exec_driver_sql("ALTER TABLE observation_version ADD COLUMN price_set INTEGER")
+
+
+def add_document_base(connection: Connection) -> None:
+    """Today's writer stores a body as a delta against the one its `base` names (0012)."""
+    connection.exec_driver_sql("ALTER TABLE document ADD COLUMN base VARCHAR(64)")
 
 
 def store_prices_as_then(connection: Connection) -> None:

@@ -19,6 +19,7 @@ from watcher.model import Document, Observation, ParseError
 from watcher.poll.pipeline import Poller
 from watcher.poll.replay import DERIVED_KINDS, ReplayError, reparse
 from watcher.severity import SeverityPolicy
+from watcher.store import documents
 from watcher.store.engine import make_engine, read_session, write_session
 from watcher.store.migrate import ensure_schema
 from watcher.store.tables import ChangeRecord, Delivery, DocumentBlob, ObservationVersion, Run
@@ -147,7 +148,8 @@ def test_pruned_documents_bound_the_rebuild_and_history_before_is_kept(db_url: s
     with write_session(engine) as session:  # retention pruned every body last seen before `cut`
         old = select(Run.content_hash).where(Run.observed_at < cut)
         recent = select(Run.content_hash).where(Run.observed_at >= cut)
-        session.exec(delete(DocumentBlob).where(DocumentBlob.sha256.in_(old), DocumentBlob.sha256.not_in(recent)))  # type: ignore[attr-defined]
+        documents.delete_documents(session, session.exec(select(DocumentBlob.sha256).where(
+            DocumentBlob.sha256.in_(old), DocumentBlob.sha256.not_in(recent))).all())  # type: ignore[attr-defined]
         versions_before = session.exec(select(v.key, v.valid_from, v.valid_to, v.shutdown_on)).all()  # type: ignore[type-var]
     report = reparse(engine, FIXED, SETTINGS, SeverityPolicy())
     start = report.replayed_from

@@ -8,10 +8,10 @@ from typing import Any
 
 from sqlalchemy import Engine, inspect, select
 
-from tests.migration_support import add_price_sets, answers, record_releases, store_prices_as_then
+from tests.migration_support import add_document_base, add_price_sets, answers, record_releases, store_prices_as_then
+from watcher.store.documents import load_document
 from watcher.store.engine import make_engine, read_session
 from watcher.store.migrate import current_revision, upgrade
-from watcher.store.polls import load_document
 from watcher.store.relations import DOCUMENT
 
 
@@ -24,6 +24,7 @@ def build_at_0003(engine: Engine) -> None:
     with engine.begin() as connection:
         connection.exec_driver_sql("ALTER TABLE observation_version ADD COLUMN milestones VARCHAR")
         add_price_sets(connection)
+        add_document_base(connection)
     record_releases(engine)
     with engine.begin() as connection:
         store_prices_as_then(connection)
@@ -32,7 +33,7 @@ def build_at_0003(engine: Engine) -> None:
                 body = load_document(session, digest)
             assert body is not None
             connection.execute(DOCUMENT.update().where(DOCUMENT.c.sha256 == digest)
-                               .values(compression="zlib", body=zlib.compress(body, 6)))
+                               .values(compression="zlib", body=zlib.compress(body, 6), base=None))
 
 
 def test_0004_keeps_every_version_and_answer_of_a_0003_database(db_url: str) -> None:

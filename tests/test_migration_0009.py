@@ -10,7 +10,14 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, inspect, or_, select
 from sqlmodel import Session
 
-from tests.migration_support import add_price_sets, answers, read_plans, record_releases, store_prices_as_then
+from tests.migration_support import (
+    add_document_base,
+    add_price_sets,
+    answers,
+    read_plans,
+    record_releases,
+    store_prices_as_then,
+)
 from watcher.store.catalog import current_named
 from watcher.store.codec import from_row
 from watcher.store.derived import resolved
@@ -30,6 +37,7 @@ def build_at_0008(engine: Engine) -> None:
     upgrade(engine, "0008")
     with engine.begin() as connection:
         add_price_sets(connection)
+        add_document_base(connection)
     record_releases(engine)
     with engine.begin() as connection:
         # The 0008 release stored every own id and url in full; today's writer leaves out

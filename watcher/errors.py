@@ -15,12 +15,14 @@ def describe(exc: BaseException) -> str | None:
     from watcher.config import ConfigError
     from watcher.model import ParseError
     from watcher.poll.pipeline import OutOfOrderError
+    from watcher.store.bodies import MissingBaseError
     from watcher.store.engine import DatabaseOpenError, DatabaseURLError
     from watcher.store.migrate import SchemaOutOfDateError
 
     if isinstance(exc, ParseError):
         return redact_text(f"cannot parse: {exc}")
-    if isinstance(exc, (ConfigError, UsageError, DatabaseURLError, DatabaseOpenError, SchemaOutOfDateError, OutOfOrderError)):
+    if isinstance(exc, (ConfigError, UsageError, DatabaseURLError, DatabaseOpenError, SchemaOutOfDateError, OutOfOrderError,
+                        MissingBaseError)):
         return redact_text(str(exc))
     if isinstance(exc, OperationalError):
         return redact_text(f"database error: {str(exc.orig).strip().splitlines()[0]}")

@@ -18,7 +18,7 @@ from typing import Any
 from watcher.app import App, read_capture, severity_policy
 from watcher.poll.captures import Capture
 from watcher.poll.replay import replay
-from watcher.store import polls, rebuild
+from watcher.store import documents, polls, rebuild
 from watcher.store.engine import read_session, write_session
 from watcher.store.tables import Run
 from watcher.store.values import iso_time
@@ -63,7 +63,7 @@ def _merge(app: App, name: str, captures: Sequence[Capture]) -> list[dict[str, A
         for capture in captures:
             doc = read_capture(name, capture.path, capture.observed_at)
             digest = polls.content_hash(doc.body)
-            polls.store_document(session, doc, digest, capture.observed_at)
+            documents.store_document(session, doc, digest, capture.observed_at)
             run = polls.add_run(session, Run(
                 source=name, trigger="ingest", started_at=capture.observed_at, finished_at=capture.observed_at,
                 observed_at=capture.observed_at, outcome="changed", url=doc.url, http_status=200,

@@ -115,7 +115,7 @@ class Poller:
             before = self._unchanged(session, source) if same else self._before(session, source, last_ok, doc)
             step = poll_step(parsed, before, rules(source, settings))
             if parsed is not SAME_BODY:
-                polls.store_document(session, doc, digest, doc.fetched_at)
+                documents.store_document(session, doc, digest, doc.fetched_at)
             return self._record(session, source, settings, run, step, last_ok, clock)
 
     def accept(self, source: Source, settings: SourceSettings, *, at: dt.datetime) -> PollResult | None:
@@ -131,7 +131,7 @@ class Poller:
             refused = polls.refused_run(session, source.name)
             if refused is None or refused.content_hash is None:
                 return None
-            body = polls.load_document(session, refused.content_hash)
+            body = documents.load_document(session, refused.content_hash)
             if body is None:
                 return None
             content_type = documents.content_type(session, refused.content_hash)
@@ -302,7 +302,7 @@ def _earlier_parse(session: Session, source: Source, doc: Document) -> list[Obse
         if rendering(run.url, content_type) != kind:
             continue
         assert run.content_hash is not None
-        body = polls.load_document(session, run.content_hash)
+        body = documents.load_document(session, run.content_hash)
         if body is None:
             return None
         parsed = parse(source, Document(source=source.name, url=run.url or "", body=body,

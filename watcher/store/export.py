@@ -16,8 +16,9 @@ from watcher.store.relations import RELATIONS
 from watcher.store.values import plain_rows, raw
 
 BATCH: Final = 2000
-# Raw bodies are compressed binary, not analyst data; their metadata is exported.
-LEFT_OUT: Final = {"document": frozenset({"body"})}
+# Raw bodies are compressed binary, not analyst data, and which body a delta is stored
+# against is how it is compressed; their metadata is exported.
+LEFT_OUT: Final = {"document": frozenset({"body", "base"})}
 
 
 # The order of each export: a table's key; a view's natural reading order, made

@@ -29,7 +29,7 @@ TABLES: Final[dict[str, tuple[tuple[str, Kind], ...]]] = {
     "run": _columns(
         "id:int source trigger started_at:time finished_at:time observed_at:time outcome url http_status:int "
         "bytes:int duration_ms:int etag last_modified content_hash parser_version rows:int changes:int error"),
-    "document": _columns("sha256 source content_type size:int compression body:bytes first_seen_at:time"),
+    "document": _columns("sha256 source content_type size:int compression body:bytes first_seen_at:time base"),
     "observation_version": (("id", "int"), *_FACTS, *_columns(
         "is_model:bool status announced_on:date shutdown_on:date shutdown_qualifier replacement aliases "
         "availability milestones section url valid_from:time valid_to:time run_id:int price_set:int")),

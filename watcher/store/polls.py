@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import lzma
-import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -13,7 +11,7 @@ from sqlalchemy import and_, func, insert, or_, text, update
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
-from watcher.model import Change, Document, Observation
+from watcher.model import Change, Observation
 from watcher.store import source_state as source_states
 from watcher.store.codec import from_row, price_digest, prices_to_text, row_values
 from watcher.store.derived import resolved
@@ -93,44 +91,6 @@ def current_versions(session: Session, source: str) -> dict[str, Observation]:
 def absences(session: Session, source: str) -> dict[str, int]:
     rows = session.exec(select(Absence).where(Absence.source == source))
     return {row.key: row.misses for row in rows}
-
-
-def store_document(session: Session, doc: Document, digest: str, now: dt.datetime) -> None:
-    """Write the raw body once per distinct hash (content-addressed)."""
-    if session.get(DocumentBlob, digest) is not None:
-        return
-    session.add(
-        DocumentBlob(
-            sha256=digest,
-            source=doc.source,
-            content_type=doc.content_type or None,
-            size=len(doc.body),
-            compression="xz",
-            body=compress(doc.body),
-            first_seen_at=now,
-        )
-    )
-    session.flush()
-
-
-def load_document(session: Session, digest: str) -> bytes | None:
-    blob = session.get(DocumentBlob, digest)
-    if blob is None:
-        return None
-    return decompress(blob.body, blob.compression)
-
-
-def compress(body: bytes) -> bytes:
-    # xz at preset 2 keeps the nine LiteLLM releases' catalogs in 0.48 MB (zlib: 0.64 MB)
-    # for 0.1 s more per 2 MB body, needing ~17 MB while it works (bz2 -9: 0.39 MB but
-    # 0.5 s per body; xz -6 wants 94 MB, which the daemon cannot spare).
-    return lzma.compress(body, preset=2)
-
-
-def decompress(body: bytes, compression: str) -> bytes:
-    if compression == "xz":
-        return lzma.decompress(body)
-    return zlib.decompress(body) if compression == "zlib" else body
 
 
 def add_run(session: Session, run: Run) -> Run:

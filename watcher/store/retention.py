@@ -5,7 +5,9 @@ body), not when it was first stored: a page unchanged for a year is current, not
 old. Per source, the newest `documents_keep` documents are always kept, and so
 is the body behind the source's latest successful run whatever its age.
 Structured history (runs, versions, changes) is never touched here; a run whose
-body was pruned keeps its content hash.
+body was pruned keeps its content hash. A kept body stored as a delta against a
+pruned one is stored whole first, in the same transaction
+(`watcher.store.documents.delete_documents`).
 """
 
 from __future__ import annotations
@@ -13,12 +15,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Engine, delete, func
+from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
 from watcher.config import RetentionSettings
+from watcher.store.documents import delete_documents
 from watcher.store.engine import read_session, write_session
 from watcher.store.polls import last_run
 from watcher.store.tables import DocumentBlob, Run
@@ -60,8 +62,7 @@ def prunable(session: Session, settings: RetentionSettings, now: dt.datetime) ->
 def prune_documents(session: Session, settings: RetentionSettings, now: dt.datetime) -> PruneResult:
     """Delete what `prunable` names, inside the caller's (write) transaction."""
     doomed, total = prunable(session, settings, now)
-    for chunk in _chunks([d.sha256 for d in doomed], 500):
-        session.exec(delete(DocumentBlob).where(col(DocumentBlob.sha256).in_(chunk)))
+    delete_documents(session, [d.sha256 for d in doomed])
     return PruneResult(documents=len(doomed), bytes=sum(d.stored_bytes for d in doomed), kept=total - len(doomed))
 
 
@@ -97,11 +98,6 @@ def _aware(value: dt.datetime | str) -> dt.datetime:
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
     return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-
-
-def _chunks(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
 
 
 def prune(engine: Engine, settings: RetentionSettings, now: dt.datetime, *,

@@ -46,7 +46,8 @@ class Run(SQLModel, table=True):
 
 
 class DocumentBlob(SQLModel, table=True):
-    """A distinct raw body, content-addressed; written only when its hash is new."""
+    """A distinct raw body, content-addressed; written only when its hash is new, whole or
+    as a delta against an earlier body of its source (watcher.store.documents)."""
 
     __tablename__ = "document"
 
@@ -54,9 +55,11 @@ class DocumentBlob(SQLModel, table=True):
     source: str = Field(max_length=100, index=True)
     content_type: str | None = None
     size: int  # uncompressed bytes
-    compression: str = Field(default="xz", max_length=10)  # xz; zlib before migration 0004
+    # xz (whole), zstd-delta (against `base`: watcher.store.bodies); zlib before migration 0004
+    compression: str = Field(default="xz", max_length=10)
     body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     first_seen_at: dt.datetime = Field(sa_column=_utc())
+    base: str | None = Field(default=None, max_length=64)  # the sha256 a delta is decoded against (0012)
 
 
 class ObservationVersion(SQLModel, table=True):
