@@ -84,3 +84,5 @@ def test_the_daemon_process_runs_a_named_module_without_the_command_line(tmp_pat
     assert "watcher.daemon.service" in imported
     assert not {name.split(".")[0] for name in imported} & {"typer", "click", "rich"}
     assert not any(name.startswith("watcher.cli") for name in imported)
+    # On SQLite, none of SQLAlchemy's PostgreSQL dialect (2.4 MB resident, issue 13).
+    assert not any(name.startswith("sqlalchemy.dialects.postgresql") for name in imported)

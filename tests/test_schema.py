@@ -42,3 +42,21 @@ def test_lightweight_relations_declare_the_same_columns_as_the_models() -> None:
     assert set(TABLES) == set(models)
     for name, relation in TABLES.items():
         assert [c.name for c in relation.columns] == [c.name for c in models[name].columns], name
+
+
+def test_partial_indexes_state_the_same_clause_on_postgresql() -> None:
+    # The models leave PostgreSQL's clause out until asked (watcher.store.tables._partial),
+    # so that a daemon on SQLite never loads that dialect; asked, it is SQLite's.
+    from sqlalchemy.dialects import postgresql
+    from sqlalchemy.schema import CreateIndex
+
+    from watcher.store.tables import declare_postgresql_where
+
+    declare_postgresql_where()
+    partial = [index for table in SQLModel.metadata.tables.values() for index in table.indexes
+               if index.dialect_options["sqlite"]["where"] is not None]
+    assert len(partial) == 7
+    for index in partial:
+        where = str(index.dialect_options["sqlite"]["where"])
+        assert str(index.dialect_options["postgresql"]["where"]) == where, index.name
+        assert str(CreateIndex(index).compile(dialect=postgresql.dialect())).endswith(f" WHERE {where}")

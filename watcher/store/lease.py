@@ -9,14 +9,14 @@ import datetime as dt
 from typing import Final
 
 from sqlalchemy import Engine, text, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.sql.dml import UpdateBase
 from sqlmodel import Session, col, select
 
 from watcher.store.engine import read_session
 from watcher.store.tables import Lease
 
 _NEVER: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_UNHELD: Final = {"holder": "", "epoch": 0, "expires_at": _NEVER, "acquired_at": _NEVER}  # a row nobody holds
 
 
 def db_now(session: Session) -> dt.datetime:
@@ -36,13 +36,19 @@ def db_now(session: Session) -> dt.datetime:
 
 def lock_for_update(session: Session, name: str) -> Lease:
     """The lease row `name` (created, expired and held by nobody, if missing), locked until commit."""
-    dialect = session.connection().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    session.exec(
-        insert(Lease)
-        .values(name=name, holder="", epoch=0, expires_at=_NEVER, acquired_at=_NEVER)
-        .on_conflict_do_nothing(index_elements=["name"])
-    )
+    # Each dialect's insert is imported on the backend that uses it: SQLAlchemy's
+    # PostgreSQL dialect costs a daemon on SQLite 2.4 MB resident (issue 13).
+    if session.connection().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        statement: UpdateBase = pg_insert(Lease).values(**_UNHELD, name=name).on_conflict_do_nothing(
+            index_elements=["name"])
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        statement = sqlite_insert(Lease).values(**_UNHELD, name=name).on_conflict_do_nothing(
+            index_elements=["name"])
+    session.exec(statement)
     return session.exec(select(Lease).where(Lease.name == name).with_for_update()).one()
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-import watcher.store.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+from watcher.store.tables import declare_postgresql_where  # registers the tables on SQLModel.metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None:
     raise RuntimeError("run migrations through `watcher db upgrade`, not the alembic CLI")
+if connection.dialect.name == "postgresql":
+    declare_postgresql_where()  # the models as the migrations create them there
 
 context.configure(
     connection=connection,
