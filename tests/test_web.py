@@ -414,3 +414,23 @@ def test_the_daemon_builds_the_app_on_the_first_request_that_needs_it() -> None:
         assert built == [1] and sorted(answered) == ["/", "/changes", "/sources"]  # built once, for all three
 
     asyncio.run(scenario())
+
+
+def test_pages_feeds_and_the_api_read_on_the_apps_threads_without_anyios_backend(world: tuple[str, Path]) -> None:
+    """The endpoints' reads run on the app's reader threads (watcher.web.app._off_loop):
+    AnyIO's asyncio backend, which Starlette's own thread pool would load, stays out of
+    the daemon (0.9 MB resident, issue 13). In a process of its own, whose modules are its own."""
+    url, config = world
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from tests.web_support import get, serving\n"
+        f"with serving({url!r}, Path({str(config)!r})) as base:\n"
+        "    for page in ('/', '/sources', '/changes', '/models/gpt-4o', '/feeds/changes.atom',\n"
+        "                 '/feeds/shutdowns.ics', '/api/v1/changes', '/api/openapi.json'):\n"
+        "        assert get(base + page)[0] == 200, page\n"
+        "    assert get(base + '/models/no-such-model')[0] == 404\n"
+        "print(sorted(name for name in sys.modules if name.startswith('anyio._backends')))\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert (done.returncode, done.stdout) == (0, "[]\n"), done.stderr
