@@ -47,7 +47,7 @@ def test_lightweight_relations_declare_the_same_columns_as_the_models() -> None:
 def test_partial_indexes_state_the_same_clause_on_postgresql() -> None:
     # The models leave PostgreSQL's clause out until asked (watcher.store.tables._partial),
     # so that a daemon on SQLite never loads that dialect; asked, it is SQLite's.
-    from sqlalchemy.dialects import postgresql
+    from sqlalchemy.engine import make_url
     from sqlalchemy.schema import CreateIndex
 
     from watcher.store.tables import declare_postgresql_where
@@ -59,4 +59,4 @@ def test_partial_indexes_state_the_same_clause_on_postgresql() -> None:
     for index in partial:
         where = str(index.dialect_options["sqlite"]["where"])
         assert str(index.dialect_options["postgresql"]["where"]) == where, index.name
-        assert str(CreateIndex(index).compile(dialect=postgresql.dialect())).endswith(f" WHERE {where}")
+        assert str(CreateIndex(index).compile(dialect=make_url("postgresql://").get_dialect()())).endswith(f" WHERE {where}")
