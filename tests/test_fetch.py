@@ -316,3 +316,17 @@ def test_after_a_stop_a_failed_attempt_is_not_retried(upstream: Upstream) -> Non
     result = asyncio.run(go())
     assert result.document is None and result.error == "HTTP 500; not retried: the watcher is stopping"
     assert len(upstream.requests) == 1
+
+
+def test_after_a_stop_a_failed_url_does_not_lead_to_the_next(upstream: Upstream) -> None:
+    upstream.set("/a", "gone", status=404)
+    upstream.set("/b", "fine")
+
+    async def go() -> FetchResult:
+        async with Fetcher(FAST, backoff_base=0.01) as fetcher:
+            fetcher.stop_retrying()
+            return await fetcher.fetch("toy", [upstream.url("/a"), upstream.url("/b")])
+
+    result = asyncio.run(go())
+    assert result.document is None and result.http_status == 404
+    assert [path for path, _ in upstream.requests] == ["/a"]

@@ -10,7 +10,8 @@ conditional GET, remembered across redirects; a size cap counted on *decoded*
 bytes with bounded inflation (a gzip bomb stops at the cap without ever being
 expanded in memory); one request at a time per host. Once the daemon is
 stopping (`stop_retrying`), an attempt that fails ends the fetch with its own
-error instead of waiting out a backoff the stop would have to sit through.
+error instead of waiting out a backoff or trying the next URL: the stop would sit
+through them.
 
 A fetch never raises for an upstream problem: it returns a `FetchResult` that
 says what happened, and the pipeline records it.
@@ -112,7 +113,8 @@ class Fetcher:
 
     def stop_retrying(self) -> None:
         """From now on, no backoff or host hold is waited out: the fetches in flight
-        end at their next failure, with its error, so a stop is not held up by retries."""
+        end at their next failure, with its error, so a stop is not held up by retries
+        or by a source's other URLs."""
         self._stopping.set()
 
     async def aclose(self) -> None:
@@ -171,6 +173,8 @@ class Fetcher:
                 return result
             last = result
             blocked = blocked or (result if result.blocked else None)
+            if self._stopping.is_set():
+                break  # the next URL is one more request the stop would wait on
             log.info("fetch %s: %s failed (%s), trying next URL", source, url, result.error)
         assert last is not None, "a source has at least one URL"
         return blocked or last
