@@ -10,6 +10,7 @@ import datetime as dt
 
 from sqlalchemy import Column, Index, LargeBinary, text
 from sqlmodel import Field, SQLModel
+from sqlmodel._compat import SQLModelConfig  # the type SQLModel declares model_config with
 
 from watcher.store.types import UTCDateTime
 
@@ -32,11 +33,18 @@ def declare_postgresql_where() -> None:
                 index.dialect_kwargs["postgresql_where"] = text(where)
 
 
+# A table's pydantic validator and serializer are built when first used, not at import:
+# table models are constructed without validation, and a daemon that never dumps one
+# saves 0.5 MB resident (issue 13).
+_ROWS = SQLModelConfig(defer_build=True)
+
+
 def _utc(*, nullable: bool = False, index: bool = False) -> Column[dt.datetime]:
     return Column(UTCDateTime(), nullable=nullable, index=index)
 
 
 class Run(SQLModel, table=True):
+    model_config = _ROWS
     __tablename__ = "run"
     __table_args__ = (Index("ix_run_source_started", "source", "started_at"),
                       Index("ix_run_source_observed", "source", "observed_at"))  # migration 0008 says who asks
@@ -64,6 +72,7 @@ class Run(SQLModel, table=True):
 
 
 class DocumentBlob(SQLModel, table=True):
+    model_config = _ROWS
     """A distinct raw body, content-addressed; written only when its hash is new, whole or
     as a delta against an earlier body of its source (watcher.store.documents)."""
 
@@ -81,6 +90,7 @@ class DocumentBlob(SQLModel, table=True):
 
 
 class ObservationVersion(SQLModel, table=True):
+    model_config = _ROWS
     __tablename__ = "observation_version"
     __table_args__ = (
         # One current version per (source, key): the invariant the diff relies on.
@@ -127,6 +137,7 @@ class ObservationVersion(SQLModel, table=True):
 
 
 class PriceSet(SQLModel, table=True):
+    model_config = _ROWS
     """A distinct set of prices, stored once (migration 0011): 1,684 sets among the 5,470
     versions the nine LiteLLM releases leave, 0.28 MB instead of 0.82 MB written per version.
     Ids are numbered in order, so a version names its set in a byte or two and the table
@@ -142,6 +153,7 @@ class PriceSet(SQLModel, table=True):
 
 
 class ChangeRecord(SQLModel, table=True):
+    model_config = _ROWS
     __tablename__ = "change"
     # Indexed for the queries that run: `watcher changes` by time; per poll, a source's
     # open health alert and the open disagreements (few rows, so partial indexes).
@@ -172,6 +184,7 @@ class ChangeRecord(SQLModel, table=True):
 
 
 class Absence(SQLModel, table=True):
+    model_config = _ROWS
     """A current row missing from the latest successful polls, not yet believed delisted."""
 
     __tablename__ = "absence"
@@ -183,6 +196,7 @@ class Absence(SQLModel, table=True):
 
 
 class Delivery(SQLModel, table=True):
+    model_config = _ROWS
     """Outbox: one message for one channel. Written in the poll's transaction,
     dispatched after the commit; `dedupe_key` makes queuing idempotent."""
 
@@ -209,6 +223,7 @@ class Delivery(SQLModel, table=True):
 
 
 class Silence(SQLModel, table=True):
+    model_config = _ROWS
     __tablename__ = "silence"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -221,6 +236,7 @@ class Silence(SQLModel, table=True):
 
 
 class ReminderSent(SQLModel, table=True):
+    model_config = _ROWS
     """One deadline reminder per (model, shutdown date, threshold), across restarts."""
 
     __tablename__ = "reminder_sent"
@@ -232,6 +248,7 @@ class ReminderSent(SQLModel, table=True):
 
 
 class Lease(SQLModel, table=True):
+    model_config = _ROWS
     """Leader lease for replicas; `epoch` grows on every change of holder (fencing)."""
 
     __tablename__ = "lease"
