@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse
 
 from watcher.durations import parse_time
 from watcher.store import readers
+from watcher.web.app import API_PREFIX
 from watcher.web.context import (
     bad_request,
     change_filter,
@@ -40,7 +41,7 @@ from watcher.web.schemas import (
 from watcher.web.sources_view import source_rows
 from watcher.web.timeline import upcoming_shutdowns
 
-PREFIX = "/api/v1"
+PREFIX = API_PREFIX
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -26,7 +26,8 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Mount, Route, Router
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from watcher.config import Settings
 from watcher.web.context import WebContext
@@ -35,6 +36,7 @@ from watcher.web.lazy import StatusRoute
 TITLE = "Model Lifecycle Watcher"
 DESCRIPTION = "Read-only access to what the watcher knows: changes, models, shutdowns, sources."
 OPENAPI_PATH = "/api/openapi.json"
+API_PREFIX = "/api/v1"
 # Page, feed and API reads at once; the daemon's engine opens up to 9 connections.
 READER_THREADS = 4
 
@@ -44,10 +46,10 @@ def create_app(engine: Engine, settings: Settings, *, official_sources: frozense
                status_routes: Mapping[str, StatusRoute] | None = None) -> Starlette:
     """The app. `status_routes` (the daemon's /metrics, /healthz, …) are answered on the
     event loop itself, so they still tell whether the loop is alive."""
-    from watcher.web import api, feed_routes, pages
+    from watcher.web import feed_routes, pages
 
     readers = ThreadPoolExecutor(max_workers=READER_THREADS, thread_name_prefix="web")
-    routes = [Route(api.PREFIX + op.path, _off_loop(op.endpoint, readers)) for op in api.OPERATIONS]
+    routes: list[BaseRoute] = [Mount(API_PREFIX, app=_api(readers))]
     routes += [Route(route.path, _off_loop(route.endpoint, readers)) for route in (*feed_routes.ROUTES, *pages.ROUTES)]
     routes += [Route(OPENAPI_PATH, _openapi_endpoint())]
     routes += [Route(path, _status_endpoint(handler), methods=["GET", "HEAD"])
@@ -70,6 +72,25 @@ def create_app(engine: Engine, settings: Settings, *, official_sources: frozense
                                                                                 Exception: bug}
     app = Starlette(routes=routes, exception_handlers=handlers)
     app.state.web = WebContext(engine, settings, official_sources, **({"clock": clock} if clock else {}))
+    return app
+
+
+def _api(readers: Executor) -> ASGIApp:
+    """The JSON API's routes, built on its first call: its module and pydantic response
+    models cost 0.7 MB resident that a daemon whose page is read but whose API is not
+    need never pay (issue 15). Built on a reader thread, as the page app is."""
+    built: list[Router] = []
+
+    def build() -> Router:
+        from watcher.web import api
+
+        return Router(routes=[Route(op.path, _off_loop(op.endpoint, readers)) for op in api.OPERATIONS])
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if not built:
+            built.append(await asyncio.get_running_loop().run_in_executor(readers, build))
+        await built[0](scope, receive, send)
+
     return app
 
 
