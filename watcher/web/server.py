@@ -18,9 +18,10 @@ def _config(app: Any, host: str, port: int, root_path: str = "") -> Any:
     import uvicorn
 
     # Our own logging stays in charge (journald priorities, redaction): uvicorn's is off.
+    # No WebSocket routes: ws="none" keeps a websockets library installed beside us unloaded.
     return uvicorn.Config(app, host=host, port=port, root_path=root_path, log_config=None, access_log=False,
                           server_header=False, proxy_headers=True, forwarded_allow_ips="127.0.0.1",
-                          lifespan="off", timeout_graceful_shutdown=5)
+                          lifespan="off", ws="none", timeout_graceful_shutdown=5)
 
 
 def _server(config: Any) -> Any:
