@@ -17,8 +17,8 @@ from starlette.responses import JSONResponse
 
 from watcher.durations import parse_time
 from watcher.store import readers
-from watcher.web.app import API_PREFIX
 from watcher.web.context import (
+    API_PREFIX,
     bad_request,
     change_filter,
     checked_sources,

@@ -30,13 +30,12 @@ from starlette.routing import BaseRoute, Mount, Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from watcher.config import Settings
-from watcher.web.context import WebContext
+from watcher.web.context import API_PREFIX, WebContext
 from watcher.web.lazy import StatusRoute
 
 TITLE = "Model Lifecycle Watcher"
 DESCRIPTION = "Read-only access to what the watcher knows: changes, models, shutdowns, sources."
 OPENAPI_PATH = "/api/openapi.json"
-API_PREFIX = "/api/v1"
 # Page, feed and API reads at once; the daemon's engine opens up to 9 connections.
 READER_THREADS = 4
 

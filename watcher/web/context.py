@@ -17,6 +17,7 @@ from watcher.durations import parse_duration, parse_time
 from watcher.model import KIND_NAMES, SEVERITY_NAMES
 from watcher.store.queries_changes import ChangeFilter
 
+API_PREFIX = "/api/v1"  # the JSON API's paths (watcher.web.api), mounted by watcher.web.app
 KINDS: tuple[str, ...] = KIND_NAMES
 SEVERITIES: tuple[str, ...] = SEVERITY_NAMES
 
