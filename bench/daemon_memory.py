@@ -5,7 +5,7 @@ A day is compressed into cycles: every source is polled every second until each
 has been polled as often as an hourly source is in a day (24), which is more
 than the shipped schedules poll any of them. LiteLLM serves real consecutive
 releases (the nine from 1.72.0 to 1.101.4, from the PyPI wheels), moving to the
-next once the daemon has polled one: each is a changed poll of hundreds of rows,
+next once a run has recorded its body: each is a changed poll of hundreds of rows,
 none refused by the guard. OpenRouter moves once from its June
 capture to its August one; the rest answer 304 or the same body, as they do most
 of the day. The daemon runs as its own process, in the unit's environment
@@ -18,6 +18,7 @@ The day runs twice: without the web page, then with it on and loaded after the d
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -108,6 +109,18 @@ def _runs(db: Path) -> dict[str, int]:
         return dict(conn.execute("SELECT source, COUNT(*) FROM run GROUP BY source").fetchall())
 
 
+def _recorded(db: Path, source: str) -> set[str]:
+    """The bodies (sha256) the runs of `source` have recorded so far."""
+    import sqlite3
+
+    if not db.exists():
+        return set()
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT DISTINCT content_hash FROM run WHERE source = ? AND content_hash IS NOT NULL",
+                            (source,)).fetchall()
+    return {digest for (digest,) in rows}
+
+
 def _by_mapping(pid: int) -> dict[str, int]:
     """Resident KB per kind of mapping: the heap, anonymous mmaps (big buffers, thread
     stacks, pymalloc arenas), each shared library or extension, the rest."""
@@ -137,11 +150,13 @@ def day(*, web: bool, progress: Callable[[str], None] | None = None) -> dict[str
         folder = Path(tmp)
         routes_file, port_file = folder / "routes.json", folder / "port"
         files = {name: str(capture(*first)) for name, (_, first, _) in SOURCES.items()}
-        releases = []
+        releases, digests = [], []
         for version in RELEASES:
             path = folder / f"litellm-{version}.json"
-            path.write_bytes(_releases.catalog(version))
+            body = _releases.catalog(version)
+            path.write_bytes(body)
             releases.append(str(path))
+            digests.append(hashlib.sha256(body).hexdigest())
         files["litellm"] = releases[0]
 
         def write_routes() -> None:
@@ -180,7 +195,7 @@ def day(*, web: bool, progress: Callable[[str], None] | None = None) -> dict[str
             first: dict[str, int] | None = None
             samples: list[int] = []
             tree_peak = 0
-            release = served_since = 0
+            release = 0
             while True:
                 time.sleep(1.0)
                 runs = _runs(db) if db.exists() else {}
@@ -194,10 +209,11 @@ def day(*, web: bool, progress: Callable[[str], None] | None = None) -> dict[str
                 tree_peak = max(tree_peak, _tree_rss_kb(daemon.pid))
                 if done >= POLLS_PER_SOURCE or daemon.poll() is not None or time.monotonic() - started > 900:
                     break
-                # The next release once the daemon has polled this one (a poll of a
-                # 2 MB catalog can take longer than a cycle on a busy machine).
-                if runs.get("litellm", 0) > served_since and release + 1 < len(releases):
-                    release, served_since = release + 1, runs["litellm"]
+                # The next release once a run has recorded this one's body: counting runs
+                # instead would count a poll that fetched the previous release while
+                # this one was being put in place, and skip a release.
+                if release + 1 < len(releases) and digests[release] in _recorded(db, "litellm"):
+                    release += 1
                     files["litellm"] = releases[release]
                 # Halfway through its day (by its polls: a loaded machine starts the daemon late).
                 if runs.get("openrouter", 0) >= POLLS_PER_SOURCE // 2:
@@ -206,6 +222,22 @@ def day(*, web: bool, progress: Callable[[str], None] | None = None) -> dict[str
             if daemon.poll() is not None:
                 log.close()
                 sys.exit(f"watcher run exited ({daemon.returncode}):\n{(folder / 'daemon.log').read_text()}")
+            polling = _rss_kb(daemon.pid)
+            # The day is over: its schedules go back to hourly by a reload (as `systemctl
+            # reload` does), and once no run has been recorded for a few seconds nothing is
+            # in flight: what follows is the daemon at rest after its day, as it spends
+            # nearly all of a real one, not a second-by-second poll caught half done.
+            config.write_text(config.read_text().replace('every = "1s"', 'every = "1h"'))
+            daemon.send_signal(signal.SIGHUP)
+            while b"configuration reloaded" not in (folder / "daemon.log").read_bytes():
+                if daemon.poll() is not None or time.monotonic() - started > 1200:
+                    sys.exit(f"watcher run did not reload:\n{(folder / 'daemon.log').read_text()}")
+                time.sleep(0.2)
+            quiet_since, seen = time.monotonic(), sum(_runs(db).values())
+            while time.monotonic() - quiet_since < 3.0:
+                time.sleep(0.5)
+                if (now := sum(_runs(db).values())) != seen:
+                    quiet_since, seen = time.monotonic(), now
             if web:
                 import urllib.request
 
@@ -235,8 +267,11 @@ def day(*, web: bool, progress: Callable[[str], None] | None = None) -> dict[str
             "changed_polls": "/".join(f"{k} {v}" for k, v in sorted(changed.items())),
             "refused": outcomes.get("refused", 0),
             "rss_first_cycle_mb": round((first or {}).get("VmRSS", 0) / 1024, 1),
+            # At rest after the day (nothing in flight; the page loaded when on): the target's figure.
             "rss_after_mb": round(after["VmRSS"] / 1024, 1), "rss_peak_mb": round(after["VmHWM"] / 1024, 1),
-            # Between polls: the median of the day's last quarter (rss_after may catch a poll in flight).
+            # The moment the day's polling stopped, polls of every second still in flight.
+            "rss_end_of_polling_mb": round(polling["VmRSS"] / 1024, 1),
+            # Through the day: the median of its last quarter, polls in flight or not.
             "rss_last_quarter_median_mb": sorted(samples[-len(samples) // 4:])[len(samples) // 8] if samples else 0,
             "with_children_peak_mb": round(tree_peak / 1024, 1),
             "of_which_anon_mb": round(after["RssAnon"] / 1024, 1), "file_mb": round(after["RssFile"] / 1024, 1),
