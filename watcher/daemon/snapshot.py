@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from watcher.alerts.outbox import counts, dead_by_channel
 from watcher.matching import watched
-from watcher.store import daemon_reads
+from watcher.store import daemon_reads, times
 from watcher.store.engine import read_session
 
 
@@ -102,8 +102,4 @@ def _watched_shutdowns(session: Session, watchlist: Sequence[str]) -> tuple[Shut
 
 
 def _aware(value: dt.datetime | str | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+    return None if value is None else times.read(value)
