@@ -121,6 +121,26 @@ def test_a_failed_deletion_leaves_the_archive_as_it_was(db_url: str) -> None:
     engine.dispose()
 
 
+def test_a_chain_broken_by_hand_does_not_stop_retention_for_the_rest(db_url: str) -> None:
+    engine = _engine(db_url)
+    catalogs = _catalogs(6)
+    with write_session(engine) as session:
+        damaged = [_poll(session, "s", body, T0 + n * DAY) for n, body in enumerate(catalogs[:3])]
+        healthy = [_poll(session, "o", body, T0 + n * DAY) for n, body in enumerate(catalogs[3:])]
+    with write_session(engine) as session:  # someone deletes a row outside retention
+        session.exec(text("DELETE FROM document WHERE sha256 = :d").bindparams(d=damaged[0]))  # type: ignore[call-overload]
+
+    with write_session(engine) as session:
+        documents.delete_documents(session, [damaged[1], healthy[0]])
+
+    with read_session(engine) as session:
+        left = set(session.exec(select(DocumentBlob.sha256)))
+        assert left == {damaged[2], *healthy[1:]}
+        assert [documents.load_document(session, d) for d in healthy[1:]] == catalogs[4:]
+    assert _stored(engine, healthy[1:]) == [("xz", None), ("zstd-delta", healthy[1])]
+    engine.dispose()
+
+
 def test_a_delta_is_not_stored_when_it_is_no_smaller(db_url: str) -> None:
     engine = _engine(db_url)
     first = json.dumps({str(n): n for n in range(2000)}).encode()

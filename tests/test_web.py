@@ -440,3 +440,15 @@ def test_what_pages_feeds_and_the_api_load(world: tuple[str, Path]) -> None:
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
                           cwd=Path(__file__).resolve().parents[1])
     assert (done.returncode, done.stdout) == (0, "False\n[]\n"), done.stderr
+
+
+def test_behind_a_proxy_prefix_api_errors_stay_json_and_page_links_keep_the_prefix(
+        tmp_path: Path, sqlite_url: str) -> None:
+    config = write_config(tmp_path / "config.toml")
+    with serving(sqlite_url, config, root_path="/w") as base:
+        status, content_type, body = get(base + "/api/v1/changes?limit=bad")
+        assert status == 400 and content_type.startswith("application/json") and "limit" in json.loads(body)["detail"]
+        status, content_type, page = get(base + "/nothing-here")
+        assert status == 404 and content_type.startswith("text/html")
+        links = re.findall(rb'href="([^"]+)"', page)
+        assert b"/w/changes" in links and not any(link.startswith(b"/w/api/v1") for link in links)

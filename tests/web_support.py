@@ -67,7 +67,7 @@ def hostile_catalog(directory: Path, base: Path) -> Path:
 
 
 @contextmanager
-def serving(db_url: str, config: Path, *, clock: dt.datetime = TODAY) -> Iterator[str]:
+def serving(db_url: str, config: Path, *, clock: dt.datetime = TODAY, root_path: str = "") -> Iterator[str]:
     """The app on a free loopback port, served by uvicorn on its own loop in a thread,
     exactly as the daemon and `watcher serve` run it. Yields the base URL."""
     from watcher.config import load
@@ -78,7 +78,7 @@ def serving(db_url: str, config: Path, *, clock: dt.datetime = TODAY) -> Iterato
 
     engine = reading_engine(db_url)
     app = create_app(engine, load(config), official_sources=official_sources(), clock=lambda: clock)
-    server = WebServer(app, "127.0.0.1", 0)
+    server = WebServer(app, "127.0.0.1", 0, root_path)
     loop = asyncio.new_event_loop()
     started = threading.Event()
     base: list[str] = []

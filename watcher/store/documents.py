@@ -10,6 +10,7 @@ at any point leaves either both or neither.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterator, Sequence
 
 from sqlalchemy import delete, update
@@ -19,6 +20,8 @@ from watcher.model import Document
 from watcher.store import bodies
 from watcher.store.polls import last_runs_with_body
 from watcher.store.tables import DocumentBlob
+
+log = logging.getLogger(__name__)
 
 
 def content_type(session: Session, digest: str) -> str | None:
@@ -70,7 +73,14 @@ def delete_documents(session: Session, digests: Sequence[str]) -> None:
     for chunk in _chunks(sorted(gone)):
         dependents.update(session.exec(select(DocumentBlob.sha256).where(col(DocumentBlob.base).in_(chunk))))
     for digest in sorted(dependents - gone):
-        body = load_document(session, digest)
+        try:
+            body = load_document(session, digest)
+        except bodies.MissingBaseError as exc:
+            # Already unreadable (its chain was broken further down, outside retention):
+            # deleting its base changes nothing for it, and must not stop the pruning
+            # of every other source's bodies.
+            log.warning("retention: %s; left as it is", exc)
+            continue
         assert body is not None  # just found
         session.exec(update(DocumentBlob).where(col(DocumentBlob.sha256) == digest)
                      .values(compression=bodies.FULL, body=bodies.encode_full(body), base=None))

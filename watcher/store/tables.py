@@ -72,9 +72,9 @@ class Run(SQLModel, table=True):
 
 
 class DocumentBlob(SQLModel, table=True):
-    model_config = _ROWS
     """A distinct raw body, content-addressed; written only when its hash is new, whole or
     as a delta against an earlier body of its source (watcher.store.documents)."""
+    model_config = _ROWS
 
     __tablename__ = "document"
 
@@ -137,12 +137,12 @@ class ObservationVersion(SQLModel, table=True):
 
 
 class PriceSet(SQLModel, table=True):
-    model_config = _ROWS
     """A distinct set of prices, stored once (migration 0011): 1,684 sets among the 5,470
     versions the nine LiteLLM releases leave, 0.28 MB instead of 0.82 MB written per version.
     Ids are numbered in order, so a version names its set in a byte or two and the table
     fills its pages as appends do; a writer finds a set by its text's 32-bit `digest`
     (`codec.price_digest`), which sets may share."""
+    model_config = _ROWS
 
     __tablename__ = "price_set"
     __table_args__ = (Index("ix_price_set_digest", "digest"),)
@@ -184,8 +184,8 @@ class ChangeRecord(SQLModel, table=True):
 
 
 class Absence(SQLModel, table=True):
-    model_config = _ROWS
     """A current row missing from the latest successful polls, not yet believed delisted."""
+    model_config = _ROWS
 
     __tablename__ = "absence"
 
@@ -196,9 +196,9 @@ class Absence(SQLModel, table=True):
 
 
 class Delivery(SQLModel, table=True):
-    model_config = _ROWS
     """Outbox: one message for one channel. Written in the poll's transaction,
     dispatched after the commit; `dedupe_key` makes queuing idempotent."""
+    model_config = _ROWS
 
     __tablename__ = "delivery"
     __table_args__ = (Index("ix_delivery_status_next", "status", "next_attempt_at"),)
@@ -236,8 +236,8 @@ class Silence(SQLModel, table=True):
 
 
 class ReminderSent(SQLModel, table=True):
-    model_config = _ROWS
     """One deadline reminder per (model, shutdown date, threshold), across restarts."""
+    model_config = _ROWS
 
     __tablename__ = "reminder_sent"
 
@@ -248,8 +248,8 @@ class ReminderSent(SQLModel, table=True):
 
 
 class Lease(SQLModel, table=True):
-    model_config = _ROWS
     """Leader lease for replicas; `epoch` grows on every change of holder (fencing)."""
+    model_config = _ROWS
 
     __tablename__ = "lease"
 

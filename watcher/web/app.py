@@ -109,7 +109,10 @@ def _off_loop(endpoint: Callable[[Request], Response], readers: Executor) -> Cal
 
 
 def _wants_html(request: Request) -> bool:
-    path = request.url.path
+    from watcher.web.pages import base_path  # loaded with the app already
+
+    # The path within the app: behind a reverse proxy's prefix, /w/api/… is still the API.
+    path = request.url.path.removeprefix(base_path(request))
     return not (path.startswith(("/api/", "/feeds/")))
 
 

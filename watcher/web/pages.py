@@ -46,7 +46,10 @@ _templates.filters["replacement"] = replacement
 
 def base_path(request: Request) -> str:
     """The prefix the app is served under (a reverse proxy's root_path), without a trailing slash."""
-    return str(request.scope.get("root_path", "")).rstrip("/")
+    # app_root_path: the app's own, which a Mount (the API's) leaves as it was while it
+    # adds its own prefix to root_path.
+    scope = request.scope
+    return str(scope.get("app_root_path", scope.get("root_path", ""))).rstrip("/")
 
 
 def render(request: Request, template: str, **values: Any) -> HTMLResponse:
