@@ -133,6 +133,22 @@ def test_an_unchanged_body_or_a_304_reads_no_versions_and_parses_nothing(
     assert [(c.model, c.old, c.new) for c in changed.changes] == [("sora-2", "0.1", "0.2")]
 
 
+def test_an_earlier_rendering_that_cannot_be_read_back_does_not_fail_the_poll(poller: Poller) -> None:
+    source = dataclasses.replace(SOURCE, partial_renderings=True)
+    poller.record_document(source, SETTINGS, doc(ROWS, T0))
+    second = doc([dict(ROWS[0], price="0.20"), *ROWS[1:]], T0 + dt.timedelta(hours=1))
+    poller.record_document(source, SETTINGS, second)
+    with Session(poller.engine) as session:  # the first body's row deleted by hand: the second's base
+        blob = session.get(DocumentBlob, polls.content_hash(second.body))
+        assert blob is not None and blob.compression == "zstd-delta" and blob.base is not None
+        session.delete(session.get(DocumentBlob, blob.base))
+        session.commit()
+
+    third = poller.record_document(source, SETTINGS, doc([dict(ROWS[0], price="0.30"), *ROWS[1:]],
+                                                         T0 + dt.timedelta(hours=2)))
+    assert third.outcome == "changed" and [(c.old, c.new) for c in third.changes] == [("0.2", "0.3")]
+
+
 def test_reordered_rows_are_no_change(poller: Poller) -> None:
     poller.record_document(SOURCE, SETTINGS, doc(ROWS, T0))
     result = poller.record_document(SOURCE, SETTINGS, doc(list(reversed(ROWS)), T0 + dt.timedelta(hours=1)))

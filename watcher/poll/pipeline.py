@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 
@@ -29,9 +30,11 @@ from watcher.model import (
 from watcher.poll.renderings import rendering, renders_partially
 from watcher.poll.step import SAME_BODY, Before, Rules, Step, poll_step, preview_text
 from watcher.severity import SeverityPolicy
-from watcher.store import documents, polls, source_health
+from watcher.store import bodies, documents, polls, source_health
 from watcher.store.engine import write_session
 from watcher.store.tables import ChangeRecord, Run
+
+log = logging.getLogger(__name__)
 
 # Hooks run in order inside the poll's transaction after changes are written
 # (alerts queue their outbox rows here, so a change and its deliveries commit
@@ -302,7 +305,12 @@ def _earlier_parse(session: Session, source: Source, doc: Document) -> list[Obse
         if rendering(run.url, content_type) != kind:
             continue
         assert run.content_hash is not None
-        body = documents.load_document(session, run.content_hash)
+        try:
+            body = documents.load_document(session, run.content_hash)
+        except bodies.MissingBaseError as exc:
+            log.warning("poll %s: the earlier rendering cannot be read back (%s): compared as not kept",
+                        source.name, exc)
+            return None
         if body is None:
             return None
         parsed = parse(source, Document(source=source.name, url=run.url or "", body=body,
