@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from watcher.model import Document
 from watcher.store import bodies
-from watcher.store.polls import last_runs_with_body
+from watcher.store.polls import chunks, last_runs_with_body
 from watcher.store.tables import DocumentBlob
 
 log = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ def delete_documents(session: Session, digests: Sequence[str]) -> None:
     left without its base."""
     gone = set(digests)
     dependents: set[str] = set()
-    for chunk in _chunks(sorted(gone)):
+    for chunk in chunks(sorted(gone), 500):
         dependents.update(session.exec(select(DocumentBlob.sha256).where(col(DocumentBlob.base).in_(chunk))))
     for digest in sorted(dependents - gone):
         try:
@@ -84,13 +84,8 @@ def delete_documents(session: Session, digests: Sequence[str]) -> None:
         assert body is not None  # just found
         session.exec(update(DocumentBlob).where(col(DocumentBlob.sha256) == digest)
                      .values(compression=bodies.FULL, body=bodies.encode_full(body), base=None))
-    for chunk in _chunks(sorted(gone)):
+    for chunk in chunks(sorted(gone), 500):
         session.exec(delete(DocumentBlob).where(col(DocumentBlob.sha256).in_(chunk)))
-
-
-def _chunks(items: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
 
 
 def _base_for(session: Session, source: str) -> str | None:

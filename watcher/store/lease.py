@@ -12,6 +12,7 @@ from sqlalchemy import Engine, text, update
 from sqlalchemy.sql.dml import UpdateBase
 from sqlmodel import Session, col, select
 
+from watcher.store import times
 from watcher.store.engine import read_session
 from watcher.store.tables import Lease
 
@@ -28,10 +29,8 @@ def db_now(session: Session) -> dt.datetime:
         value = connection.execute(text("SELECT clock_timestamp()")).scalar_one()
     else:
         value = connection.execute(text("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')")).scalar_one()
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    assert isinstance(value, dt.datetime)
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+    assert isinstance(value, (str, dt.datetime))
+    return times.read(value)
 
 
 def lock_for_update(session: Session, name: str) -> Lease:

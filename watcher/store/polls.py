@@ -111,7 +111,7 @@ def apply_versions(
 ) -> None:
     """Close replaced or delisted versions, open new ones, and record absences."""
     closing = [obs.key for obs in upserts] + list(delisted)
-    for chunk in _chunks(closing, 500):
+    for chunk in chunks(closing, 500):
         session.exec(
             update(ObservationVersion)
             .where(
@@ -157,7 +157,7 @@ def store_price_sets(session: Session, texts: Iterable[str]) -> dict[str, int]:
     connection = session.connection()
     digests = {text: price_digest(text) for text in texts}
     ids: dict[str, int] = {}
-    for chunk in _chunks(sorted(set(digests.values())), 500):
+    for chunk in chunks(sorted(set(digests.values())), 500):
         for set_id, stored in connection.execute(
                 core_select(table.c.id, table.c.prices).where(table.c.digest.in_(chunk)).order_by(table.c.id)):
             if stored in digests:
@@ -185,7 +185,8 @@ def add_changes(session: Session, changes: Sequence[Change], *, run_id: int | No
     return list(session.scalars(statement, rows))
 
 
-def _chunks(items: Sequence[_T], size: int) -> Iterable[Sequence[_T]]:
+def chunks(items: Sequence[_T], size: int) -> Iterable[Sequence[_T]]:
+    """`items` in slices of at most `size`: bound parameters per statement stay few."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
 

@@ -20,6 +20,7 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
 from watcher.config import RetentionSettings
+from watcher.store import times
 from watcher.store.documents import delete_documents
 from watcher.store.engine import read_session, write_session
 from watcher.store.polls import last_run
@@ -81,7 +82,7 @@ def _documents(session: Session) -> list[_Doc]:
     docs = []
     for sha, source, first_seen, last_seen, size in rows:
         # Raw aggregates bypass the column type on SQLite: normalise to aware UTC.
-        when = _aware(last_seen) if last_seen is not None else first_seen
+        when = times.read(last_seen) if last_seen is not None else first_seen
         docs.append(_Doc(sha, source, max(when, first_seen), int(size or 0)))
     return docs
 
@@ -92,12 +93,6 @@ def _latest_successful_hashes(session: Session) -> set[str]:
     sources = session.exec(select(Run.source).distinct()).all()
     runs = (last_run(session, source, successful=True) for source in sources)
     return {run.content_hash for run in runs if run is not None and run.content_hash}
-
-
-def _aware(value: dt.datetime | str) -> dt.datetime:
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 def prune(engine: Engine, settings: RetentionSettings, now: dt.datetime, *,

@@ -33,18 +33,19 @@ def declare_postgresql_where() -> None:
                 index.dialect_kwargs["postgresql_where"] = text(where)
 
 
-# A table's pydantic validator and serializer are built when first used, not at import:
-# table models are constructed without validation, and a daemon that never dumps one
-# saves 0.5 MB resident (issue 13).
-_ROWS = SQLModelConfig(defer_build=True)
+class _Table(SQLModel):
+    """What every table model is: its pydantic validator and serializer are built when
+    first used, not at import (table models are constructed without validation, and a
+    daemon that never dumps one saves 0.5 MB resident, issue 13)."""
+
+    model_config = SQLModelConfig(defer_build=True)
 
 
 def _utc(*, nullable: bool = False, index: bool = False) -> Column[dt.datetime]:
     return Column(UTCDateTime(), nullable=nullable, index=index)
 
 
-class Run(SQLModel, table=True):
-    model_config = _ROWS
+class Run(_Table, table=True):
     __tablename__ = "run"
     __table_args__ = (Index("ix_run_source_started", "source", "started_at"),
                       Index("ix_run_source_observed", "source", "observed_at"))  # migration 0008 says who asks
@@ -71,10 +72,9 @@ class Run(SQLModel, table=True):
     error: str | None = None
 
 
-class DocumentBlob(SQLModel, table=True):
+class DocumentBlob(_Table, table=True):
     """A distinct raw body, content-addressed; written only when its hash is new, whole or
     as a delta against an earlier body of its source (watcher.store.documents)."""
-    model_config = _ROWS
 
     __tablename__ = "document"
 
@@ -89,8 +89,7 @@ class DocumentBlob(SQLModel, table=True):
     base: str | None = Field(default=None, max_length=64)  # the sha256 a delta is decoded against (0012)
 
 
-class ObservationVersion(SQLModel, table=True):
-    model_config = _ROWS
+class ObservationVersion(_Table, table=True):
     __tablename__ = "observation_version"
     __table_args__ = (
         # One current version per (source, key): the invariant the diff relies on.
@@ -136,13 +135,12 @@ class ObservationVersion(SQLModel, table=True):
     price_set: int | None = None
 
 
-class PriceSet(SQLModel, table=True):
+class PriceSet(_Table, table=True):
     """A distinct set of prices, stored once (migration 0011): 1,684 sets among the 5,470
     versions the nine LiteLLM releases leave, 0.28 MB instead of 0.82 MB written per version.
     Ids are numbered in order, so a version names its set in a byte or two and the table
     fills its pages as appends do; a writer finds a set by its text's 32-bit `digest`
     (`codec.price_digest`), which sets may share."""
-    model_config = _ROWS
 
     __tablename__ = "price_set"
     __table_args__ = (Index("ix_price_set_digest", "digest"),)
@@ -152,8 +150,7 @@ class PriceSet(SQLModel, table=True):
     prices: str  # JSON object {price key: decimal text}, keys sorted
 
 
-class ChangeRecord(SQLModel, table=True):
-    model_config = _ROWS
+class ChangeRecord(_Table, table=True):
     __tablename__ = "change"
     # Indexed for the queries that run: `watcher changes` by time; per poll, a source's
     # open health alert and the open disagreements (few rows, so partial indexes).
@@ -183,9 +180,8 @@ class ChangeRecord(SQLModel, table=True):
     silence_id: int | None = Field(default=None, foreign_key="silence.id")  # recorded, not alerted
 
 
-class Absence(SQLModel, table=True):
+class Absence(_Table, table=True):
     """A current row missing from the latest successful polls, not yet believed delisted."""
-    model_config = _ROWS
 
     __tablename__ = "absence"
 
@@ -195,10 +191,9 @@ class Absence(SQLModel, table=True):
     first_missed_at: dt.datetime = Field(sa_column=_utc())
 
 
-class Delivery(SQLModel, table=True):
+class Delivery(_Table, table=True):
     """Outbox: one message for one channel. Written in the poll's transaction,
     dispatched after the commit; `dedupe_key` makes queuing idempotent."""
-    model_config = _ROWS
 
     __tablename__ = "delivery"
     __table_args__ = (Index("ix_delivery_status_next", "status", "next_attempt_at"),)
@@ -222,8 +217,7 @@ class Delivery(SQLModel, table=True):
     sent_at: dt.datetime | None = Field(default=None, sa_column=_utc(nullable=True))
 
 
-class Silence(SQLModel, table=True):
-    model_config = _ROWS
+class Silence(_Table, table=True):
     __tablename__ = "silence"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -235,9 +229,8 @@ class Silence(SQLModel, table=True):
     expired_at: dt.datetime | None = Field(default=None, sa_column=_utc(nullable=True))
 
 
-class ReminderSent(SQLModel, table=True):
+class ReminderSent(_Table, table=True):
     """One deadline reminder per (model, shutdown date, threshold), across restarts."""
-    model_config = _ROWS
 
     __tablename__ = "reminder_sent"
 
@@ -247,9 +240,8 @@ class ReminderSent(SQLModel, table=True):
     sent_at: dt.datetime = Field(sa_column=_utc())
 
 
-class Lease(SQLModel, table=True):
+class Lease(_Table, table=True):
     """Leader lease for replicas; `epoch` grows on every change of holder (fencing)."""
-    model_config = _ROWS
 
     __tablename__ = "lease"
 

@@ -27,11 +27,11 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, Router
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp
 
 from watcher.config import Settings
 from watcher.web.context import API_PREFIX, WebContext
-from watcher.web.lazy import StatusRoute
+from watcher.web.lazy import LazyWebApp, StatusRoute
 
 TITLE = "Model Lifecycle Watcher"
 DESCRIPTION = "Read-only access to what the watcher knows: changes, models, shutdowns, sources."
@@ -77,20 +77,14 @@ def create_app(engine: Engine, settings: Settings, *, official_sources: frozense
 def _api(readers: Executor) -> ASGIApp:
     """The JSON API's routes, built on its first call: its module and pydantic response
     models cost 0.7 MB resident that a daemon whose page is read but whose API is not
-    need never pay (issue 15). Built on a reader thread, as the page app is."""
-    built: list[Router] = []
+    need never pay (issue 15). Built off the loop, once, as the daemon's page app is."""
 
     def build() -> Router:
         from watcher.web import api
 
         return Router(routes=[Route(op.path, _off_loop(op.endpoint, readers)) for op in api.OPERATIONS])
 
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        if not built:
-            built.append(await asyncio.get_running_loop().run_in_executor(readers, build))
-        await built[0](scope, receive, send)
-
-    return app
+    return LazyWebApp(build, {})
 
 
 def _off_loop(endpoint: Callable[[Request], Response], readers: Executor) -> Callable[[Request], Awaitable[Response]]:
