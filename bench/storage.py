@@ -23,7 +23,7 @@ from pathlib import Path
 from bench import _releases
 from bench.common import peak_rss_kb, report
 
-TABLES = {"document": "raw", "observation_version": "versions", "price_set": "versions", "change": "changes"}
+TABLES = {"document": "raw", "version_record": "versions", "price_set": "versions", "change_record": "changes"}
 
 
 def _split(db: Path) -> dict[str, int]:

@@ -191,7 +191,7 @@ def test_reparse_on_the_command_line_reports_before_and_after(sqlite_url: str, t
             dt.datetime(2026, 6, day, tzinfo=dt.UTC), content_type="text/markdown" if name.endswith(".md") else "text/html"))
     with engine.begin() as connection:  # as if an older parser had written it: stale versions
         connection.execute(text("UPDATE run SET parser_version = 'old'"))
-        connection.execute(text("DELETE FROM change WHERE kind = 'listed' AND id % 2 = 0"))
+        connection.execute(text("DELETE FROM change_record WHERE kind = 'listed' AND id % 2 = 0"))
     done = run_watcher(["--db", sqlite_url, "reparse", "openai-deprecations", "--format", "json"], cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     rows = {r["measure"]: r for r in json.loads(done.stdout)}

@@ -45,8 +45,9 @@ def _polls(engine: Engine, name: str, days: list[int]) -> None:
 
 def _counts(engine: Engine) -> dict[str, int]:
     with read_session(engine) as session:
-        return {t.__tablename__: int(session.exec(select(func.count()).select_from(t)).one())
-                for t in (Run, ObservationVersion, ChangeRecord, DocumentBlob)}
+        return {name: int(session.exec(select(func.count()).select_from(t)).one())  # as analysts name them
+                for name, t in (("run", Run), ("observation_version", ObservationVersion), ("change", ChangeRecord),
+                                ("document", DocumentBlob))}
 
 
 def _docs(engine: Engine, source: str) -> set[dt.datetime]:

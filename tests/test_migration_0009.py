@@ -17,6 +17,7 @@ from tests.migration_support import (
     read_plans,
     record_releases,
     store_prices_as_then,
+    todays_tables,
 )
 from watcher.store.catalog import current_named
 from watcher.store.codec import from_row
@@ -39,20 +40,21 @@ def build_at_0008(engine: Engine) -> None:
         add_price_sets(connection)
         add_document_base(connection)
     record_releases(engine)
-    with engine.begin() as connection:
+    with todays_tables(engine), engine.begin() as connection:
         # The 0008 release stored every own id and url in full; today's writer leaves out
         # the ones the key and the run state, so write them back as that release did.
         connection.execute(OBSERVATION_VERSION.update().where(_V.source_id == "").values(source_id=_V.key))
         run_url = select(RUN.c.url).where(RUN.c.id == _V.run_id).scalar_subquery()
         connection.execute(OBSERVATION_VERSION.update().where(_V.url == "").values(url=run_url))
         connection.execute(OBSERVATION_VERSION.update().where(_V.key == "gpt-4o").values(source_id="openai/gpt-4o"))
-        store_prices_as_then(connection)
         assert not connection.execute(select(_V.key).where(or_(_V.source_id == "", _V.url == ""))).all()
+    with engine.begin() as connection:
+        store_prices_as_then(connection)
 
 
 def lookups(engine: Engine) -> dict[str, tuple[list[Any], list[Any]]]:
     """`watcher history` and `watcher show` by the source's own id, equal to the key or not."""
-    with engine.connect() as connection:
+    with todays_tables(engine), engine.connect() as connection:
         return {name: (history(connection, name), current_named(connection, name, name))
                 for name in ("openai/sora-2", "openai/gpt-4o", "gpt-4o", "gpt-4o*", "azure/*")}
 
@@ -77,7 +79,7 @@ def test_0009_keeps_every_version_and_answer_of_a_0008_database(db_url: str) -> 
 def resolved_answers(engine: Engine) -> dict[str, Any]:
     """`answers`, with the versions as every reader and the export see them."""
     out = answers(engine)
-    with engine.connect() as connection:
+    with todays_tables(engine), engine.connect() as connection:
         out["observation_version"] = list(export_rows(connection, "observation_version"))
         assert len(out["observation_version"]) == connection.execute(select(func.count()).select_from(
             OBSERVATION_VERSION)).scalar()
@@ -89,7 +91,7 @@ def test_0010_keeps_every_version_and_answer_and_stores_no_id_or_url_twice(db_ur
     build_at_0008(engine)
     upgrade(engine, "0009")
     before, found = resolved_answers(engine), lookups(engine)
-    with engine.connect() as connection:
+    with todays_tables(engine), engine.connect() as connection:
         stored = connection.execute(select(_V.id, _V.source_id, _V.url).order_by(_V.id)).all()
         current = {row.key: from_row(row) for row in connection.execute(
             select(*resolved(_V)).where(_V.valid_to.is_(None)))}
@@ -99,7 +101,7 @@ def test_0010_keeps_every_version_and_answer_and_stores_no_id_or_url_twice(db_ur
     assert current_revision(engine) == "0010"
     assert resolved_answers(engine) == before
     assert lookups(engine) == found
-    with engine.connect() as connection:
+    with todays_tables(engine), engine.connect() as connection:
         after = {row.id: row.source_id for row in connection.execute(select(_V.id, _V.source_id))}
         assert {row.id for row in stored if row.source_id != "openai/gpt-4o"} == {i for i, own in after.items()
                                                                                  if own == ""}
@@ -120,7 +122,8 @@ def test_a_lookup_by_the_sources_own_id_seeks_an_index(sqlite_url: str) -> None:
         history(connection, "openai/gpt-4o")
         current_named(connection, "openai/gpt-4o", "gpt-4o")
 
-    plans = [plan for _sql, plan in read_plans(engine, own_id_lookups)]
-    assert plans and all("SCAN observation_version" not in plan for plan in plans), plans
+    with todays_tables(engine):
+        plans = [plan for _sql, plan in read_plans(engine, own_id_lookups)]
+    assert plans and all("SCAN version_record" not in plan for plan in plans), plans
     assert any("ix_observation_source_id" in plan and "ix_observation_key_source" in plan for plan in plans)
     engine.dispose()

@@ -111,14 +111,14 @@ def test_a_rows_versions_are_found_by_its_key_through_an_index(sqlite_url: str) 
         history(connection, "gpt-4o")
         current_named(connection, "gpt-4o", "gpt-4o")
 
-    plans = [plan for sql, plan in read_plans(engine, name_lookups) if "observation_version" in sql]
+    plans = [plan for sql, plan in read_plans(engine, name_lookups) if "version_record" in sql]
     with engine.connect() as connection:
         periods = " ".join(str(row[-1]) for row in connection.exec_driver_sql(
             "EXPLAIN QUERY PLAN SELECT * FROM price_history WHERE key = 'gpt-4o'"))
     assert any("USING INDEX ix_observation_key (key=?)" in plan for plan in plans), plans
     # No read walks every version: a row-value IN (subquery) made SQLite scan them all (90 ms -> 7 ms
     # on bench.web_pages' year of history once history() joins the rows it found instead).
-    assert not [plan for plan in plans if re.search(r"\bSCAN (v|observation_version)\b", plan)], plans
+    assert not [plan for plan in plans if re.search(r"\bSCAN (v|version_record)\b", plan)], plans
     # Each period end looks up the row's other versions by key, and their prices by set.
     assert "SCAN" not in periods.replace("SCAN p VIRTUAL TABLE", ""), periods
     assert periods.count("USING INDEX ix_observation_key (key=?)") == 4, periods

@@ -50,7 +50,7 @@ def test_0012_keeps_every_body_of_a_0011_database_and_the_downgrade_stores_delta
 
     upgrade(engine)
 
-    assert current_revision(engine) == "0012"
+    assert current_revision(engine) == "0013"
     assert _rows(engine) == at_0011  # history is not re-encoded
     assert answers(engine) == today
     # The writer goes on: a new body is stored as a delta against the whole body before it.

@@ -38,10 +38,18 @@ def test_lightweight_relations_declare_the_same_columns_as_the_models() -> None:
     # Query commands read through Core relations to start fast; they must not drift.
     from watcher.store.relations import TABLES
 
+    from watcher.store.types import UTCDateTime
+
     models = {name: table for name, table in SQLModel.metadata.tables.items()}
-    assert set(TABLES) == set(models)
+    assert {relation.name for relation in TABLES.values()} == set(models)
     for name, relation in TABLES.items():
-        assert [c.name for c in relation.columns] == [c.name for c in models[name].columns], name
+        model = models[relation.name]
+        assert [c.name for c in relation.columns] == [c.name for c in model.columns], name
+        # A time is bound as the table stores it: compact in the history's tables, and only there.
+        assert [(c.name, c.type.compact) for c in relation.columns if isinstance(c.type, UTCDateTime)] == [
+            (c.name, c.type.compact) for c in model.columns if isinstance(c.type, UTCDateTime)], name
+    assert {relation.name for relation in TABLES.values() if any(
+        getattr(c.type, "compact", False) for c in relation.columns)} == {"version_record", "change_record"}
 
 
 def test_partial_indexes_state_the_same_clause_on_postgresql() -> None:

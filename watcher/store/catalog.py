@@ -83,7 +83,7 @@ def last_seen(connection: Readable, sources: Collection[str]) -> dict[str, dt.da
 def disagreement_history(connection: Readable, key: str) -> list[tuple[Any, ...]]:
     """One model's disagreement changes, oldest first, as (source, key, provider, model,
     field, new, detected_at): `watcher.disagreements.rules.open_from_history` folds them."""
-    sql = ("SELECT source, key, provider, model, field, new, detected_at FROM change "
+    sql = ("SELECT source, key, provider, model, field, new, detected_at FROM change_record "
            "WHERE kind = :kind AND key = :key ORDER BY id")
     found = rows(connection, sql, {"kind": ChangeKind.DISAGREEMENT.value, "key": key})
     return [(s, k, p, m, f or "", n, aware_time(at)) for s, k, p, m, f, n, at in found]

@@ -45,6 +45,10 @@ TABLES: Final[dict[str, tuple[tuple[str, Kind], ...]]] = {
     "reminder_sent": _columns("model shutdown_on:date days:int sent_at:time"),
     "lease": _columns("name holder epoch:int expires_at:time acquired_at:time"),
 }
+# The history's own two tables are stored under other names, their times compact on
+# SQLite (`watcher.store.times`); the names above are the views analysts read them
+# through, with the same columns (migration 0013). The code reads the tables.
+STORED_AS: Final[dict[str, str]] = {"observation_version": "version_record", "change": "change_record"}
 # A version as every reader and the export see it (`watcher.store.derived`): its
 # prices in place of the set that holds them (migration 0011), in this order.
 VERSION_AS_READ: Final[tuple[tuple[str, Kind], ...]] = (("id", "int"), *_FACTS, *_columns(

@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from typing import Any, Final
 
+from watcher.store import times
 from watcher.store.layout import kinds
 from watcher.store.sql import Params, Readable, dialect, rows
 from watcher.store.values import plain_rows_of
@@ -31,7 +32,7 @@ class ChangeFilter:
 
 _KINDS: Final = kinds("change")
 _COLUMNS: Final = tuple((name, _KINDS[name]) for name in CHANGE_FIELDS)
-_SELECT: Final = f"SELECT {', '.join(CHANGE_FIELDS)} FROM change"
+_SELECT: Final = f"SELECT {', '.join(CHANGE_FIELDS)} FROM change_record"
 
 
 def changes(connection: Readable, flt: ChangeFilter) -> Iterator[dict[str, Any]]:
@@ -39,9 +40,9 @@ def changes(connection: Readable, flt: ChangeFilter) -> Iterator[dict[str, Any]]
     p = Params()
     where: list[str] = []
     if flt.since is not None:
-        where.append(f"detected_at >= {p(flt.since)}")
+        where.append(f"detected_at >= {p(times.Compact(flt.since))}")
     if flt.until is not None:
-        where.append(f"detected_at < {p(flt.until)}")
+        where.append(f"detected_at < {p(times.Compact(flt.until))}")
     for column, values in (("source", flt.sources), ("provider", flt.providers), ("kind", flt.kinds),
                            ("severity", flt.severities)):
         if values:

@@ -52,7 +52,7 @@ def _stamp(value: Any) -> str | None:
 # Grouped without a source filter on purpose: SQLite then counts the partial index of
 # current rows alone (4 ms for 40,000 rows), where `source = ?` sends it through the
 # index of every version (30 ms a source).
-_CURRENT_ROWS: Final = "SELECT source, count(*) FROM observation_version WHERE valid_to IS NULL GROUP BY source"
+_CURRENT_ROWS: Final = "SELECT source, count(*) FROM version_record WHERE valid_to IS NULL GROUP BY source"
 
 
 def _current_rows(connection: Readable) -> dict[str, int]:

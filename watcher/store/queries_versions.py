@@ -1,8 +1,8 @@
 """Versions of facts: a model's history, the catalog as of a time, shutdowns ahead.
 
-All three read `observation_version` (SCD-2: a version holds from `valid_from`
-until `valid_to`, NULL while current) as SQL text (`watcher.store.sql`), and
-return plain dicts.
+All three read the versions (`version_record`, which analysts see as the view
+`observation_version`; SCD-2: a version holds from `valid_from` until `valid_to`,
+NULL while current) as SQL text (`watcher.store.sql`), and return plain dicts.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from typing import Any, Final
 
+from watcher.store import times
 from watcher.store.derived import resolved_sql
 from watcher.store.globs import is_glob
 from watcher.store.layout import kinds
@@ -27,9 +28,9 @@ _KINDS: Final = kinds("observation_version")
 
 def selected(names: Sequence[str], v: str = "v") -> tuple[str, tuple[tuple[str, Any], ...]]:
     """`SELECT …` of the version columns `names` as readers see them (`watcher.store.derived`),
-    from `observation_version` named `v`, and the (name, kind) of each for `plain_rows_of`."""
+    from `version_record` named `v`, and the (name, kind) of each for `plain_rows_of`."""
     columns = ", ".join(f"{resolved_sql(name, v)} AS {name}" for name in names)
-    return f"SELECT {columns} FROM observation_version {v}", tuple((name, _KINDS[name]) for name in names)
+    return f"SELECT {columns} FROM version_record {v}", tuple((name, _KINDS[name]) for name in names)
 
 
 _SELECT, _COLUMNS = selected(VERSION_FIELDS)
@@ -73,8 +74,8 @@ def history(connection: Readable, model: str) -> list[dict[str, Any]]:
     """
     name = dialect(connection)
     p = Params()
-    by_name = f"SELECT n.source, n.key FROM observation_version n WHERE {model_filter(p, model, name, 'n')}"
-    by_alias = (f"SELECT a.source, a.key FROM observation_version a "
+    by_name = f"SELECT n.source, n.key FROM version_record n WHERE {model_filter(p, model, name, 'n')}"
+    by_alias = (f"SELECT a.source, a.key FROM version_record a "
                 f"WHERE a.aliases IS NOT NULL AND {alias_condition(p, model, name, 'a')}")
     # Joined, not `(v.source, v.key) IN (…)`: SQLite answers a row-value IN by scanning every
     # version (90 ms on a year of history); the join seeks each found row's versions by key (7 ms).
@@ -87,7 +88,7 @@ def asof(connection: Readable, at: dt.datetime, *, sources: Sequence[str] = (),
          model: str | None = None) -> Iterator[dict[str, Any]]:
     """The catalog as it was at `at`: each row's version with valid_from <= at < valid_to (or current)."""
     p = Params()
-    sql = f"{_SELECT} WHERE v.valid_from <= {p(at)} AND (v.valid_to IS NULL OR v.valid_to > {p(at)})"
+    sql = f"{_SELECT} WHERE v.valid_from <= {p(times.Compact(at))} AND (v.valid_to IS NULL OR v.valid_to > {p(times.Compact(at))})"
     if sources:
         sql += f" AND v.source IN {p.among(sources)}"
     if model:

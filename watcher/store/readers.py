@@ -89,7 +89,7 @@ def shutdown_revisions(engine: QueryEngine, rows: Sequence[dict[str, Any]]) -> d
         return {}
     p = Params()
     wanted = ", ".join(f"({p(source)}, {p(key)})" for source, key in pairs)
-    sql = (f"SELECT source, key, count(*), max(detected_at) FROM change WHERE kind = {p(ChangeKind.SHUTDOWN_DATE.value)} "
+    sql = (f"SELECT source, key, count(*), max(detected_at) FROM change_record WHERE kind = {p(ChangeKind.SHUTDOWN_DATE.value)} "
            f"AND (source, key) IN (VALUES {wanted}) GROUP BY source, key")
     with engine.connect() as connection:
         return {(source, key): (int(count), iso_time(times.read(last)))

@@ -6,7 +6,8 @@ Query commands must answer in well under half a second, and importing SQLModel
 matter when reading (UTC datetimes, dates, booleans), so SQLite's text comes
 back as the same Python values PostgreSQL gives. The columns and their kinds are
 `watcher.store.layout`'s. `tests/test_analyst_views.py` checks them against the
-SQLModel tables and the views the migrations create.
+SQLModel tables and the views the migrations create. The history's two tables are the tables their rows
+are stored in (`layout.STORED_AS`), under the names analysts know them by.
 """
 
 from __future__ import annotations
@@ -26,7 +27,10 @@ _TYPES: Final[dict[layout.Kind, Any]] = {
 
 
 def _t(name: str, columns: tuple[tuple[str, layout.Kind], ...]) -> TableClause:
-    return table(name, *(column(each, _TYPES[kind]) for each, kind in columns))
+    """The relation analysts call `name`; for the history's tables, the table it is stored in."""
+    stored = layout.STORED_AS.get(name)
+    return table(stored or name, *(column(each, UTCDateTime(compact=True) if stored and kind == "time"
+                                          else _TYPES[kind]) for each, kind in columns))
 
 
 TABLES: Final[dict[str, TableClause]] = {name: _t(name, columns) for name, columns in layout.TABLES.items()}

@@ -53,14 +53,17 @@ def scalar(connection: Readable, sql: str, params: dict[str, Any] | None = None)
 
 def _bound(params: dict[str, Any], name: str) -> dict[str, Any]:
     """Parameters as the columns store them: on SQLite a time as `watcher.store.times`
-    says (what `watcher.store.types.UTCDateTime` writes, so it compares as stored), a day
+    says (what `watcher.store.types.UTCDateTime` writes, so it compares as stored; its
+    microseconds where it is bound as `times.Compact`), a day
     ISO text, a flag 0 or 1; PostgreSQL's driver takes the values themselves."""
     if name != "sqlite":
-        return params
+        return {key: value.at if isinstance(value, times.Compact) else value for key, value in params.items()}
     return {key: _sqlite(value) for key, value in params.items()}
 
 
 def _sqlite(value: Any) -> Any:
+    if isinstance(value, times.Compact):
+        return times.micros(value.at)
     if isinstance(value, dt.datetime):
         return times.sqlite_text(value)
     if isinstance(value, dt.date):

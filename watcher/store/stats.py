@@ -27,7 +27,7 @@ def database_stats(connection: Connection) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for name in sorted(TABLES):
         count = connection.execute(select(func.count()).select_from(TABLES[name])).scalar_one()
-        rows.append(_row(name, None, int(count), sizes.get(name), method))
+        rows.append(_row(name, None, int(count), sizes.get(TABLES[name].name), method))
     total = _database_bytes(connection)
     out = [_row("(database)", None, sum(r["rows"] for r in rows), total[0] if total else None,
                 total[1] if total else None)]
@@ -61,17 +61,18 @@ def _table_bytes(connection: Connection) -> tuple[dict[str, int], str]:
         sizes = {}
         for name in TABLES:  # names from our own list, not from the user
             size = connection.execute(select(func.pg_total_relation_size(
-                literal_column(f"'{name}'::regclass")))).scalar_one()
+                literal_column(f"'{TABLES[name].name}'::regclass")))).scalar_one()
             sizes[name] = int(size)
         return sizes, "pg_total_relation_size"
     try:
         return _dbstat(connection), "dbstat"
     except DBAPIError:  # SQLite built without SQLITE_ENABLE_DBSTAT_VTAB
         connection.rollback()
-        return {name: _sum_of_lengths(connection, name) for name in TABLES}, "sum of lengths"
+        return {TABLES[name].name: _sum_of_lengths(connection, name) for name in TABLES}, "sum of lengths"
 
 
 def _dbstat(connection: Connection) -> dict[str, int]:
+    """Bytes per table as stored (`TABLES[name].name`), its indexes included."""
     owner: dict[str, str] = dict(connection.execute(text("SELECT name, tbl_name FROM sqlite_master WHERE type IN ('table', 'index')")).all())
     sizes: dict[str, int] = {}
     for name, size in connection.execute(text("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name")):

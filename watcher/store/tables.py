@@ -41,8 +41,8 @@ class _Table(SQLModel):
     model_config = SQLModelConfig(defer_build=True)
 
 
-def _utc(*, nullable: bool = False, index: bool = False) -> Column[dt.datetime]:
-    return Column(UTCDateTime(), nullable=nullable, index=index)
+def _utc(*, nullable: bool = False, index: bool = False, compact: bool = False) -> Column[dt.datetime]:
+    return Column(UTCDateTime(compact), nullable=nullable, index=index)
 
 
 class Run(_Table, table=True):
@@ -90,7 +90,8 @@ class DocumentBlob(_Table, table=True):
 
 
 class ObservationVersion(_Table, table=True):
-    __tablename__ = "observation_version"
+    # Shown to analysts as the view `observation_version`, its times as text (migration 0013).
+    __tablename__ = "version_record"
     __table_args__ = (
         # One current version per (source, key): the invariant the diff relies on.
         _partial("ux_observation_current", "source", "key", unique=True, where="valid_to IS NULL"),
@@ -127,8 +128,8 @@ class ObservationVersion(_Table, table=True):
     milestones: str | None = None  # dated steps besides the shutdown, one per line (migration 0005)
     section: str | None = None
     url: str | None = None  # '' (derived.SAME): the run's url; read through derived.resolved
-    valid_from: dt.datetime = Field(sa_column=_utc())
-    valid_to: dt.datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    valid_from: dt.datetime = Field(sa_column=_utc(compact=True))
+    valid_to: dt.datetime | None = Field(default=None, sa_column=_utc(nullable=True, compact=True))
     run_id: int = Field(foreign_key="run.id")
     # The version's prices, a set many versions share (migration 0011); read through derived.resolved.
     # No foreign key: SQLite could not drop the column again; the writer stores the set first.
@@ -151,7 +152,8 @@ class PriceSet(_Table, table=True):
 
 
 class ChangeRecord(_Table, table=True):
-    __tablename__ = "change"
+    # Shown to analysts as the view `change`, its time as text (migration 0013).
+    __tablename__ = "change_record"
     # Indexed for the queries that run: `watcher changes` by time; per poll, a source's
     # open health alert and the open disagreements (few rows, so partial indexes).
     # By source, model or run nothing reads a range often enough to pay for an index
@@ -176,7 +178,7 @@ class ChangeRecord(_Table, table=True):
     new: str | None = None
     severity: str = Field(max_length=10)
     note: str | None = None
-    detected_at: dt.datetime = Field(sa_column=_utc())
+    detected_at: dt.datetime = Field(sa_column=_utc(compact=True))
     silence_id: int | None = Field(default=None, foreign_key="silence.id")  # recorded, not alerted
 
 

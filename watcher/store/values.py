@@ -43,7 +43,7 @@ def _time(value: Any) -> str | None:
         return None
     if isinstance(value, str):  # SQLite: `watcher.store.times.TEXT_FORMAT`, already UTC
         return f"{value[:10]}T{value[11:19]}Z"
-    return iso_time(value)
+    return iso_time(times.read(value))  # a datetime, or a compact column's microseconds
 
 
 def _json(value: Any) -> Any:
