@@ -62,7 +62,7 @@ def _table_bytes(connection: Connection) -> tuple[dict[str, int], str]:
         for name in TABLES:  # names from our own list, not from the user
             size = connection.execute(select(func.pg_total_relation_size(
                 literal_column(f"'{TABLES[name].name}'::regclass")))).scalar_one()
-            sizes[name] = int(size)
+            sizes[TABLES[name].name] = int(size)
         return sizes, "pg_total_relation_size"
     try:
         return _dbstat(connection), "dbstat"
