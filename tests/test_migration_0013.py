@@ -37,11 +37,12 @@ def _downgrade(engine: Engine, revision: str) -> None:
 def _as_analysts_read(engine: Engine) -> dict[str, list[Any]]:
     """What plain SQL on the names analysts know returns, as the driver returns it."""
     with engine.connect() as connection:
-        out = {name: connection.exec_driver_sql(f'SELECT * FROM "{name}" ORDER BY id').all()
-               for name in ("observation_version", "change")}
+        out: dict[str, list[Any]] = {
+            name: list(connection.exec_driver_sql(f'SELECT * FROM "{name}" ORDER BY id').all())
+            for name in ("observation_version", "change")}
         out.update({name: sorted(connection.exec_driver_sql(f"SELECT * FROM {name}").all(), key=repr)
                     for name in VIEWS})
-        out.update({name: connection.exec_driver_sql(sql).all() for name, sql in _DOCUMENTED.items()})
+        out.update({name: list(connection.exec_driver_sql(sql).all()) for name, sql in _DOCUMENTED.items()})
     return out
 
 

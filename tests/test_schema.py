@@ -37,7 +37,6 @@ def test_sqlite_runs_in_wal_mode(sqlite_url: str) -> None:
 def test_lightweight_relations_declare_the_same_columns_as_the_models() -> None:
     # Query commands read through Core relations to start fast; they must not drift.
     from watcher.store.relations import TABLES
-
     from watcher.store.types import UTCDateTime
 
     models = {name: table for name, table in SQLModel.metadata.tables.items()}
