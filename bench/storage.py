@@ -5,8 +5,10 @@ history ≤ 500 bytes per changed row).
 
 Ours: each release polled a day apart as `watcher poll` records it, then the
 file's bytes split with SQLite's dbstat into the raw archive (document), versions
-(observation_version and the price sets they name, price_set), changes and their indexes, with the space pages hold unused (what a VACUUM would
-give back: page splits when a version is closed in place). urlwatch (from the `bench` extra) watches the same
+(version_record, which analysts read as observation_version, and the price sets
+they name, price_set), changes (change_record, read as change) and their indexes,
+with the space pages hold unused (what a VACUUM would give back: page splits when
+a version is closed in place). urlwatch (from the `bench` extra) watches the same
 file through a file:// job, run once per release.
 """
 
