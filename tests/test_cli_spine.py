@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -142,3 +143,21 @@ def test_db_upgrade_is_idempotent(tmp_path: Path) -> None:
     assert code == 0 and "upgraded empty ->" in out
     code, out, _ = watcher(db, "db", "upgrade")
     assert code == 0 and "already at revision" in out
+    assert "free space" not in out  # a new file has none
+
+
+def test_db_upgrade_says_how_much_of_the_file_a_moved_table_left_free(tmp_path: Path) -> None:
+    """0013 copies the history's tables: the space the old ones held stays in the file."""
+    from tests.migration_support import record_releases
+    from watcher.store.engine import make_engine
+    from watcher.store.migrate import upgrade
+
+    db = f"sqlite:///{tmp_path / 'w.db'}"
+    engine = make_engine(db)
+    upgrade(engine, "0012")
+    record_releases(engine)
+    engine.dispose()
+    code, out, _ = watcher(db, "db", "upgrade")
+    assert code == 0 and "upgraded 0012 -> 0013" in out
+    amount = re.search(r": ([0-9.]+) (kB|MB) of the file is free space", out)
+    assert amount and float(amount[1]) > 0 and "VACUUM" in out, out

@@ -22,11 +22,17 @@ def db_upgrade(ctx: typer.Context) -> None:
     from watcher.store.migrate import upgrade_database
 
     c = context_of(ctx)
-    where, before, after = upgrade_database(c.db, c.settings.storage_url)
+    where, before, after, free = upgrade_database(c.db, c.settings.storage_url)
     if before == after:
         typer.echo(f"{where}: already at revision {after}")
     else:
         typer.echo(f"{where}: upgraded {before or 'empty'} -> {after}")
+    if free:
+        amount = f"{free / 1e6:.1f} MB" if free >= 100_000 else f"{free // 1000} kB"
+        typer.echo(f"{where}: {amount} of the file is free space, which later writes reuse; "
+                   "to give it back to the file system now, stop the daemon and run "
+                   "`sqlite3 DATABASE-FILE 'VACUUM'` (it writes a new copy of the file, so the disk "
+                   "needs room for one)")
 
 
 @db_app.command("stats")

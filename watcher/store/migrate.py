@@ -75,14 +75,27 @@ def upgrade(engine: Engine, revision: str = "head", *, only_ours: bool = False) 
     return before, current_revision(engine) or ""
 
 
-def upgrade_database(cli_value: str | None, config_value: str | None) -> tuple[str, str | None, str]:
+def upgrade_database(cli_value: str | None, config_value: str | None) -> tuple[str, str | None, str, int]:
     """`watcher db upgrade` on the database `--db` (or WATCHER_DB, or the config's URL)
-    names: (where, with any password masked; the revision before; the revision after)."""
+    names: (where, with any password masked; the revision before; the revision after;
+    the bytes of free pages the file holds, 0 on PostgreSQL).
+
+    A migration that moves a table (0013) leaves the space the old one held free
+    inside a SQLite file: later writes reuse it, and a `VACUUM` gives it back to the
+    file system, which the operator decides (it writes a copy of the whole file)."""
     from watcher.store.engine import database_url, make_engine, redact_url
 
     url = database_url(cli_value, config_value)
-    before, after = upgrade(make_engine(url))
-    return redact_url(url), before, after
+    engine = make_engine(url)
+    before, after = upgrade(engine)
+    free = 0
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as connection:
+            pages = connection.exec_driver_sql("PRAGMA freelist_count").scalar_one()
+            size = connection.exec_driver_sql("PRAGMA page_size").scalar_one()
+        free = int(pages) * int(size)
+    engine.dispose()
+    return redact_url(url), before, after, free
 
 
 def ensure_schema(engine: Engine) -> None:
