@@ -35,16 +35,21 @@ import time
 import zlib
 from collections import Counter
 from collections.abc import Callable
+from decimal import Decimal
 from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, insert, text
+from sqlalchemy import Connection, Engine, insert, text
+from sqlmodel import Session
 
+from watcher.model import PriceKey
 from watcher.output import Format, render
+from watcher.store.codec import prices_to_text
 from watcher.store.engine import make_engine, sqlite_path
 from watcher.store.export import export_rows
 from watcher.store.migrate import ensure_schema
+from watcher.store.polls import store_price_sets
 from watcher.store.queries_changes import ChangeFilter, changes
 from watcher.store.queries_versions import asof, history
 from watcher.store.relations import CHANGE, DOCUMENT, OBSERVATION_VERSION, RUN
@@ -55,6 +60,16 @@ SOURCES = ("vendor-deprecations", "gateway-a", "gateway-b", "catalog-c")
 OFFICIAL = 0
 PROVIDERS = ("openai", "anthropic", "google", "meta", "mistral", "cohere", "xai", "deepseek", "qwen", "amazon")
 PRICES = ("0.05", "0.1", "0.15", "0.25", "0.4", "0.5", "0.8", "1", "1.25", "2", "2.5", "3", "5", "10", "15", "30")
+INPUT, OUTPUT = PriceKey.parse("input/per_1m_tokens/standard"), PriceKey.parse("output/per_1m_tokens/standard")
+
+
+@functools.cache
+def prices_text(input: str, output: str | None) -> str | None:
+    """The price set's text as the writer stores it (`codec.prices_to_text`)."""
+    prices = {INPUT: Decimal(input)}
+    if output is not None:
+        prices[OUTPUT] = Decimal(output)
+    return prices_to_text(prices)
 
 
 # --- the world: what each source says about each model, hour by hour ----------------------
@@ -90,6 +105,7 @@ class Year:
         self.state: list[dict[int, Row]] = [{} for _ in SOURCES]
         self.lines: list[dict[int, str]] = [{} for _ in SOURCES]
         self.versions: list[dict[str, Any]] = []
+        self.prices: list[str | None] = []  # each version's price set's text; `write` names the sets
         self.changes: list[dict[str, Any]] = []
         self.runs: list[dict[str, Any]] = []
         self.documents: list[dict[str, Any]] = []
@@ -217,10 +233,7 @@ class Year:
     def open_version(self, source: int, hour: int, i: int, row: Row) -> None:
         # Two edits in one poll make one version, as one parse would.
         name = self.names[i]
-        prices = None
-        if row.input is not None:
-            prices = json.dumps({"input/per_1m_tokens/standard": row.input,
-                                 "output/per_1m_tokens/standard": row.output}, separators=(",", ":"))
+        prices = None if row.input is None else prices_text(row.input, row.output)
         reuse = row.version_hour == hour
         if not reuse:
             row.version_id, row.version_hour = len(self.versions) + 1, hour
@@ -231,14 +244,16 @@ class Year:
             "announced_on": dt.date.fromisoformat(row.announced_on) if row.announced_on else None,
             "shutdown_on": dt.date.fromisoformat(row.shutdown_on) if row.shutdown_on else None,
             "shutdown_qualifier": None, "replacement": row.replacement, "aliases": self.aliases.get(i),
-            "prices": prices, "availability": None, "section": None,
+            "price_set": None, "availability": None, "section": None,
             "url": f"https://example.com/{SOURCES[source]}#{name}",
             "valid_from": self.observed_at(source, hour), "valid_to": None, "run_id": 0,
         }
         if reuse:
             self.versions[row.version_id - 1] = version
+            self.prices[row.version_id - 1] = prices
         else:
             self.versions.append(version)
+            self.prices.append(prices)
         self.lines[source][i] = json.dumps({"id": name, "status": row.status, "shutdown": row.shutdown_on,
                                             "replacement": row.replacement, "input": row.input,
                                             "output": row.output}, separators=(",", ":"))
@@ -319,14 +334,26 @@ def generate(engine: Engine, models: int, seed: int) -> tuple[Year, float]:
     year = Year(models=models, start=end - dt.timedelta(days=365), rng=random.Random(seed))
     year.run()
     with engine.begin() as connection:
-        for table, rows in ((RUN, year.runs), (DOCUMENT, year.documents), (OBSERVATION_VERSION, year.versions),
-                            (CHANGE, year.changes)):
-            for start in range(0, len(rows), 5000):
-                connection.execute(insert(table), rows[start : start + 5000])
+        write(connection, year)
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(text("ANALYZE"))  # what autovacuum does on its own over a year
     return year, time.perf_counter() - clock
+
+
+def write(connection: Connection, year: Year, *, documents: bool = True) -> None:
+    """Insert the year's rows. Prices go as the writer stores them: each distinct set once in
+    `price_set` (ids in the order versions first name them), each version naming its set."""
+    texts = list(dict.fromkeys(prices for prices in year.prices if prices is not None))
+    with Session(bind=connection) as session:
+        sets = store_price_sets(session, texts)
+    for version, prices in zip(year.versions, year.prices, strict=True):
+        version["price_set"] = None if prices is None else sets[prices]
+    tables = ((RUN, year.runs), (DOCUMENT, year.documents if documents else []),
+              (OBSERVATION_VERSION, year.versions), (CHANGE, year.changes))
+    for table, rows in tables:
+        for start in range(0, len(rows), 5000):
+            connection.execute(insert(table), rows[start : start + 5000])
 
 
 # --- measuring ----------------------------------------------------------------------------
@@ -400,8 +427,7 @@ def startup(repeat: int = 10) -> dict[str, float]:
                      documents_from=0)
         small.run()
         with engine.begin() as connection:
-            for table, rows in ((RUN, small.runs), (OBSERVATION_VERSION, small.versions), (CHANGE, small.changes)):
-                connection.execute(insert(table), rows)
+            write(connection, small, documents=False)
         engine.dispose()
         out = {}
         for label, args in (("changes", ("changes", "--format", "json")),
