@@ -46,3 +46,23 @@ def test_a_naive_time_is_refused_on_both_paths(tmp_path: Path) -> None:
     engine.dispose()
     with sqlite3.connect(tmp_path / "watcher.db") as connection, pytest.raises(ValueError, match="naive datetime"):
         list(rows(connection, "SELECT count(*) FROM run WHERE started_at = :at", {"at": naive}))
+
+
+@pytest.mark.parametrize("at", [
+    dt.datetime(1900, 1, 1, tzinfo=dt.UTC),
+    dt.datetime(1960, 5, 1, 12, 0, 0, 500000, tzinfo=dt.UTC),
+    times.EPOCH - dt.timedelta(microseconds=1),
+    times.EPOCH,
+    AT,
+    dt.datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=dt.UTC),
+])
+def test_a_compact_time_reads_as_the_same_text_in_sql_and_back_as_the_same_time(at: dt.datetime) -> None:
+    """What the history's views show (`TEXT_OF_MICROS`, SQLite's arithmetic, which truncates
+    toward zero) is the text every other table stores; and the integer reads back exactly."""
+    micros = times.micros(at)
+    shown = sqlite3.connect(":memory:").execute(f"SELECT {times.TEXT_OF_MICROS.format(micros=':m')}",
+                                               {"m": micros}).fetchone()[0]
+    assert shown == times.sqlite_text(at)
+    assert times.read(micros) == at
+    assert sqlite3.connect(":memory:").execute(f"SELECT {times.TEXT_OF_MICROS.format(micros='NULL')}").fetchone() == (
+        None,)

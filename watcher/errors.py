@@ -17,12 +17,12 @@ def describe(exc: BaseException) -> str | None:
     from watcher.poll.pipeline import OutOfOrderError
     from watcher.store.bodies import MissingBaseError
     from watcher.store.engine import DatabaseOpenError, DatabaseURLError
-    from watcher.store.migrate import SchemaOutOfDateError
+    from watcher.store.migrate import MigrationRefusedError, SchemaOutOfDateError
 
     if isinstance(exc, ParseError):
         return redact_text(f"cannot parse: {exc}")
     if isinstance(exc, (ConfigError, UsageError, DatabaseURLError, DatabaseOpenError, SchemaOutOfDateError, OutOfOrderError,
-                        MissingBaseError)):
+                        MissingBaseError, MigrationRefusedError)):
         return redact_text(str(exc))
     if isinstance(exc, OperationalError):
         return redact_text(f"database error: {str(exc.orig).strip().splitlines()[0]}")

@@ -27,7 +27,7 @@ def db_upgrade(ctx: typer.Context) -> None:
         typer.echo(f"{where}: already at revision {after}")
     else:
         typer.echo(f"{where}: upgraded {before or 'empty'} -> {after}")
-    if free:
+    if free and before != after:  # what the migration just left, not what pruning freed before
         amount = f"{free / 1e6:.1f} MB" if free >= 100_000 else f"{free // 1000} kB"
         typer.echo(f"{where}: {amount} of the file is free space, which later writes reuse; "
                    "to give it back to the file system now, stop the daemon and run "

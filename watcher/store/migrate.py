@@ -22,6 +22,11 @@ class SchemaOutOfDateError(RuntimeError):
     pass
 
 
+class MigrationRefusedError(RuntimeError):
+    """A migration cannot go on without the operator (something of theirs in the way); its
+    transaction is rolled back, so the database is as it was."""
+
+
 def _config() -> Config:
     from alembic.config import Config
 

@@ -21,7 +21,7 @@ CHUNK = 500  # hashes per IN (…): well under every database's bound-parameter 
 def lock_versions(session: Session) -> None:
     """Keep polls from writing versions while they are rebuilt (SQLite: BEGIN IMMEDIATE did it)."""
     if session.get_bind().dialect.name == "postgresql":
-        session.connection().exec_driver_sql("LOCK TABLE observation_version IN SHARE ROW EXCLUSIVE MODE")
+        session.connection().exec_driver_sql("LOCK TABLE version_record IN SHARE ROW EXCLUSIVE MODE")
 
 
 def runs_in_order(session: Session, source: str) -> list[Run]:

@@ -32,8 +32,11 @@ EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MICROSECOND: Final = dt.timedelta(microseconds=1)
 # SQLite: `{micros}`, a compact column, as `TEXT_FORMAT` text (NULL stays NULL); what the
 # views `observation_version` and `change` show, so it must agree with `sqlite_text`.
-TEXT_OF_MICROS: Final = ("strftime('%Y-%m-%d %H:%M:%S', {micros} / 1000000, 'unixepoch')"
-                         " || printf('.%06d', {micros} % 1000000)")
+# SQLite's / and % truncate toward zero: the fraction is taken modulo a second first,
+# so that a time before 1970 reads as the whole second before it plus a fraction.
+_FRACTION: Final = "((({micros}) % 1000000 + 1000000) % 1000000)"
+TEXT_OF_MICROS: Final = (f"strftime('%Y-%m-%d %H:%M:%S', (({{micros}}) - {_FRACTION}) / 1000000, 'unixepoch')"
+                         f" || printf('.%06d', {_FRACTION})")
 
 
 def utc(value: dt.datetime) -> dt.datetime:

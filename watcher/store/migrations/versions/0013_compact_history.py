@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from watcher.store import times
+from watcher.store.migrate import MigrationRefusedError
 
 revision = "0013"
 down_revision = "0012"
@@ -40,33 +41,27 @@ _V3 = importlib.import_module("watcher.store.migrations.versions.0003_views")
 _V10 = importlib.import_module("watcher.store.migrations.versions.0010_derived_ids")
 _V11 = importlib.import_module("watcher.store.migrations.versions.0011_price_sets")
 
-# Shown name -> stored name, and the time columns each stores compactly on SQLite.
+# Shown name -> stored name, and the time columns each stores compactly on SQLite. There
+# each also has a generated column, `<name>_text`, computed when read and stored nowhere:
+# the time as text, declared DATETIME, which the views show under the column's name, so
+# that tools reading declared types (SQLAlchemy's reflection, pandas) type it as before.
 TABLES: Final = {"observation_version": "version_record", "change": "change_record"}
 TIMES: Final = {"observation_version": ("valid_from", "valid_to"), "change": ("detected_at",)}
+TEXT_SUFFIX: Final = "_text"
 
-# The analyst views as 0012 left them on SQLite, each with its columns, those of them
-# that show a column of the history's tables as it is (converted by a view around it),
-# and those it computes (converted where they are computed: converting them around the
-# view would compute them twice, as the conversion reads its value twice).
-_PERIOD_END = ("THEN w.valid_from ELSE w.valid_to END", "THEN {w_from} ELSE {w_to} END")
-_LAST_CHANGE = ("SELECT MAX(c.detected_at) FROM", "SELECT {last} FROM")
-_SQLITE_VIEWS: Final[dict[str, tuple[str, str, tuple[str, ...], tuple[tuple[str, str], ...]]]] = {
-    "current_models": (_V11.CURRENT_MODELS, (
-        "source, key, provider, model, source_id, distribution, is_model, status, announced_on, shutdown_on, "
-        "shutdown_qualifier, replacement, aliases, prices, availability, section, url, valid_from, run_id"),
-        ("valid_from",), ()),
-    "price_history": (_V11.PRICE_HISTORY_SQLITE, (
-        "source, key, provider, model, price_key, component, unit, tier, variant, price, valid_from, valid_to, "
-        "price_value"), ("valid_from",), (_PERIOD_END,)),
-    "lifecycle_history": (_V3._lifecycle("IS"), (
-        "source, key, provider, model, status, announced_on, shutdown_on, shutdown_qualifier, replacement, "
-        "availability, valid_from, valid_to"), ("valid_from",), (_PERIOD_END,)),
-    "upcoming_shutdowns": (_V10.UPCOMING_SQLITE, (
-        "source, key, provider, model, is_model, status, announced_on, shutdown_on, shutdown_qualifier, "
-        "replacement, days_left, url"), (), ()),
+# The analyst views as 0012 left them on SQLite, and what each must now read instead:
+# the stored tables, and the text of a time it shows as it is (a time it computes, as the
+# maximum of several, has no declared type to keep and is converted where computed).
+_SHOWN_FROM = (", v.valid_from,\n", ", v.valid_from_text AS valid_from,\n")
+_PERIOD_END = ("THEN w.valid_from ELSE w.valid_to END", "THEN w.valid_from_text ELSE w.valid_to_text END")
+_SQLITE_VIEWS: Final[dict[str, tuple[str, tuple[tuple[str, str], ...]]]] = {
+    "current_models": (_V11.CURRENT_MODELS, ((", valid_from, run_id\n", ", valid_from_text AS valid_from, run_id\n"),)),
+    "price_history": (_V11.PRICE_HISTORY_SQLITE, (_SHOWN_FROM, _PERIOD_END)),
+    "lifecycle_history": (_V3._lifecycle("IS"), (_SHOWN_FROM, _PERIOD_END)),
+    "upcoming_shutdowns": (_V10.UPCOMING_SQLITE, ()),
     "source_health": (_V3.SOURCE_HEALTH, (
-        "source, last_run_at, last_outcome, last_error, last_success_at, consecutive_failures, runs, failed_runs, "
-        "current_rows, last_change_at"), (), (_LAST_CHANGE,)),
+        ("SELECT MAX(c.detected_at) FROM change AS c",
+         f"SELECT {times.TEXT_OF_MICROS.format(micros='MAX(c.detected_at)')} FROM change_record AS c"),)),
 }
 
 
@@ -80,16 +75,13 @@ def _text(column: str) -> str:
 
 def _over_records(name: str) -> str:
     """The 0012 view `name`, reading the stored tables and showing their times as text."""
-    sql, columns, compact, computed = _SQLITE_VIEWS[name]
-    for old, new in computed:
+    sql, rewrites = _SQLITE_VIEWS[name]
+    for old, new in rewrites:
         assert sql.count(old) == 1, (name, old)  # the earlier revision's SQL is what this one rewrites
-        sql = sql.replace(old, new.format(w_from=_text("w.valid_from"), w_to=_text("w.valid_to"),
-                                          last=_text("MAX(c.detected_at)")))
-    inner = re.sub(r"\bobservation_version\b", "version_record", sql)
-    inner = re.sub(r"\bFROM change\b", "FROM change_record", inner)
-    inner = inner.replace(f"CREATE VIEW {name} AS", "", 1)
-    shown = ", ".join(f"{_text(c)} AS {c}" if c in compact else c for c in columns.split(", "))
-    return f"CREATE VIEW {name} AS\nSELECT {shown}\nFROM ({inner}) AS stored\n"
+        sql = sql.replace(old, new)
+    sql = re.sub(r"\bobservation_version\b", "version_record", sql)
+    assert not re.search(r"\b(FROM|JOIN) change\b", sql), name  # no table left unread
+    return sql
 
 
 def _columns(connection: sa.Connection, table: str) -> list[str]:
@@ -130,6 +122,17 @@ def _move(connection: sa.Connection, source: str, target: str, compact: tuple[st
                                       (source,)).one()
     indexes = [sql for sql, in connection.exec_driver_sql(
         "SELECT sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL", (source,))]
+    triggers = [name for name, in connection.exec_driver_sql(
+        "SELECT name FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = ?", (source,))]
+    if triggers:  # someone's own: moving them would change what they do, dropping them would lose them
+        raise MigrationRefusedError(
+            f"cannot upgrade to {revision}: table {source} has triggers it cannot move ({', '.join(triggers)});"
+            " nothing was changed. Drop them, upgrade, and create them again on the table the rows are now in"
+            f" ({target})")
+    for column in compact if not to_records else ():  # the generated text columns stay behind
+        generated = re.escape(_generated(column))
+        ddl, count = re.subn(rf"{generated},\s*|,\s*{generated}", "", ddl, count=1)
+        assert count == 1, (source, column)
     old_type, new_type = ("DATETIME", "BIGINT") if to_records else ("BIGINT", "DATETIME")
     ddl = re.sub(rf'^CREATE TABLE "?{source}"? \(', f'CREATE TABLE "{target}" (', ddl)
     for column in compact:
@@ -141,13 +144,24 @@ def _move(connection: sa.Connection, source: str, target: str, compact: tuple[st
     values = ", ".join(f'{convert}("{c}")' if c in compact else f'"{c}"' for c in columns)
     connection.exec_driver_sql(f'INSERT INTO "{target}" ({names}) SELECT {values} FROM "{source}" ORDER BY id')
     connection.exec_driver_sql(f'DROP TABLE "{source}"')
-    for sql in indexes:
-        connection.exec_driver_sql(re.sub(rf' ON "?{source}"? \(', f' ON "{target}" (', sql, count=1))
+    for sql in indexes:  # ours and anyone's, on the same columns
+        on = rf'\bON\s*(?:"?main"?\s*\.\s*)?"?{source}"?\s*\('
+        moved, count = re.subn(on, f'ON "{target}" (', sql, count=1, flags=re.IGNORECASE)
+        assert count == 1, sql
+        connection.exec_driver_sql(moved)
+    for column in compact if to_records else ():
+        connection.exec_driver_sql(f'ALTER TABLE "{target}" ADD COLUMN {_generated(column)}')
+
+
+def _generated(column: str) -> str:
+    """The definition of `column`'s text, as SQLite keeps it in the table's SQL."""
+    return f"{column}{TEXT_SUFFIX} DATETIME GENERATED ALWAYS AS ({_text(column)}) VIRTUAL"
 
 
 def _shown(connection: sa.Connection, name: str, stored: str, compact: tuple[str, ...]) -> str:
     """The view `name` over the table `stored`: its columns in order, the `compact` ones as text."""
-    columns = ", ".join(f"{_text(c)} AS {c}" if c in compact else f'"{c}"' for c in _columns(connection, stored))
+    columns = ", ".join(f'"{c}{TEXT_SUFFIX}" AS "{c}"' if c in compact else f'"{c}"'
+                        for c in _columns(connection, stored))
     return f'CREATE VIEW "{name}" AS SELECT {columns} FROM {stored}'
 
 
@@ -161,8 +175,8 @@ def upgrade() -> None:
                 "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema()"
                 " AND table_name = :name ORDER BY ordinal_position"), {"name": stored}).scalars().all()
             op.execute(f'CREATE VIEW "{name}" AS SELECT {", ".join(_quoted(c) for c in columns)} FROM {stored}')
-            for reader in readers[name]:
-                op.execute(f'GRANT SELECT ON "{name}" TO {"PUBLIC" if reader == "PUBLIC" else _quoted(reader)}')
+            for reader, grantable in readers[name]:
+                op.execute(f'GRANT SELECT ON "{name}" TO {reader}{" WITH GRANT OPTION" if grantable else ""}')
         return
     for view in _SQLITE_VIEWS:
         op.execute(f"DROP VIEW {view}")
@@ -183,7 +197,7 @@ def downgrade() -> None:
     for view in _SQLITE_VIEWS:
         op.execute(f"DROP VIEW {view}")
     move(connection, to_records=False)
-    for sql, *_ in _SQLITE_VIEWS.values():
+    for sql, _ in _SQLITE_VIEWS.values():
         op.execute(sql)
 
 
@@ -191,9 +205,13 @@ def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _readers(connection: sa.Connection, table: str) -> list[str]:
-    """Who may read `table` besides its owner: they may read the view that takes its name."""
-    return list(connection.execute(sa.text(
-        "SELECT grantee FROM information_schema.role_table_grants WHERE table_schema = current_schema()"
-        " AND table_name = :name AND privilege_type = 'SELECT' AND grantee <> current_user"),
-        {"name": table}).scalars())
+def _readers(connection: sa.Connection, table: str) -> list[tuple[str, bool]]:
+    """Who may read `table` besides its owner (PUBLIC, or a role as SQL names it), and
+    whether they may grant that on: they may do the same with the view that takes its name.
+    Read from the table's ACL, which names every grant, whoever made it."""
+    rows = connection.execute(sa.text(
+        "SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END,"
+        " bool_or(a.is_grantable) FROM pg_class AS c CROSS JOIN LATERAL aclexplode(c.relacl) AS a"
+        " WHERE c.oid = to_regclass(:name) AND a.privilege_type = 'SELECT' AND a.grantee <> c.relowner"
+        " GROUP BY 1 ORDER BY 1"), {"name": _quoted(table)})
+    return [(grantee, bool(grantable)) for grantee, grantable in rows]
