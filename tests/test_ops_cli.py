@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -28,7 +29,12 @@ def test_version() -> None:
 
 
 def test_shell_completion_script_and_completions() -> None:
-    script = run_watcher(["--show-completion", "bash"])
+    # Typer names the shell by the processes above it (shellingham), not by an argument: run
+    # it from bash, as a user does, not from whatever started the test run (a CI runner, a
+    # detached job, with no shell above it: "Shell  not supported").
+    # (`; exit`: a lone command would replace bash instead of running under it.)
+    script = subprocess.run(["bash", "-c", f"{shlex.quote(sys.executable)} -m watcher --show-completion; exit $?"],
+                            capture_output=True, text=True, check=False, timeout=60)
     assert script.returncode == 0 and "complete " in script.stdout and "_WATCHER_COMPLETE" in script.stdout.upper()
     env = {"_WATCHER_COMPLETE": "complete_bash", "COMP_WORDS": "watcher cha", "COMP_CWORD": "1"}
     result = subprocess.run([sys.executable, "-m", "watcher"], capture_output=True, text=True, check=False,
