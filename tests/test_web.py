@@ -72,6 +72,7 @@ ENDPOINTS: tuple[tuple[str, str], ...] = (
     ("/api/v1/history/sora-2", "HistoryOut"),
     ("/api/v1/asof?at=2026-06-01&source=litellm", "AsofOut"),
     ("/api/v1/sources", "SourcesOut"),
+    ("/api/v1/", "IndexOut"),
 )
 
 
@@ -108,6 +109,20 @@ def test_every_api_endpoint_answers_in_the_shape_its_openapi_document_states(wor
         watched = [r["watched"] for r in upcoming]
         assert watched == sorted(watched, reverse=True) and watched[0]  # watched models first
         assert all(r["model"].startswith("sora-2") for r in upcoming if r["watched"])
+
+
+def test_the_api_root_lists_every_operation_and_where_its_document_is(world: tuple[str, Path]) -> None:
+    """`/api/v1` (a 307 to `/api/v1/`, as a mount's root is) says what the API offers,
+    as its OpenAPI document does, instead of a 404."""
+    db_url, config = world
+    with serving(db_url, config) as base:
+        status, content_type, body = get(f"{base}/api/v1")
+        assert status == 200 and content_type.startswith("application/json"), (status, body[:200])
+        index = json.loads(body)
+        spec = get_json(base + index["openapi"])
+        assert [op["path"] for op in index["operations"]] == list(spec["paths"])
+        assert [op["summary"] for op in index["operations"]] == [p["get"]["summary"] for p in spec["paths"].values()]
+        assert "/api/v1/models/{model}" in spec["paths"]
 
 
 def test_pages_of_results_follow_each_other_without_overlap(world: tuple[str, Path]) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +20,7 @@ from watcher.durations import parse_time
 from watcher.store import readers
 from watcher.web.context import (
     API_PREFIX,
+    OPENAPI_PATH,
     bad_request,
     change_filter,
     checked_sources,
@@ -34,6 +36,7 @@ from watcher.web.schemas import (
     AsofOut,
     ChangesOut,
     HistoryOut,
+    IndexOut,
     ModelOut,
     SourcesOut,
     UpcomingOut,
@@ -62,6 +65,11 @@ class Operation:
     model: type[BaseModel]
     params: tuple[Param, ...] = ()
     may_be_missing: bool = False  # answers 404 for a model no source lists
+
+    @property
+    def documented_path(self) -> str:
+        """The path as the OpenAPI document and the API's index name it."""
+        return PREFIX + re.sub(r"\{(\w+):path\}", r"{\1}", self.path)
 
 
 def _reply(model: type[BaseModel], value: dict[str, Any]) -> JSONResponse:
@@ -115,6 +123,11 @@ def api_asof(request: Request) -> JSONResponse:
     return _reply(AsofOut, {"at": when.astimezone(dt.UTC).isoformat(), "rows": rows})
 
 
+def api_index(request: Request) -> JSONResponse:
+    return _reply(IndexOut, {"openapi": OPENAPI_PATH, "operations": [
+        {"path": op.documented_path, "summary": op.summary} for op in OPERATIONS]})
+
+
 def api_sources(request: Request) -> JSONResponse:
     return _reply(SourcesOut, {"sources": source_rows(web_context(request))})
 
@@ -139,4 +152,5 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("/asof", api_asof, "The catalog as it was at a time", AsofOut,
               (Param("at", {"type": "string"}, required=True), Param("source", _MANY), Param("model", _TEXT))),
     Operation("/sources", api_sources, "Configured sources, schedule and health", SourcesOut),
+    Operation("/", api_index, "What the API offers: each operation, and this document", IndexOut),
 )

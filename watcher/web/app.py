@@ -30,12 +30,11 @@ from starlette.routing import BaseRoute, Mount, Route, Router
 from starlette.types import ASGIApp
 
 from watcher.config import Settings
-from watcher.web.context import API_PREFIX, WebContext
+from watcher.web.context import API_PREFIX, OPENAPI_PATH, WebContext
 from watcher.web.lazy import LazyWebApp, StatusRoute
 
 TITLE = "Model Lifecycle Watcher"
 DESCRIPTION = "Read-only access to what the watcher knows: changes, models, shutdowns, sources."
-OPENAPI_PATH = "/api/openapi.json"
 # Page, feed and API reads at once; the daemon's engine opens up to 9 connections.
 READER_THREADS = 4
 

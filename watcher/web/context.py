@@ -18,6 +18,7 @@ from watcher.model import KIND_NAMES, SEVERITY_NAMES
 from watcher.store.queries_changes import ChangeFilter
 
 API_PREFIX = "/api/v1"  # the JSON API's paths (watcher.web.api), mounted by watcher.web.app
+OPENAPI_PATH = "/api/openapi.json"  # the document that describes them (watcher.web.openapi)
 KINDS: tuple[str, ...] = KIND_NAMES
 SEVERITIES: tuple[str, ...] = SEVERITY_NAMES
 

@@ -5,12 +5,11 @@ Built on the first request for it: most daemons never serve it."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
-from watcher.web.api import OPERATIONS, PREFIX, Operation
+from watcher.web.api import OPERATIONS, Operation
 from watcher.web.schemas import Problem
 
 _REFS = "#/components/schemas/{model}"
@@ -42,6 +41,6 @@ def document(*, title: str, version: str, description: str) -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {"title": title, "description": description, "version": version},
-        "paths": {PREFIX + re.sub(r"\{(\w+):path\}", r"{\1}", op.path): {"get": _operation(op)} for op in OPERATIONS},
+        "paths": {op.documented_path: {"get": _operation(op)} for op in OPERATIONS},
         "components": {"schemas": schemas.get("$defs", {})},
     }

@@ -150,6 +150,19 @@ class SourcesOut(BaseModel):
     sources: list[SourceRow]
 
 
+class OperationRow(_Row):
+    path: str  # as the OpenAPI document names it: `{model}` is a path parameter
+    summary: str
+
+
+class IndexOut(BaseModel):
+    """What the API offers, at its root: each operation and the document describing them."""
+
+    schema_version: int = SCHEMA_VERSION
+    openapi: str
+    operations: list[OperationRow]
+
+
 class Problem(BaseModel):
     """An error: one line saying what was wrong with the request."""
 
