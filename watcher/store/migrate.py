@@ -89,16 +89,13 @@ def upgrade_database(cli_value: str | None, config_value: str | None) -> tuple[s
     inside a SQLite file: later writes reuse it, and a `VACUUM` gives it back to the
     file system, which the operator decides (it writes a copy of the whole file)."""
     from watcher.store.engine import database_url, make_engine, redact_url
+    from watcher.store.stats import free_bytes
 
     url = database_url(cli_value, config_value)
     engine = make_engine(url)
     before, after = upgrade(engine)
-    free = 0
-    if engine.dialect.name == "sqlite":
-        with engine.connect() as connection:
-            pages = connection.exec_driver_sql("PRAGMA freelist_count").scalar_one()
-            size = connection.exec_driver_sql("PRAGMA page_size").scalar_one()
-        free = int(pages) * int(size)
+    with engine.connect() as connection:
+        free = free_bytes(connection)
     engine.dispose()
     return redact_url(url), before, after, free
 

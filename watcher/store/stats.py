@@ -88,6 +88,15 @@ def _sum_of_lengths(connection: Connection, name: str) -> int:
     return int(total or 0)
 
 
+def free_bytes(connection: Connection) -> int:
+    """The bytes of free pages inside a SQLite file (later writes reuse them, a VACUUM
+    gives them back); 0 on PostgreSQL, whose space autovacuum manages."""
+    if connection.dialect.name != "sqlite":
+        return 0
+    pages = connection.exec_driver_sql("PRAGMA freelist_count").scalar_one()
+    return int(pages) * int(connection.exec_driver_sql("PRAGMA page_size").scalar_one())
+
+
 def _database_bytes(connection: Connection) -> tuple[int, str] | None:
     if connection.dialect.name == "postgresql":
         size = connection.execute(text(

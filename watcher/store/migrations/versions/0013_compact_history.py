@@ -49,6 +49,11 @@ TABLES: Final = {"observation_version": "version_record", "change": "change_reco
 TIMES: Final = {"observation_version": ("valid_from", "valid_to"), "change": ("detected_at",)}
 TEXT_SUFFIX: Final = "_text"
 
+
+def _text(column: str) -> str:
+    return times.TEXT_OF_MICROS.format(micros=column)
+
+
 # The analyst views as 0012 left them on SQLite, and what each must now read instead:
 # the stored tables, and the text of a time it shows as it is (a time it computes, as the
 # maximum of several, has no declared type to keep and is converted where computed).
@@ -61,16 +66,12 @@ _SQLITE_VIEWS: Final[dict[str, tuple[str, tuple[tuple[str, str], ...]]]] = {
     "upcoming_shutdowns": (_V10.UPCOMING_SQLITE, ()),
     "source_health": (_V3.SOURCE_HEALTH, (
         ("SELECT MAX(c.detected_at) FROM change AS c",
-         f"SELECT {times.TEXT_OF_MICROS.format(micros='MAX(c.detected_at)')} FROM change_record AS c"),)),
+         f"SELECT {_text('MAX(c.detected_at)')} FROM change_record AS c"),)),
 }
 
 
 def _sqlite() -> bool:
     return bool(op.get_bind().dialect.name == "sqlite")
-
-
-def _text(column: str) -> str:
-    return times.TEXT_OF_MICROS.format(micros=column)
 
 
 def _over_records(name: str) -> str:
@@ -85,7 +86,12 @@ def _over_records(name: str) -> str:
 
 
 def _columns(connection: sa.Connection, table: str) -> list[str]:
-    return [row[1] for row in connection.exec_driver_sql(f'PRAGMA table_info("{table}")')]
+    """`table`'s stored columns in order (on SQLite, not its generated ones)."""
+    if connection.dialect.name == "sqlite":
+        return [row[1] for row in connection.exec_driver_sql(f'PRAGMA table_info("{table}")')]
+    return list(connection.execute(sa.text(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema()"
+        " AND table_name = :name ORDER BY ordinal_position"), {"name": table}).scalars())
 
 
 def _micros_of_text(text: str | None) -> int | None:
@@ -160,7 +166,7 @@ def _generated(column: str) -> str:
 
 def _shown(connection: sa.Connection, name: str, stored: str, compact: tuple[str, ...]) -> str:
     """The view `name` over the table `stored`: its columns in order, the `compact` ones as text."""
-    columns = ", ".join(f'"{c}{TEXT_SUFFIX}" AS "{c}"' if c in compact else f'"{c}"'
+    columns = ", ".join(f"{_quoted(c + TEXT_SUFFIX)} AS {_quoted(c)}" if c in compact else _quoted(c)
                         for c in _columns(connection, stored))
     return f'CREATE VIEW "{name}" AS SELECT {columns} FROM {stored}'
 
@@ -171,10 +177,7 @@ def upgrade() -> None:
         readers = {name: _readers(connection, name) for name in TABLES}
         move(connection, to_records=True)
         for name, stored in TABLES.items():
-            columns = connection.execute(sa.text(
-                "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema()"
-                " AND table_name = :name ORDER BY ordinal_position"), {"name": stored}).scalars().all()
-            op.execute(f'CREATE VIEW "{name}" AS SELECT {", ".join(_quoted(c) for c in columns)} FROM {stored}')
+            op.execute(_shown(connection, name, stored, ()))  # timestamptz is compact already
             for reader, grantable in readers[name]:
                 op.execute(f'GRANT SELECT ON "{name}" TO {reader}{" WITH GRANT OPTION" if grantable else ""}')
         return
